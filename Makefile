@@ -1,0 +1,69 @@
+# Two commands do all the set-up: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 3000
+# torch 2.13.0: the CPU wheel on the dev machines' disk; elsewhere PyPI's default build.
+TORCH_SPEC ?= torch==2.13.0
+PIP := $(VENV)/bin/pip --disable-pip-version-check -q
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.stamp
+
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help run test lint migrate unit integration e2e clean
+
+help:
+	@echo "make run   install what is missing, migrate, start the app on http://localhost:$(PORT)"
+	@echo "make test  install what is missing, then lint and run unit, integration and e2e tests"
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP)-app: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e .
+	@touch $@
+
+$(STAMP)-train: pyproject.toml | $(STAMP)-app
+	$(PIP) install "$(TORCH_SPEC)"
+	$(PIP) install -e '.[train]'
+	@touch $@
+
+$(STAMP)-test: pyproject.toml | $(STAMP)-app
+	$(PIP) install -e '.[test]'
+	@touch $@
+
+.tools/node_modules/.bin/bun:
+	@scripts/ensure-bun.sh >/dev/null
+
+migrate: $(STAMP)-app
+	$(BIN)/alembic upgrade head
+
+run: $(STAMP)-train .tools/node_modules/.bin/bun migrate
+	PATH="$(abspath .tools/node_modules/.bin):$$PATH" PORT=$(PORT) \
+		$(BIN)/reflex run --env prod --single-port
+
+lint: $(STAMP)-test
+	$(BIN)/ruff check .
+
+# Three pytest processes: Reflex state tests and the browser harness cannot share one (DESIGN.md).
+unit: $(STAMP)-test
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP)-test
+	$(BIN)/pytest tests/integration
+
+e2e: $(STAMP)-test .tools/node_modules/.bin/bun
+	TRAINPKG_CHROMIUM="$$(VENV=$(VENV) scripts/ensure-browser.sh)" \
+		PATH="$(abspath .tools/node_modules/.bin):$$PATH" $(BIN)/pytest tests/e2e
+
+test: lint unit integration e2e
+
+clean:
+	rm -rf .web .states .tools $(VENV)

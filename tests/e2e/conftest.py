@@ -1,0 +1,125 @@
+"""Browser tests: the real app in production mode, driven by Playwright in Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Screenshots go to test-results/; TRAINPKG_UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/.
+SCREENSHOT_DIR = PROJECT_ROOT / (
+    "docs/screenshots"
+    if os.environ.get("TRAINPKG_UPDATE_SCREENSHOTS")
+    else "test-results/screenshots"
+)
+VENV_BIN = Path(sys.executable).parent
+START_TIMEOUT_S = 300
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_served(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the app exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(
+        f"the app did not serve {url} within {START_TIMEOUT_S}s:\n{log.read_text()[-4000:]}"
+    )
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    """Migrate a fresh SQLite database and start `reflex run --env prod`, as `make run` does."""
+    data_dir = tmp_path_factory.mktemp("data")
+    port = _free_port()
+    env = os.environ | {
+        "TRAINPKG_DATA_DIR": str(data_dir),
+        "PORT": str(port),
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+    }
+    env.pop("TRAINPKG_DATABASE_URL", None)
+    subprocess.run([VENV_BIN / "alembic", "upgrade", "head"], cwd=PROJECT_ROOT, env=env, check=True)
+    log = data_dir / "app.log"
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [VENV_BIN / "reflex", "run", "--env", "prod", "--single-port"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_served(f"{base_url}/ping", process, log)
+        _wait_until_served(f"{base_url}/training", process, log)
+        yield base_url
+    finally:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = os.environ.get("TRAINPKG_CHROMIUM") or None
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=app_url, color_scheme="light", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page: Page):
+    """Save a full-page screenshot under a name, to be looked at by a person."""
+
+    def take(name: str) -> Path:
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOT_DIR / f"{name}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,44 @@
+"""Database fixtures: every DB test runs on SQLite, and on PostgreSQL when
+TRAINPKG_TEST_POSTGRES_URL is set. A set but unreachable URL fails the run, never skips it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+POSTGRES_URL_VARIABLE = "TRAINPKG_TEST_POSTGRES_URL"
+
+
+def _fresh_postgres_database(admin_url: str) -> Iterator[str]:
+    """Create a throwaway database beside the one in the URL, and drop it afterwards."""
+    name = f"trainpkg_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        pytest.fail(f"{POSTGRES_URL_VARIABLE}={admin_url} is set but unreachable: {error}")
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> Iterator[str]:
+    """An empty database, one per test: an SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    admin_url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not admin_url:
+        pytest.skip(f"set {POSTGRES_URL_VARIABLE} to run the PostgreSQL tests")
+    yield from _fresh_postgres_database(admin_url)

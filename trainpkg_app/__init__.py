@@ -1,0 +1,1 @@
+"""Training Packages: assemble, version and deploy LLM fine-tuning packages."""

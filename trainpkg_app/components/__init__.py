@@ -1,0 +1,1 @@
+"""Pure UI components: functions from props/vars to rx.Component."""

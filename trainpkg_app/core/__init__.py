@@ -1,0 +1,1 @@
+"""The pure core: rules without Reflex or a database."""

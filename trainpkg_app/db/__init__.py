@@ -1,0 +1,1 @@
+"""Persistence: the schema (models.py), engines and sessions."""

@@ -1,0 +1,132 @@
+"""The schema, defined here only; Alembic migrations are generated from it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from trainpkg_app.core.vocabulary import (
+    DeploymentTarget,
+    TrainingStatus,
+    VersionStatus,
+    sql_in_list,
+)
+
+# Stable constraint names, so that migrations (and SQLite batch mode) can refer to them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JsonDocument = sa.JSON().with_variant(JSONB(), "postgresql")
+Money = sa.Numeric(12, 4)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _timestamp(*, nullable: bool = False, default: bool = True) -> Any:
+    return Field(
+        default_factory=utc_now if default else None,
+        sa_type=sa.DateTime(timezone=True),
+        sa_column_kwargs={"server_default": sa.func.now()} if default else {},
+        nullable=nullable,
+    )
+
+
+def _json(*, nullable: bool) -> Any:
+    if nullable:
+        return Field(default=None, sa_type=JsonDocument, nullable=True)
+    return Field(default_factory=dict, sa_type=JsonDocument, nullable=False)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str = Field(max_length=320, unique=True)
+    password_hash: str = Field(max_length=255)
+    is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    created_at: datetime = _timestamp()
+
+
+class TrainingPackage(SQLModel, table=True):
+    """A package and its live draft (4 step snapshots, guarded by ``revision``)."""
+
+    __tablename__ = "training_packages"
+    __table_args__ = (
+        sa.UniqueConstraint("owner_id", "name", name="uq_training_packages_owner_id_name"),
+        sa.CheckConstraint("revision >= 0", name="revision_non_negative"),
+        sa.Index("ix_training_packages_owner_id_updated_at", "owner_id", "updated_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    owner_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
+    name: str = Field(max_length=200)
+    description: str = Field(default="", sa_column_kwargs={"server_default": sa.text("''")})
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+    draft_model: dict[str, Any] = _json(nullable=False)
+    draft_config: dict[str, Any] = _json(nullable=False)
+    draft_dataset: dict[str, Any] = _json(nullable=False)
+    draft_deploy: dict[str, Any] = _json(nullable=False)
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class TrainingPackageVersion(SQLModel, table=True):
+    """An immutable, numbered snapshot of a package (the original plan's table)."""
+
+    __tablename__ = "training_package_versions"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "package_id", "version_number", name="uq_training_package_versions_package_number"
+        ),
+        sa.CheckConstraint(f"status IN ({sql_in_list(VersionStatus)})", name="status"),
+        sa.CheckConstraint(
+            f"deployment_target IN ({sql_in_list(DeploymentTarget)})", name="deployment_target"
+        ),
+        sa.CheckConstraint(
+            f"training_status IN ({sql_in_list(TrainingStatus)})", name="training_status"
+        ),
+        sa.CheckConstraint("version_number >= 1", name="version_number_positive"),
+        sa.CheckConstraint("estimated_cost >= 0", name="estimated_cost_non_negative"),
+        sa.CheckConstraint("actual_cost >= 0", name="actual_cost_non_negative"),
+        sa.Index("ix_training_package_versions_package_status", "package_id", "status"),
+        sa.Index(
+            "ix_training_package_versions_package_training_status",
+            "package_id",
+            "training_status",
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    package_id: uuid.UUID = Field(foreign_key="training_packages.id", ondelete="CASCADE")
+    version_number: int
+    name: str
+    status: str = Field(default=VersionStatus.DRAFT.value, max_length=16)
+    config_snapshot: dict[str, Any] = _json(nullable=False)
+    model_snapshot: dict[str, Any] = _json(nullable=False)
+    dataset_snapshot: dict[str, Any] = _json(nullable=False)
+    deployment_target: str | None = Field(default=None, max_length=16)
+    deployment_url: str | None = None
+    training_status: str | None = Field(default=None, max_length=16)
+    training_metrics: dict[str, Any] | None = _json(nullable=True)
+    estimated_cost: Decimal | None = Field(default=None, sa_type=Money)
+    actual_cost: Decimal | None = Field(default=None, sa_type=Money)
+    created_at: datetime = _timestamp()
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    published_at: datetime | None = _timestamp(nullable=True, default=False)
+    change_summary: str | None = None
+    parent_version_id: uuid.UUID | None = Field(
+        default=None, foreign_key="training_package_versions.id", ondelete="SET NULL"
+    )

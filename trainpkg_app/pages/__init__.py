@@ -1,0 +1,1 @@
+"""Routes: thin functions that compose components."""

@@ -1,0 +1,59 @@
+"""One settings object shared by rxconfig.py, alembic/env.py and the app.
+
+Read from environment variables prefixed ``TRAINPKG_``; the standard
+``HF_ENDPOINT``/``HF_TOKEN`` and ``PORT`` work too. No reflex import here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HF_ENDPOINT = "https://huggingface.co"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRAINPKG_", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite under data_dir."
+    )
+    port: int = Field(
+        default=3000, ge=1, le=65535, validation_alias=AliasChoices("TRAINPKG_PORT", "PORT")
+    )
+    hf_endpoint: str = Field(
+        default=DEFAULT_HF_ENDPOINT,
+        validation_alias=AliasChoices("TRAINPKG_HF_ENDPOINT", "HF_ENDPOINT"),
+    )
+    hf_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("TRAINPKG_HF_TOKEN", "HF_TOKEN")
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("TRAINPKG_REDIS_URL", "REFLEX_REDIS_URL")
+    )
+
+    @field_validator("hf_endpoint")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or an SQLite file under the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'trainpkg.db').resolve()}"
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; call ``get_settings.cache_clear()`` in tests)."""
+    return Settings()

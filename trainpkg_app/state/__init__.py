@@ -1,0 +1,1 @@
+"""Reflex states: orchestrate events, call the core, hold UI data."""

@@ -1,0 +1,9 @@
+"""The Reflex app: registers the pages. Kept tiny on purpose."""
+
+import reflex as rx
+
+from trainpkg_app.pages.training import TITLE, training_page
+
+app = rx.App()
+app.add_page(training_page, route="/training", title=f"{TITLE} · Training Packages")
+app.add_page(rx.fragment(), route="/", on_load=rx.redirect("/training", replace=True))
