@@ -2,6 +2,9 @@
 
 import reflex as rx
 
+# Imported for its side effect: the tables join SQLModel.metadata, which Reflex's
+# start-up check compares with the migrated database.
+from trainpkg_app.db import models  # noqa: F401
 from trainpkg_app.pages.training import TITLE, training_page
 
 app = rx.App()
