@@ -49,10 +49,8 @@ def test_step_order_and_neighbours():
 def test_forward_is_refused_until_every_earlier_step_is_completed(target):
     permission = can_navigate_to_step(create_initial_workflow_state(), target)
     assert not permission.allowed
-    assert (
-        permission.reason
-        == f"Complete step 1 (Model) before opening step {STEPS.index(target) + 1} ({target.value.title()})."
-    )
+    target_label = f"step {STEPS.index(target) + 1} ({target.value.title()})"
+    assert permission.reason == f"Complete step 1 (Model) before opening {target_label}."
 
 
 def test_refusal_names_the_first_unfinished_step():

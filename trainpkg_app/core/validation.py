@@ -69,7 +69,10 @@ def _message(error: Mapping[str, Any], field: str) -> str:
     if kind == "literal_error":
         return f"Choose one of {context.get('expected', 'the listed options')}."
     if kind == "string_pattern_mismatch":
-        return "Use letters, digits, spaces, dots, dashes or underscores; start with a letter or digit."
+        return (
+            "Use letters, digits, spaces, dots, dashes or underscores; "
+            "start with a letter or digit."
+        )
     return str(error["msg"]).removeprefix("Value error, ")
 
 
