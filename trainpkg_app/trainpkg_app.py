@@ -7,6 +7,6 @@ import reflex as rx
 from trainpkg_app.db import models  # noqa: F401
 from trainpkg_app.pages.training import TITLE, training_page
 
-app = rx.App()
+app = rx.App(stylesheets=["/styles.css"])
 app.add_page(training_page, route="/training", title=f"{TITLE} · Training Packages")
 app.add_page(rx.fragment(), route="/", on_load=rx.redirect("/training", replace=True))

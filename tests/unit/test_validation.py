@@ -207,3 +207,19 @@ def test_summaries_are_one_line():
     )
     assert summarize(job.data) == "HF Job · h200 · timeout 60 min"
     assert summarize(None) == ""
+
+
+def test_warnings_show_even_while_other_fields_have_errors():
+    model = validate_step(StepId.MODEL, {"size_gb": "12"})
+    assert "model_id" in model.errors
+    assert "size_gb" in model.warnings
+    dataset = validate_step(StepId.DATASET, {"datasets": [], "train_split_percent": "30"})
+    assert "datasets" in dataset.errors
+    assert dataset.warnings["train_split_percent"].startswith("A 30 % train split is under 50 %")
+
+
+def test_no_warning_for_a_value_that_does_not_parse():
+    assert (
+        validate_step(StepId.DATASET, {"datasets": [], "train_split_percent": "lots"}).warnings
+        == {}
+    )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from trainpkg_app.core.step_data import ConfigStep, DatasetStep, DeployStep, ModelStep
+from trainpkg_app.core.step_data import ConfigStep, DatasetStep, DeployStep, ModelInfo, ModelStep
 from trainpkg_app.core.workflow import StepId
 
 LARGE_MODEL_GB = 10.0
@@ -101,32 +101,58 @@ def parse(
     return StepValidation(data=data)
 
 
-def _warnings(step: StepId, data: BaseModel) -> dict[str, str]:
-    if isinstance(data, ModelStep) and (data.model.size_gb or 0) > LARGE_MODEL_GB:
-        return {
-            "size_gb": f"This model is {data.model.size_gb:.1f} GB on disk, over "
-            f"{LARGE_MODEL_GB:.0f} GB: expect a long download and a large GPU."
-        }
-    if isinstance(data, DatasetStep):
-        low, high = SPLIT_RANGE
-        percent = data.train_split_percent
-        if percent < low:
-            return {
-                "train_split_percent": f"A {percent:g} % train split is under {low:g} %: "
-                "most of the data would not be trained on."
-            }
-        if percent > high:
-            return {
-                "train_split_percent": f"A {percent:g} % train split is over {high:g} %: "
-                "too little is left to validate on."
-            }
-    return {}
+def _field_value(schema: type[BaseModel], field: str, form: Mapping[str, Any]) -> Any:
+    """One field parsed with the schema's own rules, or None when it is absent or invalid."""
+    if field not in form:
+        return None
+    info = schema.model_fields[field]
+    try:
+        return TypeAdapter(Annotated[info.annotation, *info.metadata]).validate_python(form[field])
+    except ValidationError:
+        return None
+
+
+def _large_model(size_gb: float) -> str:
+    if size_gb <= LARGE_MODEL_GB:
+        return ""
+    return (
+        f"This model is {size_gb:.1f} GB on disk, over {LARGE_MODEL_GB:.0f} GB: "
+        "expect a long download and a large GPU."
+    )
+
+
+def _unusual_split(percent: float) -> str:
+    low, high = SPLIT_RANGE
+    if percent < low:
+        return (
+            f"A {percent:g} % train split is under {low:g} %: "
+            "most of the data would not be trained on."
+        )
+    if percent > high:
+        return f"A {percent:g} % train split is over {high:g} %: too little is left to validate on."
+    return ""
+
+
+# step -> (schema, field, rule); a rule returns a warning or ''
+WARNING_RULES = {
+    StepId.MODEL: (ModelInfo, "size_gb", _large_model),
+    StepId.DATASET: (DatasetStep, "train_split_percent", _unusual_split),
+}
+
+
+def _warnings(step: StepId, form: Mapping[str, Any]) -> dict[str, str]:
+    """Warnings of the fields that parse, whatever the other fields hold."""
+    if step not in WARNING_RULES:
+        return {}
+    schema, field, rule = WARNING_RULES[step]
+    value = _field_value(schema, field, form)
+    message = rule(value) if value is not None else ""
+    return {field: message} if message else {}
 
 
 def validate_step(step: StepId, form: Mapping[str, Any]) -> StepValidation:
     """Errors (blocking) and warnings (advisory) for one step's form."""
     schema, wrapper = STEP_SCHEMAS[step]
     result = parse(schema, form, wrapper)
-    if result.data is not None:
-        result.warnings = _warnings(step, result.data)
+    result.warnings = _warnings(step, _clean(form))
     return result

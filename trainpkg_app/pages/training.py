@@ -3,6 +3,7 @@
 import reflex as rx
 
 from trainpkg_app.components.page_header import page_header
+from trainpkg_app.components.wizard import wizard
 
 TITLE = "Training"
 DESCRIPTION = (
@@ -19,7 +20,8 @@ def _packages_tab() -> rx.Component:
             "deploy target. Drafts save themselves; published versions never change.",
             color=rx.color("gray", 11),
         ),
-        spacing="3",
+        wizard(),
+        spacing="4",
         padding_top="4",
     )
 

@@ -1,0 +1,39 @@
+"""How a step status looks: label, colour and icon (Radix colours adapt to dark mode)."""
+
+import reflex as rx
+
+STATUS_LABELS = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "error": "Error",
+}
+STATUS_COLORS = {"not_started": "gray", "in_progress": "blue", "completed": "green", "error": "red"}
+
+
+def _match(status: rx.Var, table: dict, default):
+    return rx.match(status, *table.items(), default)
+
+
+def status_icon(status: rx.Var) -> rx.Component:
+    """Empty circle, spinner, check or alert; decorative (the badge carries the words)."""
+    return rx.match(
+        status,
+        ("in_progress", rx.spinner(size="2", aria_hidden="true")),
+        ("completed", rx.icon("circle-check", color=rx.color("green", 11), aria_hidden="true")),
+        ("error", rx.icon("circle-alert", color=rx.color("red", 11), aria_hidden="true")),
+        rx.icon("circle", color=rx.color("gray", 10), aria_hidden="true"),
+    )
+
+
+def status_label(status: rx.Var) -> rx.Var:
+    return _match(status, STATUS_LABELS, "Not started")
+
+
+def status_badge(status: rx.Var) -> rx.Component:
+    return rx.badge(
+        status_label(status),
+        color_scheme=_match(status, STATUS_COLORS, "gray"),
+        variant="soft",
+        high_contrast=True,
+    )

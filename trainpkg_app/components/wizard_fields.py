@@ -1,0 +1,102 @@
+"""Step form fields bound to StepDataState: one helper per kind of input."""
+
+from collections.abc import Sequence
+
+import reflex as rx
+
+from trainpkg_app.components.form_field import (
+    form_field,
+    message_line,
+    native_select,
+    radio_cards,
+    text_input,
+)
+from trainpkg_app.state.step_data import StepDataState
+
+
+def _error(step: str, field: str) -> rx.Var:
+    return StepDataState.errors[step].get(field, "").to(str)
+
+
+def _warning(step: str, field: str) -> rx.Var:
+    return StepDataState.warnings[step].get(field, "").to(str)
+
+
+def _value(step: str, field: str) -> rx.Var:
+    return StepDataState.forms[step][field].to(str)
+
+
+def _on_change(step: str, field: str):
+    return lambda value: StepDataState.set_field(step, field, value)
+
+
+def text_field(
+    step: str,
+    field: str,
+    label: str,
+    *,
+    hint: str = "",
+    numeric: bool = False,
+    placeholder: str = "",
+) -> rx.Component:
+    field_id = f"{step}-{field}"
+    error, warning = _error(step, field), _warning(step, field)
+    return form_field(
+        label=label,
+        field_id=field_id,
+        hint=hint,
+        error=error,
+        warning=warning,
+        control=text_input(
+            field_id=field_id,
+            value=_value(step, field),
+            on_change=_on_change(step, field),
+            error=error,
+            warning=warning,
+            hint=hint,
+            input_mode="decimal" if numeric else "text",
+            placeholder=placeholder,
+        ),
+    )
+
+
+def select_field(
+    step: str, field: str, label: str, options: Sequence[tuple[str, str]]
+) -> rx.Component:
+    field_id = f"{step}-{field}"
+    error = _error(step, field)
+    return form_field(
+        label=label,
+        field_id=field_id,
+        error=error,
+        warning=_warning(step, field),
+        control=native_select(
+            field_id=field_id,
+            options=options,
+            value=_value(step, field),
+            on_change=_on_change(step, field),
+            error=error,
+        ),
+    )
+
+
+def choice_field(
+    step: str, field: str, label: str, options: Sequence[tuple[str, str, str]]
+) -> rx.Component:
+    return radio_cards(
+        group_label=label,
+        field_id=f"{step}-{field}",
+        options=options,
+        value=_value(step, field),
+        on_change=_on_change(step, field),
+        error=_error(step, field),
+    )
+
+
+def step_error(step: str, field: str) -> rx.Component:
+    """An error that belongs to the step rather than to one input."""
+    error = _error(step, field)
+    return rx.cond(
+        error != "",
+        message_line(error, element_id=f"{step}-{field}-error", icon="circle-alert", color="red"),
+    )
