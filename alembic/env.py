@@ -1,10 +1,10 @@
 """Alembic environment: the schema from trainpkg_app.db.models, the URL from settings."""
 
+import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
 from trainpkg_app.db import models  # noqa: F401  (registers the tables)
-from trainpkg_app.db.engine import create_db_engine
 from trainpkg_app.settings import get_settings
 
 target_metadata = SQLModel.metadata
@@ -41,7 +41,9 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     url = _database_url()
-    engine = create_db_engine(url)
+    # A plain engine: on SQLite, foreign keys stay off while batch mode rebuilds tables, so
+    # dropping a parent table never cascades into its children.
+    engine = sa.create_engine(url)
     with engine.connect() as connection:
         _configure(url=url, connection=connection)
         with context.begin_transaction():

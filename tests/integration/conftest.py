@@ -42,3 +42,15 @@ def database_url(request, tmp_path) -> Iterator[str]:
     if not admin_url:
         pytest.skip(f"set {POSTGRES_URL_VARIABLE} to run the PostgreSQL tests")
     yield from _fresh_postgres_database(admin_url)
+
+
+@pytest.fixture
+def migrated(database_url):
+    """An engine on a database migrated to head."""
+    from trainpkg_app.db.engine import create_db_engine
+    from trainpkg_app.db.migrations import upgrade
+
+    upgrade(database_url)
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()

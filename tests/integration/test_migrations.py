@@ -16,14 +16,6 @@ from trainpkg_app.db.models import TrainingPackage, TrainingPackageVersion, User
 TABLES = {"users", "training_packages", "training_package_versions"}
 
 
-@pytest.fixture
-def migrated(database_url):
-    upgrade(database_url)
-    engine = create_db_engine(database_url)
-    yield engine
-    engine.dispose()
-
-
 def _make_package(session: Session) -> TrainingPackage:
     user = User(email=f"{uuid.uuid4().hex}@example.com", password_hash="x")
     session.add(user)

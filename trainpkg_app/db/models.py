@@ -67,6 +67,7 @@ class TrainingPackage(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("owner_id", "name", name="uq_training_packages_owner_id_name"),
         sa.CheckConstraint("revision >= 0", name="revision_non_negative"),
+        sa.CheckConstraint("last_version_number >= 0", name="last_version_number_non_negative"),
         sa.Index("ix_training_packages_owner_id_updated_at", "owner_id", "updated_at"),
     )
 
@@ -80,7 +81,41 @@ class TrainingPackage(SQLModel, table=True):
     draft_config: dict[str, Any] = _json(nullable=False)
     draft_dataset: dict[str, Any] = _json(nullable=False)
     draft_deploy: dict[str, Any] = _json(nullable=False)
+    draft_workflow: dict[str, Any] = _json(nullable=False)
+    draft_started_at: datetime = _timestamp()
+    # The version the draft was restored from or last published as.
+    draft_parent_version_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Uuid(),
+            sa.ForeignKey(
+                "training_package_versions.id",
+                ondelete="SET NULL",
+                use_alter=True,
+                name="fk_training_packages_draft_parent_version_id",
+            ),
+            nullable=True,
+        ),
+    )
     revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_version_number: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+# Columns of a version that never change once it is published (see migration 0002's trigger).
+VERSION_FROZEN_FIELDS = (
+    "package_id",
+    "version_number",
+    "name",
+    "config_snapshot",
+    "model_snapshot",
+    "dataset_snapshot",
+    "deployment_target",
+    "created_at",
+    "published_at",
+    "change_summary",
+    "created_by",
+    "parent_version_id",
+)
 
 
 class TrainingPackageVersion(SQLModel, table=True):

@@ -1,0 +1,61 @@
+"""The wizard's forms: their defaults, and how typed snapshots go back into them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trainpkg_app.core.workflow import STEPS
+
+# Every field the wizard edits, with the value a new draft starts with.
+DEFAULT_FORMS: dict[str, dict[str, str]] = {
+    "model": {"model_id": "", "parameters": "", "size_gb": ""},
+    "config": {
+        "method": "",
+        "learning_rate": "0.0002",
+        "num_epochs": "3",
+        "per_device_batch_size": "4",
+        "gradient_accumulation_steps": "4",
+        "max_seq_length": "1024",
+        "warmup_ratio": "0.03",
+        "lora_r": "16",
+        "lora_alpha": "32",
+        "lora_dropout": "0.05",
+    },
+    "dataset": {"new_dataset_id": "", "train_split_percent": "90"},
+    "deploy": {
+        "target": "",
+        "output_dir": "./data/runs",
+        "num_gpus": "1",
+        "space_name": "",
+        "space_flavor": "a10g-small",
+        "job_flavor": "a10g-small",
+        "timeout_minutes": "120",
+    },
+}
+
+
+def default_forms() -> dict[str, dict[str, str]]:
+    return {step: dict(fields) for step, fields in DEFAULT_FORMS.items()}
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}" if abs(value) >= 1e-4 or value == 0 else repr(value)
+    return str(value)
+
+
+def form_from_values(step: str, values: dict[str, Any]) -> dict[str, str]:
+    """The step's form filled from typed values; fields the snapshot lacks keep defaults."""
+    form = dict(DEFAULT_FORMS[step])
+    for field in form:
+        if field in values:
+            form[field] = _as_text(values[field])
+    return form
+
+
+def forms_from_snapshot(snapshot: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    return {
+        step.value: form_from_values(step.value, snapshot.get(step.value, {})) for step in STEPS
+    }

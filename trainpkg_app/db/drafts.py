@@ -1,0 +1,120 @@
+"""Loading and saving a package's live draft, guarded by its revision counter."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlmodel import Session, select, update
+
+from trainpkg_app.core.drafts import DraftContent, initial_workflow
+from trainpkg_app.core.forms import default_forms
+from trainpkg_app.db.errors import DraftConflict
+from trainpkg_app.db.models import TrainingPackage, utc_now
+from trainpkg_app.db.packages import draft_columns, get_package
+
+
+class StoredDraft(BaseModel):
+    package_id: str
+    name: str
+    content: DraftContent
+    revision: int
+    started_at: datetime
+    parent_version_id: str | None
+
+
+def content_of(package: TrainingPackage) -> DraftContent:
+    defaults = default_forms()
+    dataset = package.draft_dataset or {}
+    return DraftContent(
+        forms={
+            "model": defaults["model"] | package.draft_model,
+            "config": defaults["config"] | package.draft_config,
+            "dataset": defaults["dataset"] | dataset.get("form", {}),
+            "deploy": defaults["deploy"] | package.draft_deploy,
+        },
+        datasets=dataset.get("datasets", []),
+        workflow=package.draft_workflow or initial_workflow(),
+    )
+
+
+def load_draft(session: Session, *, owner_id: uuid.UUID, package_id: uuid.UUID) -> StoredDraft:
+    package = get_package(session, owner_id=owner_id, package_id=package_id)
+    return StoredDraft(
+        package_id=str(package.id),
+        name=package.name,
+        content=content_of(package),
+        revision=package.revision,
+        started_at=package.draft_started_at,
+        parent_version_id=str(package.draft_parent_version_id)
+        if package.draft_parent_version_id
+        else None,
+    )
+
+
+def save_draft(
+    session: Session,
+    *,
+    owner_id: uuid.UUID,
+    package_id: uuid.UUID,
+    expected_revision: int,
+    content: DraftContent,
+    extra: dict | None = None,
+) -> int:
+    """Write the draft if nobody saved since ``expected_revision``; return the new revision.
+
+    Raises DraftConflict (and writes nothing) when someone did, NotFound when it is gone."""
+    result = session.exec(
+        update(TrainingPackage)
+        .where(
+            TrainingPackage.id == package_id,
+            TrainingPackage.owner_id == owner_id,
+            TrainingPackage.revision == expected_revision,
+        )
+        .values(
+            **draft_columns(content),
+            **(extra or {}),
+            revision=expected_revision + 1,
+            updated_at=utc_now(),
+        )
+    )
+    if result.rowcount == 1:
+        return expected_revision + 1
+    current = session.exec(
+        select(TrainingPackage.revision).where(
+            TrainingPackage.id == package_id, TrainingPackage.owner_id == owner_id
+        )
+    ).first()
+    if current is None:
+        get_package(session, owner_id=owner_id, package_id=package_id)  # raises NotFound
+    raise DraftConflict(current)
+
+
+class AutosaveOutcome(BaseModel):
+    written: bool
+    revision: int
+    fingerprint: str
+
+
+def save_if_changed(
+    session: Session,
+    *,
+    owner_id: uuid.UUID,
+    package_id: uuid.UUID,
+    expected_revision: int,
+    content: DraftContent,
+    saved_fingerprint: str,
+) -> AutosaveOutcome:
+    """Auto-save: content equal to what was last saved writes nothing."""
+    fingerprint = content.fingerprint()
+    if fingerprint == saved_fingerprint:
+        return AutosaveOutcome(written=False, revision=expected_revision, fingerprint=fingerprint)
+    revision = save_draft(
+        session,
+        owner_id=owner_id,
+        package_id=package_id,
+        expected_revision=expected_revision,
+        content=content,
+    )
+    return AutosaveOutcome(written=True, revision=revision, fingerprint=fingerprint)
