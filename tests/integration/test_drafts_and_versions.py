@@ -76,7 +76,7 @@ def test_rename_refuses_a_name_in_use(migrated, owner_and_package):
 
 
 def test_other_owners_packages_look_absent(migrated, owner_and_package):
-    owner, package_id = owner_and_package
+    _owner, package_id = owner_and_package
     with Session(migrated) as session:
         stranger = make_user(session)
         with pytest.raises(NotFound):
