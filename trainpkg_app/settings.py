@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     hf_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TRAINPKG_HF_TOKEN", "HF_TOKEN")
     )
+    autosave_interval_s: float = Field(default=30.0, gt=0)
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("TRAINPKG_REDIS_URL", "REFLEX_REDIS_URL")
     )

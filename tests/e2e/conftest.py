@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Screenshots go to test-results/; TRAINPKG_UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/.
@@ -109,6 +109,8 @@ def page(browser: Browser, app_url: str) -> Iterator[Page]:
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
+    # A failed backend event shows this toast; no flow may end with one.
+    expect(page.get_by_text("An error occurred")).to_have_count(0)
     context.close()
 
 

@@ -3,7 +3,7 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
-from wizard_steps import complete, complete_through, expect_status, header
+from wizard_steps import complete, complete_through, expect_status, header, open_new_package
 
 BLOCKING_IMPACTS = {"serious", "critical"}
 AXE = Axe()
@@ -71,7 +71,7 @@ STATES = [
 @pytest.mark.parametrize("reach_state", STATES, ids=lambda f: f.__name__.removeprefix("state_"))
 def test_no_serious_or_critical_violations(page: Page, scheme: str, reach_state):
     page.emulate_media(color_scheme=scheme)
-    page.goto("/training")
+    open_new_package(page)
     if scheme == "dark":
         expect(page.locator("html")).to_have_class("dark", timeout=10_000)
     reach_state(page)

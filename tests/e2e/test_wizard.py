@@ -10,13 +10,13 @@ from wizard_steps import (
     expect_status,
     fill_dataset,
     header,
+    open_new_package,
     progress_step,
 )
 
 
 def open_training(page: Page) -> None:
-    page.goto("/training")
-    expect(header(page, "model")).to_have_attribute("aria-expanded", "true")
+    open_new_package(page)
 
 
 def test_next_on_an_empty_model_step_shows_the_error_and_stays(page: Page, screenshot):
@@ -144,10 +144,10 @@ def test_deploy_is_validated_by_target(page: Page):
 def test_package_name_feeds_the_generated_names(page: Page):
     open_training(page)
     page.get_by_label("Package name").fill("Support Bot")
+    page.get_by_label("Package name").blur()
     expect(page.get_by_text("support-bot-v1")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^support-bot-draft-\d{8}-\d{6}$"))).to_be_visible()
     page.get_by_label("Package name").fill("")
-    page.get_by_label("Package name").blur()
     expect(page.locator("#package-name-error")).to_contain_text("Required")
 
 

@@ -3,7 +3,7 @@
 import re
 
 from playwright.sync_api import Page, expect
-from wizard_steps import STEP_IDS, expect_status, header
+from wizard_steps import STEP_IDS, expect_status, header, open_new_package
 
 
 def tab_to(page: Page, accessible_name: str, limit: int = 40) -> None:
@@ -23,8 +23,8 @@ def tab_to(page: Page, accessible_name: str, limit: int = 40) -> None:
 
 
 def test_keyboard_only_completes_the_wizard(page: Page):
-    page.goto("/training")
-    expect(header(page, "model")).to_have_attribute("aria-expanded", "true")
+    open_new_package(page)
+    page.get_by_label("Package name").focus()
     tab_to(page, "Model id")
     page.keyboard.type("Qwen/Qwen2.5-0.5B")
     tab_to(page, "Next")
@@ -56,7 +56,7 @@ def test_keyboard_only_completes_the_wizard(page: Page):
 
 
 def test_step_headers_toggle_with_enter_and_space(page: Page):
-    page.goto("/training")
+    open_new_package(page)
     model_header = header(page, "model")
     model_header.focus()
     page.keyboard.press("Enter")

@@ -8,6 +8,19 @@ STEP_IDS = ["model", "config", "dataset", "deploy"]
 TITLES = {"model": "Model", "config": "Config", "dataset": "Dataset", "deploy": "Deploy"}
 
 
+def open_new_package(page: Page) -> str:
+    """Open the Training page and start a fresh package, as a user beginning new work would."""
+    page.goto("/training")
+    name_field = page.get_by_label("Package name")
+    expect(name_field).not_to_have_value("")
+    previous = name_field.input_value()
+    page.get_by_role("button", name="New package").click()
+    expect(name_field).not_to_have_value(previous)
+    expect(header(page, "model")).to_have_attribute("aria-expanded", "true")
+    expect_status(page, "model", "In progress")
+    return name_field.input_value()
+
+
 def progress_step(page: Page, step: str) -> Locator:
     number = STEP_IDS.index(step) + 1
     nav = page.get_by_role("navigation", name="Wizard progress")

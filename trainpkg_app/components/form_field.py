@@ -149,3 +149,12 @@ def radio_cards(
         spacing="1",
         width="100%",
     )
+
+
+def switch_field(label: str, *, checked: rx.Var, on_change: Callable) -> rx.Component:
+    """A labelled on/off switch (role="switch", named by its label)."""
+    return rx.el.label(
+        rx.switch(checked=checked, on_change=on_change, size="1"),
+        rx.text.span(label, size="2"),
+        class_name="switch-label",
+    )

@@ -2,54 +2,30 @@
 
 import reflex as rx
 
-from trainpkg_app.components.form_field import form_field, text_input
 from trainpkg_app.components.progress_indicator import progress_indicator
 from trainpkg_app.components.step_header import step_header
 from trainpkg_app.components.wizard_steps import STEP_BODIES
 from trainpkg_app.core.workflow import STEP_TITLES, STEPS
+from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.step_data import StepDataState
 from trainpkg_app.state.wizard import WizardState
 
 STEP_LIST = [(step.value, STEP_TITLES[step]) for step in STEPS]
 
 
-def _package_name() -> rx.Component:
-    no_warning = rx.Var.create("")
-    return rx.hstack(
-        rx.box(
-            form_field(
-                label="Package name",
-                field_id="package-name",
-                error=StepDataState.package_name_error,
-                warning=no_warning,
-                control=text_input(
-                    field_id="package-name",
-                    value=StepDataState.package_name,
-                    on_change=StepDataState.set_package_name,
-                    error=StepDataState.package_name_error,
-                    warning=no_warning,
-                ),
-            ),
-            flex="1",
-            max_width="24em",
-        ),
-        rx.vstack(
-            rx.text("Draft: ", rx.code(StepDataState.draft_name), size="2"),
-            rx.text("First version: ", rx.code(StepDataState.first_version_name), size="2"),
-            spacing="1",
-            padding_top="5",
-        ),
-        spacing="5",
-        wrap="wrap",
-        width="100%",
-    )
-
-
 def _nav_buttons(step: str, index: int) -> rx.Component:
     is_last = index == len(STEPS) - 1
     return rx.hstack(
-        rx.button("Back", on_click=WizardState.back, variant="soft", disabled=index == 0),
-        rx.button("Complete" if is_last else "Next", on_click=StepDataState.next_step),
+        rx.button(
+            "Back",
+            on_click=[WizardState.back, DraftState.save_now],
+            variant="soft",
+            disabled=index == 0,
+        ),
+        rx.button(
+            "Complete" if is_last else "Next",
+            on_click=[StepDataState.next_step, DraftState.save_now],
+        ),
         justify="end",
         width="100%",
         padding_top="2",
@@ -69,8 +45,8 @@ def _step_section(index: int, step: str, title: str) -> rx.Component:
             summary=StepDataState.summaries[step],
             needs_recheck=WizardState.needs_recheck.contains(step),
             warning_count=StepDataState.warning_counts[step],
-            on_toggle=WizardState.toggle(step),
-            on_edit=WizardState.edit(step),
+            on_toggle=[WizardState.toggle(step), DraftState.save_now],
+            on_edit=[WizardState.edit(step), DraftState.save_now],
         ),
         rx.cond(
             is_open,
@@ -121,18 +97,16 @@ def _completion() -> rx.Component:
 
 def wizard() -> rx.Component:
     return rx.vstack(
-        _package_name(),
         progress_indicator(
             STEP_LIST,
             WizardState.statuses,
             WizardState.current_step,
             WizardState.locked_steps,
-            WizardState.go_to,
+            lambda step: [WizardState.go_to(step), DraftState.save_now],
         ),
         _notice(),
         *[_step_section(index, step, title) for index, (step, title) in enumerate(STEP_LIST)],
         _completion(),
         spacing="4",
         width="100%",
-        on_mount=StepDataState.start_draft,
     )

@@ -11,7 +11,12 @@ from pydantic import BaseModel, Field
 from trainpkg_app.core.forms import default_forms, forms_from_snapshot
 from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.core.validation import StepValidation, validate_step
-from trainpkg_app.core.workflow import STEPS, StepId, create_initial_workflow_state
+from trainpkg_app.core.workflow import (
+    STEPS,
+    StepId,
+    create_completed_workflow_state,
+    create_initial_workflow_state,
+)
 
 
 def initial_workflow() -> dict[str, Any]:
@@ -68,4 +73,8 @@ def content_from_snapshot(snapshot: dict[str, dict[str, Any]]) -> DraftContent:
         DatasetRef.model_validate(ref).model_dump(mode="json", exclude_none=True)
         for ref in snapshot.get("dataset", {}).get("datasets", [])
     ]
-    return DraftContent(forms=forms_from_snapshot(snapshot), datasets=datasets)
+    return DraftContent(
+        forms=forms_from_snapshot(snapshot),
+        datasets=datasets,
+        workflow=create_completed_workflow_state().model_dump(mode="json"),
+    )

@@ -52,6 +52,13 @@ def create_initial_workflow_state() -> WorkflowState:
     return WorkflowState(statuses=statuses)
 
 
+def create_completed_workflow_state() -> WorkflowState:
+    """A draft restored from a version: every step was valid when it was published."""
+    return WorkflowState(
+        current_step=StepId.MODEL, statuses=dict.fromkeys(STEPS, StepStatus.COMPLETED)
+    )
+
+
 def step_number(step: StepId) -> int:
     return STEPS.index(step) + 1
 

@@ -22,6 +22,7 @@ class StoredDraft(BaseModel):
     revision: int
     started_at: datetime
     parent_version_id: str | None
+    last_version_number: int
 
 
 def content_of(package: TrainingPackage) -> DraftContent:
@@ -50,6 +51,7 @@ def load_draft(session: Session, *, owner_id: uuid.UUID, package_id: uuid.UUID) 
         parent_version_id=str(package.draft_parent_version_id)
         if package.draft_parent_version_id
         else None,
+        last_version_number=package.last_version_number,
     )
 
 

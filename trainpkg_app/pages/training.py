@@ -1,26 +1,62 @@
-"""The Training page: its first tab holds the Training Packages wizard."""
+"""The Training page: its first tab holds the Training Packages wizard and its history."""
 
 import reflex as rx
 
+from trainpkg_app.components.conflict_banner import conflict_banner
+from trainpkg_app.components.history_dialogs import compare_dialog, publish_dialog, restore_dialog
+from trainpkg_app.components.history_sidebar import history_sidebar
+from trainpkg_app.components.package_bar import package_bar
 from trainpkg_app.components.page_header import page_header
 from trainpkg_app.components.wizard import wizard
+from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.packages import PackagesState
 
 TITLE = "Training"
 DESCRIPTION = (
     "Assemble a training package in four steps (model, config, dataset, deploy), "
     "publish it as an immutable version, and run it here or on the Hugging Face Hub."
 )
+# Best effort: save when the tab is hidden or closed.
+SAVE_ON_HIDE = """
+const saveNow = () => document.getElementById('autosave-now')?.click();
+document.addEventListener('visibilitychange', () => { if (document.hidden) saveNow(); });
+window.addEventListener('pagehide', saveNow);
+"""
+
+
+def _save_on_hide() -> rx.Component:
+    return rx.fragment(
+        rx.el.button(
+            id="autosave-now",
+            on_click=DraftState.save_now,
+            hidden=True,
+            tab_index=-1,
+            aria_hidden="true",
+        ),
+        rx.script(SAVE_ON_HIDE),
+    )
 
 
 def _packages_tab() -> rx.Component:
     return rx.vstack(
-        rx.heading("Training Packages", as_="h2", size="5"),
         rx.text(
             "A training package bundles a base model, a training config, datasets and a "
             "deploy target. Drafts save themselves; published versions never change.",
             color=rx.color("gray", 11),
         ),
-        wizard(),
+        package_bar(),
+        conflict_banner(),
+        rx.grid(
+            rx.box(wizard(), min_width="0"),
+            history_sidebar(),
+            columns=rx.breakpoints(initial="1", lg="minmax(0, 1fr) 22rem"),
+            spacing="5",
+            width="100%",
+        ),
+        publish_dialog(),
+        compare_dialog(),
+        restore_dialog(),
+        _save_on_hide(),
         spacing="4",
         padding_top="4",
     )
@@ -40,3 +76,6 @@ def training_page() -> rx.Component:
         size="4",
         padding_y="6",
     )
+
+
+ON_LOAD = PackagesState.open_initial

@@ -4,81 +4,58 @@ Validation is trainpkg_app.core.validation; this state only stores its results."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from typing import Any
 
 import reflex as rx
 
-from trainpkg_app.core.names import generate_draft_name, generate_version_name
-from trainpkg_app.core.step_data import DatasetRef, PackageName
+from trainpkg_app.core.drafts import DraftContent
+from trainpkg_app.core.forms import default_forms
+from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.core.summaries import summarize
-from trainpkg_app.core.validation import parse, validate_step
+from trainpkg_app.core.validation import StepValidation, parse, validate_step
 from trainpkg_app.core.workflow import STEPS, StepId
+from trainpkg_app.state.save_status import SaveStatusState
 from trainpkg_app.state.wizard import WizardState
 
-DEFAULT_FORMS: dict[str, dict[str, str]] = {
-    "model": {"model_id": "", "parameters": "", "size_gb": ""},
-    "config": {
-        "method": "",
-        "learning_rate": "0.0002",
-        "num_epochs": "3",
-        "per_device_batch_size": "4",
-        "gradient_accumulation_steps": "4",
-        "max_seq_length": "1024",
-        "warmup_ratio": "0.03",
-        "lora_r": "16",
-        "lora_alpha": "32",
-        "lora_dropout": "0.05",
-    },
-    "dataset": {"new_dataset_id": "", "train_split_percent": "90"},
-    "deploy": {
-        "target": "",
-        "output_dir": "./data/runs",
-        "num_gpus": "1",
-        "space_name": "",
-        "space_flavor": "a10g-small",
-        "job_flavor": "a10g-small",
-        "timeout_minutes": "120",
-    },
-}
 EMPTY_BY_STEP: dict[str, dict[str, str]] = {step.value: {} for step in STEPS}
 
 
+def _autosave_event():
+    # drafts.py builds on this module, so it is imported where it is needed.
+    from trainpkg_app.state.drafts import DraftState
+
+    return DraftState.ensure_autosave
+
+
 class StepDataState(rx.State):
-    package_name: str = "my-package"
-    package_name_error: str = ""
-    draft_started_at: str = ""
-    forms: dict[str, dict[str, str]] = DEFAULT_FORMS
+    forms: dict[str, dict[str, str]] = default_forms()
     datasets: list[dict[str, str]] = []
     errors: dict[str, dict[str, str]] = EMPTY_BY_STEP
     warnings: dict[str, dict[str, str]] = EMPTY_BY_STEP
     summaries: dict[str, str] = {step.value: "" for step in STEPS}
 
     @rx.var
-    def draft_name(self) -> str:
-        started = datetime.fromisoformat(self.draft_started_at) if self.draft_started_at else None
-        return generate_draft_name(self.package_name, started) if started else ""
-
-    @rx.var
     def warning_counts(self) -> dict[str, int]:
         return {step: len(found) for step, found in self.warnings.items()}
 
-    @rx.var
-    def first_version_name(self) -> str:
-        return generate_version_name(self.package_name, 1)
+    def load(self, content: DraftContent) -> None:
+        """Show a draft: its values, the warnings and summaries they imply, no stale errors."""
+        self.forms = content.forms
+        self.datasets = content.datasets
+        results = content.validate_all()
+        self.errors = EMPTY_BY_STEP
+        self.warnings = {step.value: result.warnings for step, result in results.items()}
+        self.summaries = {step.value: summarize(result.data) for step, result in results.items()}
 
-    @rx.event
-    def start_draft(self):
-        if not self.draft_started_at:
-            self.draft_started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    def show_results(self, results: dict[StepId, StepValidation]) -> None:
+        self.errors = self.errors | {step.value: r.errors for step, r in results.items()}
+        self.warnings = self.warnings | {step.value: r.warnings for step, r in results.items()}
+        self.summaries = self.summaries | {
+            step.value: summarize(r.data) for step, r in results.items()
+        }
 
-    @rx.event
-    def set_package_name(self, value: str):
-        self.package_name = value
-        result = parse(PackageName, {"name": value})
-        self.package_name_error = result.errors.get("name", "")
-
-    def _step_form(self, step: str) -> dict:
-        form: dict = dict(self.forms[step])
+    def step_form(self, step: str) -> dict[str, Any]:
+        form: dict[str, Any] = dict(self.forms[step])
         if step == StepId.DATASET:
             form["datasets"] = self.datasets
         return form
@@ -89,16 +66,19 @@ class StepDataState(rx.State):
 
     @rx.event
     async def set_field(self, step: str, field: str, value: str):
-        await self._apply_edit(step, field, value)
+        return await self._apply_edit(step, field, value)
 
     async def _apply_edit(self, step: str, field: str, value: str):
         """Store an edit; re-check only the errors already shown, and every warning."""
         self.forms = self.forms | {step: self.forms[step] | {field: value}}
-        result = validate_step(StepId(step), self._step_form(step))
+        result = validate_step(StepId(step), self.step_form(step))
         shown = {f: m for f, m in result.errors.items() if f in self.errors[step]}
         self._set_feedback(step, shown, result.warnings)
         wizard = await self.get_state(WizardState)
         wizard.reopen_if_completed(StepId(step))
+        status = await self.get_state(SaveStatusState)
+        status.mark_dirty()
+        return _autosave_event()
 
     @rx.event
     async def add_dataset(self):
@@ -107,26 +87,26 @@ class StepDataState(rx.State):
         if not result.ok:
             message = result.errors.get("dataset_id", "Enter a Hub dataset id.")
             self._set_feedback("dataset", {"new_dataset_id": message}, self.warnings["dataset"])
-            return
+            return None
         if any(ref["dataset_id"] == dataset_id for ref in self.datasets):
-            self._set_feedback(
-                "dataset", {"new_dataset_id": f"{dataset_id} is already attached."}, {}
-            )
-            return
+            message = f"{dataset_id} is already attached."
+            self._set_feedback("dataset", {"new_dataset_id": message}, self.warnings["dataset"])
+            return None
         self.datasets = [*self.datasets, {"source": "hub", "dataset_id": dataset_id}]
-        await self._apply_edit("dataset", "new_dataset_id", "")
+        return await self._apply_edit("dataset", "new_dataset_id", "")
 
     @rx.event
     async def remove_dataset(self, dataset_id: str):
         self.datasets = [ref for ref in self.datasets if ref["dataset_id"] != dataset_id]
-        await self._apply_edit("dataset", "new_dataset_id", self.forms["dataset"]["new_dataset_id"])
+        return await self._apply_edit(
+            "dataset", "new_dataset_id", self.forms["dataset"]["new_dataset_id"]
+        )
 
     @rx.event
     async def next_step(self):
         """Validate the open step; complete it and move on, or show its field errors."""
         wizard = await self.get_state(WizardState)
         step = StepId(wizard.current_step)
-        result = validate_step(step, self._step_form(step))
-        self._set_feedback(step, result.errors, result.warnings)
-        self.summaries = self.summaries | {step.value: summarize(result.data)}
+        result = validate_step(step, self.step_form(step))
+        self.show_results({step: result})
         wizard.record_result(step, has_errors=not result.ok)

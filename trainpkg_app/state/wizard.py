@@ -43,6 +43,24 @@ class WizardState(rx.State):
         self.needs_recheck = [step.value for step in workflow.needs_recheck]
         self.open_step = self.current_step
 
+    def workflow_dict(self) -> dict:
+        return self._workflow().model_dump(mode="json")
+
+    def load(self, workflow: dict) -> None:
+        """Show a stored draft's place in the wizard (a fresh start when it has none)."""
+        stored = (
+            WorkflowState.model_validate(workflow) if workflow else create_initial_workflow_state()
+        )
+        self._store(stored)
+        self.notice = ""
+
+    def mark_errors(self, failing: list[StepId]) -> None:
+        """Publishing found errors: mark those steps and open the first one."""
+        workflow = self._workflow()
+        for step in failing:
+            workflow = complete_step(workflow, step, has_errors=True)
+        self._store(workflow.model_copy(update={"current_step": failing[0]}))
+
     @rx.var
     def is_complete(self) -> bool:
         return self._workflow().is_complete

@@ -1,0 +1,158 @@
+"""Dialogs of the history sidebar: publish, compare, restore."""
+
+import reflex as rx
+
+from trainpkg_app.components.form_field import switch_field
+from trainpkg_app.state.history import HistoryState
+
+CHANGE_COLORS = {"added": "green", "removed": "red", "changed": "amber", "unchanged": "gray"}
+
+
+def publish_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Publish a version"),
+            rx.dialog.description(
+                "Publishing checks all four steps and freezes the draft as the next numbered "
+                "version. Published versions never change.",
+                size="2",
+            ),
+            rx.vstack(
+                rx.el.label("Change summary", html_for="change-summary", class_name="field-label"),
+                rx.text_area(
+                    id="change-summary",
+                    value=HistoryState.change_summary,
+                    on_change=HistoryState.set_change_summary,
+                    placeholder="What changed, and why?",
+                    width="100%",
+                ),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                    rx.button("Publish version", on_click=HistoryState.publish),
+                    justify="end",
+                    spacing="3",
+                    width="100%",
+                ),
+                spacing="2",
+                padding_top="3",
+            ),
+        ),
+        open=HistoryState.publish_open,
+        on_open_change=HistoryState.set_publish_open,
+    )
+
+
+def _side_select(field_id: str, label: str, value: rx.Var, on_change) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, class_name="field-label"),
+        rx.el.select(
+            rx.foreach(
+                HistoryState.compare_choices,
+                lambda choice: rx.el.option(choice["label"], value=choice["value"]),
+            ),
+            id=field_id,
+            value=value,
+            on_change=on_change,
+            class_name="native-select",
+        ),
+        spacing="1",
+        flex="1",
+    )
+
+
+def _diff_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["step"]),
+        rx.table.row_header_cell(rx.code(row["path"], variant="ghost")),
+        rx.table.cell(
+            rx.badge(
+                row["change"],
+                color_scheme=rx.match(row["change"], *CHANGE_COLORS.items(), "gray"),
+                high_contrast=True,
+            )
+        ),
+        rx.table.cell(rx.code(row["left"], variant="ghost")),
+        rx.table.cell(rx.code(row["right"], variant="ghost")),
+        data_change=row["change"],
+    )
+
+
+def compare_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Compare"),
+            rx.hstack(
+                _side_select(
+                    "compare-left", "Left", HistoryState.compare_left, HistoryState.set_compare_left
+                ),
+                _side_select(
+                    "compare-right",
+                    "Right",
+                    HistoryState.compare_right,
+                    HistoryState.set_compare_right,
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            switch_field(
+                "Only differences",
+                checked=HistoryState.only_differences,
+                on_change=HistoryState.set_only_differences,
+            ),
+            rx.cond(
+                HistoryState.shown_diff_rows.length() > 0,
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            *[
+                                rx.table.column_header_cell(title)
+                                for title in ("Step", "Field", "Change", "Left", "Right")
+                            ],
+                        )
+                    ),
+                    rx.table.body(rx.foreach(HistoryState.shown_diff_rows, _diff_row)),
+                    size="1",
+                    aria_label="Differences",
+                ),
+                rx.text("No differences.", size="2"),
+            ),
+            rx.hstack(
+                rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
+                justify="end",
+                padding_top="3",
+            ),
+            max_width="60rem",
+        ),
+        open=HistoryState.compare_open,
+        on_open_change=HistoryState.set_compare_open,
+    )
+
+
+def restore_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Replace the draft?"),
+            rx.alert_dialog.description(
+                rx.text(
+                    "The current draft has changes that are not published. Restoring ",
+                    HistoryState.restore_label,
+                    " replaces them in the draft. Published versions stay as they are.",
+                ),
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        "Keep the draft",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=HistoryState.cancel_restore,
+                    )
+                ),
+                rx.alert_dialog.action(rx.button("Restore", on_click=HistoryState.restore)),
+                justify="end",
+                spacing="3",
+                padding_top="3",
+            ),
+        ),
+        open=HistoryState.restore_version_id != "",
+    )

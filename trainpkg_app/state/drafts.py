@@ -1,0 +1,251 @@
+"""The open package's draft: load it, auto-save it, resolve conflicts.
+
+One auto-save loop per session runs while there are unsaved edits (started by the first
+edit, ended once everything is saved), so a closed tab leaves no loop behind."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from enum import Enum
+
+import reflex as rx
+import sqlalchemy as sa
+
+from trainpkg_app.core.autosave import AutosaveSchedule
+from trainpkg_app.core.drafts import DraftContent
+from trainpkg_app.core.names import generate_draft_name, generate_version_name
+from trainpkg_app.db.drafts import StoredDraft, load_draft, save_draft
+from trainpkg_app.db.engine import session_scope
+from trainpkg_app.db.errors import DraftConflict, NotFound
+from trainpkg_app.db.packages import create_package
+from trainpkg_app.settings import get_settings
+from trainpkg_app.state.owner import current_owner_id
+from trainpkg_app.state.save_status import (
+    CONFLICT,
+    RETRYING,
+    SAVED,
+    SAVING,
+    UNSAVED,
+    SaveStatusState,
+)
+from trainpkg_app.state.step_data import StepDataState
+from trainpkg_app.state.wizard import WizardState
+
+
+class Step(Enum):
+    CONTINUE = "continue"
+    STOP = "stop"
+    FAILED = "failed"
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def write_draft(package_id: str, expected_revision: int, content: DraftContent) -> int:
+    with session_scope() as session:
+        return save_draft(
+            session,
+            owner_id=current_owner_id(),
+            package_id=uuid.UUID(package_id),
+            expected_revision=expected_revision,
+            content=content,
+        )
+
+
+def read_draft(package_id: str) -> StoredDraft:
+    with session_scope() as session:
+        return load_draft(session, owner_id=current_owner_id(), package_id=uuid.UUID(package_id))
+
+
+class DraftState(rx.State):
+    package_id: str = ""
+    package_name: str = ""
+    draft_started_at: str = ""
+    revision: int = 0
+    parent_version_id: str = ""
+    last_version_number: int = 0
+    conflict_revision: int = 0
+    _saved_fingerprint: str = ""
+    _loop_running: bool = False
+    _saving: bool = False
+
+    @rx.var
+    def draft_name(self) -> str:
+        if not self.draft_started_at:
+            return ""
+        return generate_draft_name(self.package_name, datetime.fromisoformat(self.draft_started_at))
+
+    @rx.var
+    def next_version_name(self) -> str:
+        if not self.package_name:
+            return ""
+        return generate_version_name(self.package_name, self.last_version_number + 1)
+
+    async def content(self) -> DraftContent:
+        """What the user has now (call with the state lock held)."""
+        wizard = await self.get_state(WizardState)
+        data = await self.get_state(StepDataState)
+        return DraftContent(
+            forms=data.forms, datasets=data.datasets, workflow=wizard.workflow_dict()
+        )
+
+    async def show(self, stored: StoredDraft) -> None:
+        """Put a stored draft on screen, as saved."""
+        self.package_id = stored.package_id
+        self.package_name = stored.name
+        self.draft_started_at = stored.started_at.isoformat(timespec="seconds")
+        self.revision = stored.revision
+        self.parent_version_id = stored.parent_version_id or ""
+        self.last_version_number = stored.last_version_number
+        self.conflict_revision = 0
+        self._saved_fingerprint = stored.content.fingerprint()
+        (await self.get_state(StepDataState)).load(stored.content)
+        (await self.get_state(WizardState)).load(stored.content.workflow)
+        status = await self.get_state(SaveStatusState)
+        status.status, status.detail = SAVED, ""
+
+    @rx.event
+    async def ensure_autosave(self):
+        """Start the auto-save loop unless one runs already (latest edit wins nothing twice)."""
+        status = await self.get_state(SaveStatusState)
+        if self._loop_running or status.status == CONFLICT or not self.package_id:
+            return None
+        self._loop_running = True
+        return DraftState.autosave_loop
+
+    @rx.event(background=True)
+    async def autosave_loop(self):
+        schedule = AutosaveSchedule(interval_s=get_settings().autosave_interval_s)
+        failures = 0
+        while True:
+            await asyncio.sleep(schedule.next_delay(failures))
+            outcome = await self._save_once(in_loop=True)
+            if outcome == Step.STOP:
+                return
+            failures = failures + 1 if outcome == Step.FAILED else 0
+
+    @rx.event(background=True)
+    async def save_now(self):
+        """Save at once (step change, publish, page hidden); on failure the loop retries."""
+        if await self._save_once(in_loop=False) == Step.FAILED:
+            return DraftState.ensure_autosave
+        return None
+
+    async def _save_once(self, *, in_loop: bool) -> Step:
+        async with self:
+            status = await self.get_state(SaveStatusState)
+            content = await self.content()
+            fingerprint = content.fingerprint()
+            if (
+                not self.package_id
+                or status.status == CONFLICT
+                or fingerprint == self._saved_fingerprint
+            ):
+                if fingerprint == self._saved_fingerprint and status.status == UNSAVED:
+                    status.status = SAVED
+                return self._stop(in_loop)
+            if self._saving:
+                return Step.CONTINUE
+            self._saving = True
+            package_id, expected = self.package_id, self.revision
+            if status.status != RETRYING:
+                status.status = SAVING
+        try:
+            revision = await rx.run_in_thread(lambda: write_draft(package_id, expected, content))
+        except DraftConflict as conflict:
+            async with self:
+                self._saving = False
+                self.conflict_revision = conflict.current_revision
+                status = await self.get_state(SaveStatusState)
+                status.status, status.detail = CONFLICT, str(conflict)
+                return self._stop(in_loop)
+        except NotFound as gone:
+            async with self:
+                self._saving = False
+                status = await self.get_state(SaveStatusState)
+                status.status, status.detail = CONFLICT, f"{gone} Keep your edits as a new draft."
+                return self._stop(in_loop)
+        except sa.exc.SQLAlchemyError as error:
+            async with self:
+                self._saving = False
+                status = await self.get_state(SaveStatusState)
+                status.status = RETRYING
+                status.detail = f"The database did not answer ({type(error).__name__}); retrying."
+                return Step.FAILED
+        async with self:
+            self._saving = False
+            self.revision, self._saved_fingerprint = revision, fingerprint
+            status = await self.get_state(SaveStatusState)
+            status.saved_at, status.detail = _now_iso(), ""
+            if (await self.content()).fingerprint() == fingerprint:
+                status.status = SAVED
+                return self._stop(in_loop)
+            status.status = UNSAVED
+            return Step.CONTINUE
+
+    def _stop(self, in_loop: bool) -> Step:
+        if in_loop:
+            self._loop_running = False
+        return Step.STOP
+
+    async def flush(self) -> str:
+        """Write unsaved edits now (before leaving this draft or publishing it).
+
+        Returns '' when everything is saved, else why it is not (the edits stay on screen)."""
+        status = await self.get_state(SaveStatusState)
+        if status.status == CONFLICT:
+            return "Resolve the conflict first: reload the newer draft or keep yours as a new one."
+        content = await self.content()
+        fingerprint = content.fingerprint()
+        if not self.package_id or fingerprint == self._saved_fingerprint:
+            return ""
+        package_id, expected = self.package_id, self.revision
+        try:
+            self.revision = await rx.run_in_thread(
+                lambda: write_draft(package_id, expected, content)
+            )
+        except DraftConflict as conflict:
+            self.conflict_revision = conflict.current_revision
+            status.status, status.detail = CONFLICT, str(conflict)
+            return str(conflict)
+        except sa.exc.SQLAlchemyError as error:
+            status.status = RETRYING
+            status.detail = f"The database did not answer ({type(error).__name__}); retrying."
+            return "The draft could not be saved: the database did not answer. Try again shortly."
+        self._saved_fingerprint = fingerprint
+        status.status, status.saved_at, status.detail = SAVED, _now_iso(), ""
+        return ""
+
+    def adopt(self, revision: int, content: DraftContent, parent_version_id: str) -> None:
+        """Record a save done elsewhere in this session (publish, restore)."""
+        self.revision = revision
+        self._saved_fingerprint = content.fingerprint()
+        self.parent_version_id = parent_version_id
+
+    @rx.event
+    async def reload_newer(self):
+        """Conflict: drop this session's edits and show the draft that was saved elsewhere."""
+        stored = await rx.run_in_thread(lambda: read_draft(self.package_id))
+        await self.show(stored)
+
+    @rx.event
+    async def keep_mine_as_new(self):
+        """Conflict: keep this session's edits as a new package; the other draft stays as is."""
+        content = await self.content()
+        name = f"{self.package_name} (my copy)"
+
+        def create() -> StoredDraft:
+            with session_scope() as session:
+                package = create_package(
+                    session, owner_id=current_owner_id(), name=name, content=content
+                )
+                session.flush()
+                return load_draft(session, owner_id=current_owner_id(), package_id=package.id)
+
+        await self.show(await rx.run_in_thread(create))
+        from trainpkg_app.state.packages import PackagesState  # built on this module
+
+        return PackagesState.refresh

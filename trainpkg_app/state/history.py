@@ -1,0 +1,340 @@
+"""The version-history sidebar: list, publish, compare, restore, archive."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import reflex as rx
+import sqlalchemy as sa
+
+from trainpkg_app.core.diff import diff_snapshots
+from trainpkg_app.core.drafts import comparable_view, snapshot_of
+from trainpkg_app.core.workflow import step_label
+from trainpkg_app.db.engine import session_scope
+from trainpkg_app.db.errors import DraftConflict, NotFound
+from trainpkg_app.db.publishing import publish_draft, restore_into_draft
+from trainpkg_app.db.versions import (
+    VersionSummary,
+    get_version,
+    list_versions,
+    set_archived,
+    snapshot_of_version,
+)
+from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.owner import current_owner_id
+from trainpkg_app.state.save_status import CONFLICT, SaveStatusState
+from trainpkg_app.state.step_data import StepDataState
+from trainpkg_app.state.wizard import WizardState
+
+PAGE_SIZE = 10
+CHOICES_LIMIT = 100
+DRAFT = "draft"
+
+
+def _money(value: Decimal | None) -> str:
+    return f"${value:,.2f}" if value is not None else "—"
+
+
+def version_row(version: VersionSummary) -> dict[str, str]:
+    return {
+        "id": version.id,
+        "label": f"v{version.version_number}",
+        "name": version.name,
+        "status": version.status,
+        "published_at": version.published_at.isoformat() if version.published_at else "",
+        "change_summary": version.change_summary,
+        "target": version.deployment_target or "—",
+        "deployment_url": version.deployment_url,
+        "training_status": version.training_status or "not run",
+        "estimated_cost": _money(version.estimated_cost),
+        "actual_cost": _money(version.actual_cost),
+    }
+
+
+def _page(package_id: str, offset: int, include_archived: bool) -> tuple[list[VersionSummary], int]:
+    with session_scope() as session:
+        return list_versions(
+            session,
+            owner_id=current_owner_id(),
+            package_id=uuid.UUID(package_id),
+            offset=offset,
+            limit=PAGE_SIZE,
+            include_archived=include_archived,
+        )
+
+
+def _choices(package_id: str) -> list[dict[str, str]]:
+    rows, _ = _page_of(package_id, CHOICES_LIMIT)
+    return [{"value": DRAFT, "label": "Current draft"}] + [
+        {"value": v.id, "label": f"v{v.version_number} · {v.name}"} for v in rows
+    ]
+
+
+def _page_of(package_id: str, limit: int):
+    with session_scope() as session:
+        return list_versions(
+            session,
+            owner_id=current_owner_id(),
+            package_id=uuid.UUID(package_id),
+            limit=limit,
+            include_archived=True,
+        )
+
+
+def _version_snapshot(version_id: str) -> dict:
+    with session_scope() as session:
+        version = get_version(
+            session, owner_id=current_owner_id(), version_id=uuid.UUID(version_id)
+        )
+        return snapshot_of_version(version)
+
+
+class HistoryState(rx.State):
+    versions: list[dict[str, str]] = []
+    total: int = 0
+    offset: int = 0
+    include_archived: bool = False
+    message: str = ""
+    # publish
+    publish_open: bool = False
+    change_summary: str = ""
+    # compare
+    compare_open: bool = False
+    compare_left: str = ""
+    compare_right: str = DRAFT
+    compare_choices: list[dict[str, str]] = []
+    only_differences: bool = True
+    diff_rows: list[dict[str, str]] = []
+    # restore
+    restore_version_id: str = ""
+    restore_label: str = ""
+
+    @rx.var
+    def shown_diff_rows(self) -> list[dict[str, str]]:
+        if not self.only_differences:
+            return self.diff_rows
+        return [row for row in self.diff_rows if row["change"] != "unchanged"]
+
+    @rx.var
+    def page_label(self) -> str:
+        if not self.total:
+            return "No versions yet"
+        last = min(self.offset + PAGE_SIZE, self.total)
+        return f"{self.offset + 1}-{last} of {self.total}"
+
+    @rx.var
+    def has_newer(self) -> bool:
+        return self.offset > 0
+
+    @rx.var
+    def has_older(self) -> bool:
+        return self.offset + PAGE_SIZE < self.total
+
+    async def _package_id(self) -> str:
+        return (await self.get_state(DraftState)).package_id
+
+    @rx.event
+    async def refresh(self):
+        await self._reload()
+
+    async def _reload(self) -> None:
+        package_id = await self._package_id()
+        if not package_id:
+            return
+        rows, self.total = await rx.run_in_thread(
+            lambda: _page(package_id, self.offset, self.include_archived)
+        )
+        if not rows and self.offset:
+            self.offset = 0
+            rows, self.total = await rx.run_in_thread(
+                lambda: _page(package_id, 0, self.include_archived)
+            )
+        self.versions = [version_row(v) for v in rows]
+
+    @rx.event
+    async def newer(self):
+        self.offset = max(self.offset - PAGE_SIZE, 0)
+        await self._reload()
+
+    @rx.event
+    async def older(self):
+        self.offset += PAGE_SIZE
+        await self._reload()
+
+    @rx.event
+    async def set_include_archived(self, value: bool):
+        self.include_archived, self.offset = value, 0
+        await self._reload()
+
+    # --- publish -----------------------------------------------------------------------
+
+    @rx.event
+    def open_publish(self):
+        self.publish_open, self.change_summary, self.message = True, "", ""
+
+    @rx.event
+    def set_publish_open(self, value: bool):
+        self.publish_open = value
+
+    @rx.event
+    def set_change_summary(self, value: str):
+        self.change_summary = value
+
+    @rx.event
+    async def publish(self):
+        """Validate all four steps with the core rules, then freeze the draft as a version."""
+        drafts = await self.get_state(DraftState)
+        status = await self.get_state(SaveStatusState)
+        if status.status == CONFLICT:
+            self.publish_open = False
+            self.message = "Resolve the draft conflict before publishing."
+            return
+        content = await drafts.content()
+        results = content.validate_all()
+        failing = [step for step, result in results.items() if not result.ok]
+        if failing:
+            (await self.get_state(StepDataState)).show_results(results)
+            (await self.get_state(WizardState)).mark_errors(failing)
+            self.publish_open = False
+            self.message = (
+                f"Not published: {step_label(failing[0])} has errors. Fix the marked fields."
+            )
+            return
+        package_id, expected, summary = drafts.package_id, drafts.revision, self.change_summary
+        parent = uuid.UUID(drafts.parent_version_id) if drafts.parent_version_id else None
+
+        def run():
+            with session_scope() as session:
+                version, revision = publish_draft(
+                    session,
+                    owner_id=current_owner_id(),
+                    package_id=uuid.UUID(package_id),
+                    expected_revision=expected,
+                    content=content,
+                    snapshot=snapshot_of(results),
+                    change_summary=summary,
+                    parent_version_id=parent,
+                )
+                return version.name, str(version.id), version.version_number, revision
+
+        try:
+            name, version_id, number, revision = await rx.run_in_thread(run)
+        except DraftConflict as conflict:
+            status.status, status.detail = CONFLICT, str(conflict)
+            drafts.conflict_revision = conflict.current_revision
+            self.publish_open, self.message = False, "Not published: " + str(conflict)
+            return
+        except sa.exc.SQLAlchemyError as error:
+            self.message = f"Not published: the database did not answer ({type(error).__name__})."
+            return
+        drafts.adopt(revision, content, version_id)
+        drafts.last_version_number = number
+        status.status = "saved"
+        self.publish_open, self.offset = False, 0
+        self.message = f"Published {name}."
+        await self._reload()
+
+    # --- compare -----------------------------------------------------------------------
+
+    @rx.event
+    async def open_compare(self, version_id: str):
+        self.compare_left, self.compare_right, self.only_differences = version_id, DRAFT, True
+        package_id = await self._package_id()
+        self.compare_choices = await rx.run_in_thread(lambda: _choices(package_id))
+        await self._compute_diff()
+        self.compare_open = True
+
+    @rx.event
+    def set_compare_open(self, value: bool):
+        self.compare_open = value
+
+    @rx.event
+    async def set_compare_left(self, value: str):
+        self.compare_left = value
+        await self._compute_diff()
+
+    @rx.event
+    async def set_compare_right(self, value: str):
+        self.compare_right = value
+        await self._compute_diff()
+
+    @rx.event
+    def set_only_differences(self, value: bool):
+        self.only_differences = value
+
+    async def _side(self, choice: str) -> dict:
+        if choice == DRAFT:
+            return comparable_view(await (await self.get_state(DraftState)).content())
+        return await rx.run_in_thread(lambda: _version_snapshot(choice))
+
+    async def _compute_diff(self) -> None:
+        left, right = await self._side(self.compare_left), await self._side(self.compare_right)
+        self.diff_rows = [row.model_dump(mode="json") for row in diff_snapshots(left, right)]
+
+    # --- restore and archive -------------------------------------------------------------
+
+    @rx.event
+    async def ask_restore(self, version_id: str, label: str):
+        """Restore at once when nothing would be lost, else ask first."""
+        self.restore_version_id, self.restore_label = version_id, label
+        drafts = await self.get_state(DraftState)
+        if await self._draft_matches_parent(drafts):
+            await self.restore()
+
+    async def _draft_matches_parent(self, drafts: DraftState) -> bool:
+        status = await self.get_state(SaveStatusState)
+        if status.status != "saved" or not drafts.parent_version_id:
+            return False
+        parent = await rx.run_in_thread(lambda: _version_snapshot(drafts.parent_version_id))
+        view = comparable_view(await drafts.content())
+        return all(row.change == "unchanged" for row in diff_snapshots(parent, view))
+
+    @rx.event
+    def cancel_restore(self):
+        self.restore_version_id = ""
+
+    @rx.event
+    async def restore(self):
+        drafts = await self.get_state(DraftState)
+        version_id, package_id, expected = (
+            self.restore_version_id,
+            drafts.package_id,
+            drafts.revision,
+        )
+
+        def run():
+            with session_scope() as session:
+                return restore_into_draft(
+                    session,
+                    owner_id=current_owner_id(),
+                    package_id=uuid.UUID(package_id),
+                    version_id=uuid.UUID(version_id),
+                    expected_revision=expected,
+                )
+
+        self.restore_version_id = ""
+        try:
+            content, revision = await rx.run_in_thread(run)
+        except (DraftConflict, NotFound) as refused:
+            self.message = f"Not restored: {refused}"
+            return
+        (await self.get_state(StepDataState)).load(content)
+        (await self.get_state(WizardState)).load(content.workflow)
+        drafts.adopt(revision, content, version_id)
+        (await self.get_state(SaveStatusState)).status = "saved"
+        self.message = f"Restored {self.restore_label} into the draft. History is unchanged."
+
+    @rx.event
+    async def archive(self, version_id: str, archived: bool):
+        def run():
+            with session_scope() as session:
+                set_archived(
+                    session,
+                    owner_id=current_owner_id(),
+                    version_id=uuid.UUID(version_id),
+                    archived=archived,
+                )
+
+        await rx.run_in_thread(run)
+        await self._reload()

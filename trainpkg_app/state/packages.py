@@ -1,0 +1,146 @@
+"""The package list: create, open, rename, delete. The open package's draft is DraftState."""
+
+from __future__ import annotations
+
+import uuid
+
+import reflex as rx
+
+from trainpkg_app.core.step_data import PackageName
+from trainpkg_app.core.validation import parse
+from trainpkg_app.db.drafts import StoredDraft, load_draft
+from trainpkg_app.db.engine import session_scope
+from trainpkg_app.db.errors import NameTaken, NotFound
+from trainpkg_app.db.packages import create_package, delete_package, list_packages, rename_package
+from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.owner import current_owner_id
+
+
+def _list() -> list[dict[str, str]]:
+    with session_scope() as session:
+        return [
+            {"id": p.id, "name": p.name}
+            for p in list_packages(session, owner_id=current_owner_id())
+        ]
+
+
+def _open_or_create(package_id: str | None) -> StoredDraft:
+    owner = current_owner_id()
+    with session_scope() as session:
+        if package_id:
+            try:
+                return load_draft(session, owner_id=owner, package_id=uuid.UUID(package_id))
+            except (NotFound, ValueError):
+                pass
+        existing = list_packages(session, owner_id=owner)
+        target = (
+            uuid.UUID(existing[0].id) if existing else create_package(session, owner_id=owner).id
+        )
+        return load_draft(session, owner_id=owner, package_id=target)
+
+
+def _create() -> StoredDraft:
+    with session_scope() as session:
+        package = create_package(session, owner_id=current_owner_id())
+        return load_draft(session, owner_id=current_owner_id(), package_id=package.id)
+
+
+class PackagesState(rx.State):
+    packages: list[dict[str, str]] = []
+    name_input: str = ""
+    name_error: str = ""
+    notice: str = ""
+    last_package_id: str = rx.LocalStorage("", name="trainpkg_last_package", sync=True)
+
+    async def _show(self, stored: StoredDraft) -> None:
+        drafts = await self.get_state(DraftState)
+        await drafts.show(stored)
+        self.name_input, self.name_error = stored.name, ""
+        self.last_package_id = stored.package_id
+        self.packages = await rx.run_in_thread(_list)
+
+    async def _flush_current(self) -> bool:
+        """Save the open draft's edits before leaving it; False (and a notice) if that failed."""
+        problem = await (await self.get_state(DraftState)).flush()
+        self.notice = f"This draft is not saved, so it stays open: {problem}" if problem else ""
+        return not problem
+
+    @rx.event
+    async def open_initial(self):
+        """Page load: the package opened last, else the newest, else a new one."""
+        self.notice = ""
+        await self._show(await rx.run_in_thread(lambda: _open_or_create(self.last_package_id)))
+        from trainpkg_app.state.history import HistoryState  # built on this module
+
+        return HistoryState.refresh
+
+    @rx.event
+    async def refresh(self):
+        self.packages = await rx.run_in_thread(_list)
+
+    @rx.event
+    async def open_package(self, package_id: str):
+        drafts = await self.get_state(DraftState)
+        if package_id == drafts.package_id or not await self._flush_current():
+            return None
+        return await self._open(package_id)
+
+    async def _open(self, package_id: str):
+        self.notice = ""
+        await self._show(await rx.run_in_thread(lambda: _open_or_create(package_id)))
+        from trainpkg_app.state.history import HistoryState
+
+        return HistoryState.refresh
+
+    @rx.event
+    async def new_package(self):
+        if not await self._flush_current():
+            return None
+        self.notice = ""
+        await self._show(await rx.run_in_thread(_create))
+        from trainpkg_app.state.history import HistoryState
+
+        return HistoryState.refresh
+
+    @rx.event
+    def set_name_input(self, value: str):
+        self.name_input = value
+        self.name_error = parse(PackageName, {"name": value}).errors.get("name", "")
+
+    @rx.event
+    async def rename(self):
+        drafts = await self.get_state(DraftState)
+        name = self.name_input.strip()
+        self.name_error = parse(PackageName, {"name": name}).errors.get("name", "")
+        if self.name_error or name == drafts.package_name:
+            return
+
+        def run():
+            with session_scope() as session:
+                rename_package(
+                    session,
+                    owner_id=current_owner_id(),
+                    package_id=uuid.UUID(drafts.package_id),
+                    name=name,
+                )
+
+        try:
+            await rx.run_in_thread(run)
+        except (NameTaken, NotFound) as refused:
+            self.name_error = str(refused)
+            return
+        drafts.package_name = name
+        self.packages = await rx.run_in_thread(_list)
+
+    @rx.event
+    async def delete_current(self):
+        drafts = await self.get_state(DraftState)
+        doomed = drafts.package_id
+
+        def run():
+            with session_scope() as session:
+                delete_package(session, owner_id=current_owner_id(), package_id=uuid.UUID(doomed))
+
+        await rx.run_in_thread(run)
+        self.last_package_id = ""
+        return await self._open("")
