@@ -56,16 +56,34 @@ def _wait_until_served(url: str, process: subprocess.Popen, log: Path) -> None:
     )
 
 
+AUTOSAVE_INTERVAL_S = 1.0  # the real default (30 s) is checked by a unit test
+
+
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> Iterator[str]:
+def data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def app_db(data_dir):
+    """An engine on the app's SQLite database, to check what the app wrote."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"sqlite:///{data_dir / 'trainpkg.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app_url(data_dir) -> Iterator[str]:
     """Migrate a fresh SQLite database and start `reflex run --env prod`, as `make run` does."""
-    data_dir = tmp_path_factory.mktemp("data")
     port = _free_port()
     env = os.environ | {
         "TRAINPKG_DATA_DIR": str(data_dir),
         "PORT": str(port),
         "REFLEX_USE_SYSTEM_BUN": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
+        "TRAINPKG_AUTOSAVE_INTERVAL_S": str(AUTOSAVE_INTERVAL_S),
     }
     env.pop("TRAINPKG_DATABASE_URL", None)
     subprocess.run([VENV_BIN / "alembic", "upgrade", "head"], cwd=PROJECT_ROOT, env=env, check=True)

@@ -101,17 +101,20 @@ def compare_dialog() -> rx.Component:
             ),
             rx.cond(
                 HistoryState.shown_diff_rows.length() > 0,
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *[
-                                rx.table.column_header_cell(title)
-                                for title in ("Step", "Field", "Change", "Left", "Right")
-                            ],
-                        )
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                *[
+                                    rx.table.column_header_cell(title)
+                                    for title in ("Step", "Field", "Change", "Left", "Right")
+                                ],
+                            )
+                        ),
+                        rx.table.body(rx.foreach(HistoryState.shown_diff_rows, _diff_row)),
+                        size="1",
                     ),
-                    rx.table.body(rx.foreach(HistoryState.shown_diff_rows, _diff_row)),
-                    size="1",
+                    role="region",
                     aria_label="Differences",
                 ),
                 rx.text("No differences.", size="2"),

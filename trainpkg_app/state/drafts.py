@@ -60,6 +60,12 @@ def read_draft(package_id: str) -> StoredDraft:
         return load_draft(session, owner_id=current_owner_id(), package_id=uuid.UUID(package_id))
 
 
+def _refresh_packages():
+    from trainpkg_app.state.packages import PackagesState  # packages.py builds on this module
+
+    return PackagesState.refresh
+
+
 class DraftState(rx.State):
     package_id: str = ""
     package_name: str = ""
@@ -230,6 +236,7 @@ class DraftState(rx.State):
         """Conflict: drop this session's edits and show the draft that was saved elsewhere."""
         stored = await rx.run_in_thread(lambda: read_draft(self.package_id))
         await self.show(stored)
+        return _refresh_packages()
 
     @rx.event
     async def keep_mine_as_new(self):
@@ -246,6 +253,4 @@ class DraftState(rx.State):
                 return load_draft(session, owner_id=current_owner_id(), package_id=package.id)
 
         await self.show(await rx.run_in_thread(create))
-        from trainpkg_app.state.packages import PackagesState  # built on this module
-
-        return PackagesState.refresh
+        return _refresh_packages()

@@ -76,7 +76,10 @@ class PackagesState(rx.State):
 
     @rx.event
     async def refresh(self):
+        """Re-read the list, and show the open draft's name (after it changed elsewhere)."""
         self.packages = await rx.run_in_thread(_list)
+        self.name_input = (await self.get_state(DraftState)).package_name
+        self.name_error = ""
 
     @rx.event
     async def open_package(self, package_id: str):
