@@ -182,3 +182,21 @@ def test_publish_compare_restore_and_archive(page: Page, screenshot):
     expect(versions(page).nth(1)).to_contain_text("archived")
     screenshot("history-sidebar-light")
     expect(header(page, "config")).to_be_visible()
+
+
+def test_a_locked_database_keeps_the_edit_and_retries_until_saved(page: Page, app_db, data_dir):
+    import sqlite3
+
+    name = open_new_package(page)
+    blocker = sqlite3.connect(data_dir / "trainpkg.db", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        page.get_by_label("Model id").fill("locked/out")
+        page.get_by_label("Parameters").focus()
+        expect(indicator(page)).to_have_text("Unsaved changes: retrying", timeout=20_000)
+        expect(page.get_by_label("Model id")).to_have_value("locked/out")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    expect(indicator(page)).to_have_text(re.compile("^Saved at"), timeout=20_000)
+    assert stored_draft_model(app_db, name)["model_id"] == "locked/out"
