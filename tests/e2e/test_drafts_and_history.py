@@ -200,3 +200,28 @@ def test_a_locked_database_keeps_the_edit_and_retries_until_saved(page: Page, ap
         blocker.close()
     expect(indicator(page)).to_have_text(re.compile("^Saved at"), timeout=20_000)
     assert stored_draft_model(app_db, name)["model_id"] == "locked/out"
+
+
+def test_package_list_creates_opens_renames_and_deletes(page: Page, app_db):
+    first = open_new_package(page)
+    page.get_by_label("Model id").fill("first/model")
+    page.get_by_label("Package name").fill(f"{first} renamed")
+    page.get_by_label("Package name").blur()
+    expect(page.get_by_label("Package", exact=True)).to_contain_text(f"{first} renamed")
+
+    page.get_by_role("button", name="New package").click()
+    expect(page.get_by_label("Model id")).to_have_value("")
+    second = page.get_by_label("Package name").input_value()
+    page.get_by_label("Package", exact=True).select_option(label=f"{first} renamed")
+    expect(page.get_by_label("Package name")).to_have_value(f"{first} renamed")
+    expect(page.get_by_label("Model id")).to_have_value("first/model")
+
+    page.get_by_role("button", name="Delete").click()
+    confirm = page.get_by_role("alertdialog", name="Delete this package?")
+    expect(confirm).to_contain_text(f"{first} renamed")
+    confirm.get_by_role("button", name="Delete package").click()
+    expect(page.get_by_label("Package", exact=True)).not_to_contain_text(f"{first} renamed")
+    with app_db.connect() as connection:
+        names = set(connection.execute(sa.text("SELECT name FROM training_packages")).scalars())
+    assert f"{first} renamed" not in names
+    assert second in names

@@ -91,6 +91,8 @@ class DatasetRef(StepModel):
     split: str = "train"
     format: str | None = None
     rows: int | None = Field(default=None, ge=0)
+    revision: str | None = None  # the Hub commit sha, pinned when known
+    content_hash: str | None = None  # sha256 of the file(s), pinned when known
 
     @field_validator("dataset_id")
     @classmethod
