@@ -10,9 +10,9 @@ from sqlmodel import Session, select, update
 
 from trainpkg_app.core.drafts import DraftContent, initial_workflow
 from trainpkg_app.core.forms import default_forms
-from trainpkg_app.db.errors import DraftConflict
+from trainpkg_app.db.errors import DraftConflict, NotFound
 from trainpkg_app.db.models import TrainingPackage, utc_now
-from trainpkg_app.db.packages import draft_columns, get_package
+from trainpkg_app.db.packages import create_package, draft_columns, get_package
 
 
 class StoredDraft(BaseModel):
@@ -53,6 +53,35 @@ def load_draft(session: Session, *, owner_id: uuid.UUID, package_id: uuid.UUID) 
         else None,
         last_version_number=package.last_version_number,
     )
+
+
+def create_with_draft(
+    session: Session,
+    *,
+    owner_id: uuid.UUID,
+    name: str | None = None,
+    content: DraftContent | None = None,
+) -> StoredDraft:
+    """A new package (a free name near ``name``) and its draft, as stored."""
+    package = create_package(session, owner_id=owner_id, name=name, content=content)
+    return load_draft(session, owner_id=owner_id, package_id=package.id)
+
+
+def open_or_create(session: Session, *, owner_id: uuid.UUID, package_id: str | None) -> StoredDraft:
+    """That package if it is there and the owner's, else the newest one, else a new one."""
+    if package_id:
+        try:
+            return load_draft(session, owner_id=owner_id, package_id=uuid.UUID(package_id))
+        except (NotFound, ValueError):
+            pass
+    newest = session.exec(
+        select(TrainingPackage.id)
+        .where(TrainingPackage.owner_id == owner_id)
+        .order_by(TrainingPackage.updated_at.desc())
+    ).first()
+    if newest is None:
+        return create_with_draft(session, owner_id=owner_id)
+    return load_draft(session, owner_id=owner_id, package_id=newest)
 
 
 def save_draft(

@@ -16,12 +16,10 @@ import sqlalchemy as sa
 from trainpkg_app.core.autosave import AutosaveSchedule
 from trainpkg_app.core.drafts import DraftContent
 from trainpkg_app.core.names import generate_draft_name, generate_version_name
-from trainpkg_app.db.drafts import StoredDraft, load_draft, save_draft
-from trainpkg_app.db.engine import session_scope
+from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft, save_draft
 from trainpkg_app.db.errors import DraftConflict, NotFound
-from trainpkg_app.db.packages import create_package
 from trainpkg_app.settings import get_settings
-from trainpkg_app.state.owner import current_owner_id
+from trainpkg_app.state.owner import as_owner
 from trainpkg_app.state.save_status import (
     CONFLICT,
     RETRYING,
@@ -42,22 +40,6 @@ class Step(Enum):
 
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def write_draft(package_id: str, expected_revision: int, content: DraftContent) -> int:
-    with session_scope() as session:
-        return save_draft(
-            session,
-            owner_id=current_owner_id(),
-            package_id=uuid.UUID(package_id),
-            expected_revision=expected_revision,
-            content=content,
-        )
-
-
-def read_draft(package_id: str) -> StoredDraft:
-    with session_scope() as session:
-        return load_draft(session, owner_id=current_owner_id(), package_id=uuid.UUID(package_id))
 
 
 def _refresh_packages():
@@ -156,11 +138,13 @@ class DraftState(rx.State):
             if self._saving:
                 return Step.CONTINUE
             self._saving = True
-            package_id, expected = self.package_id, self.revision
+            package_id, expected = uuid.UUID(self.package_id), self.revision
             if status.status != RETRYING:
                 status.status = SAVING
         try:
-            revision = await rx.run_in_thread(lambda: write_draft(package_id, expected, content))
+            revision = await as_owner(
+                save_draft, package_id=package_id, expected_revision=expected, content=content
+            )
         except DraftConflict as conflict:
             async with self:
                 self._saving = False
@@ -208,10 +192,10 @@ class DraftState(rx.State):
         fingerprint = content.fingerprint()
         if not self.package_id or fingerprint == self._saved_fingerprint:
             return ""
-        package_id, expected = self.package_id, self.revision
+        package_id, expected = uuid.UUID(self.package_id), self.revision
         try:
-            self.revision = await rx.run_in_thread(
-                lambda: write_draft(package_id, expected, content)
+            self.revision = await as_owner(
+                save_draft, package_id=package_id, expected_revision=expected, content=content
             )
         except DraftConflict as conflict:
             self.conflict_revision = conflict.current_revision
@@ -234,8 +218,7 @@ class DraftState(rx.State):
     @rx.event
     async def reload_newer(self):
         """Conflict: drop this session's edits and show the draft that was saved elsewhere."""
-        stored = await rx.run_in_thread(lambda: read_draft(self.package_id))
-        await self.show(stored)
+        await self.show(await as_owner(load_draft, package_id=uuid.UUID(self.package_id)))
         return _refresh_packages()
 
     @rx.event
@@ -244,13 +227,5 @@ class DraftState(rx.State):
         content = await self.content()
         name = f"{self.package_name} (my copy)"
 
-        def create() -> StoredDraft:
-            with session_scope() as session:
-                package = create_package(
-                    session, owner_id=current_owner_id(), name=name, content=content
-                )
-                session.flush()
-                return load_draft(session, owner_id=current_owner_id(), package_id=package.id)
-
-        await self.show(await rx.run_in_thread(create))
+        await self.show(await as_owner(create_with_draft, name=name, content=content))
         return _refresh_packages()

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from trainpkg_app.core.diff import diff_snapshots
 from trainpkg_app.core.drafts import comparable_view, snapshot_of
 from trainpkg_app.core.workflow import step_label
-from trainpkg_app.db.engine import session_scope
 from trainpkg_app.db.errors import DraftConflict, NotFound
 from trainpkg_app.db.publishing import publish_draft, restore_into_draft
 from trainpkg_app.db.versions import (
@@ -22,7 +21,7 @@ from trainpkg_app.db.versions import (
     snapshot_of_version,
 )
 from trainpkg_app.state.drafts import DraftState
-from trainpkg_app.state.owner import current_owner_id
+from trainpkg_app.state.owner import as_owner
 from trainpkg_app.state.save_status import CONFLICT, SaveStatusState
 from trainpkg_app.state.step_data import StepDataState
 from trainpkg_app.state.wizard import WizardState
@@ -52,42 +51,15 @@ def version_row(version: VersionSummary) -> dict[str, str]:
     }
 
 
-def _page(package_id: str, offset: int, include_archived: bool) -> tuple[list[VersionSummary], int]:
-    with session_scope() as session:
-        return list_versions(
-            session,
-            owner_id=current_owner_id(),
-            package_id=uuid.UUID(package_id),
-            offset=offset,
-            limit=PAGE_SIZE,
-            include_archived=include_archived,
-        )
-
-
-def _choices(package_id: str) -> list[dict[str, str]]:
-    rows, _ = _page_of(package_id, CHOICES_LIMIT)
+def _choices(versions: list[VersionSummary]) -> list[dict[str, str]]:
     return [{"value": DRAFT, "label": "Current draft"}] + [
-        {"value": v.id, "label": f"v{v.version_number} · {v.name}"} for v in rows
+        {"value": v.id, "label": f"v{v.version_number} · {v.name}"} for v in versions
     ]
 
 
-def _page_of(package_id: str, limit: int):
-    with session_scope() as session:
-        return list_versions(
-            session,
-            owner_id=current_owner_id(),
-            package_id=uuid.UUID(package_id),
-            limit=limit,
-            include_archived=True,
-        )
-
-
-def _version_snapshot(version_id: str) -> dict:
-    with session_scope() as session:
-        version = get_version(
-            session, owner_id=current_owner_id(), version_id=uuid.UUID(version_id)
-        )
-        return snapshot_of_version(version)
+async def _version_snapshot(version_id: str) -> dict:
+    version = await as_owner(get_version, version_id=uuid.UUID(version_id))
+    return snapshot_of_version(version)
 
 
 class HistoryState(rx.State):
@@ -142,15 +114,20 @@ class HistoryState(rx.State):
         package_id = await self._package_id()
         if not package_id:
             return
-        rows, self.total = await rx.run_in_thread(
-            lambda: _page(package_id, self.offset, self.include_archived)
-        )
-        if not rows and self.offset:
-            self.offset = 0
-            rows, self.total = await rx.run_in_thread(
-                lambda: _page(package_id, 0, self.include_archived)
-            )
+        rows, self.total = await self._query(package_id)
+        if not rows and self.offset:  # the page emptied (archived): show the last one
+            self.offset = max(self.total - 1, 0) // PAGE_SIZE * PAGE_SIZE
+            rows, self.total = await self._query(package_id)
         self.versions = [version_row(v) for v in rows]
+
+    async def _query(self, package_id: str) -> tuple[list[VersionSummary], int]:
+        return await as_owner(
+            list_versions,
+            package_id=uuid.UUID(package_id),
+            offset=self.offset,
+            limit=PAGE_SIZE,
+            include_archived=self.include_archived,
+        )
 
     @rx.event
     async def newer(self):
@@ -204,22 +181,16 @@ class HistoryState(rx.State):
         package_id, expected, summary = drafts.package_id, drafts.revision, self.change_summary
         parent = uuid.UUID(drafts.parent_version_id) if drafts.parent_version_id else None
 
-        def run():
-            with session_scope() as session:
-                version, revision = publish_draft(
-                    session,
-                    owner_id=current_owner_id(),
-                    package_id=uuid.UUID(package_id),
-                    expected_revision=expected,
-                    content=content,
-                    snapshot=snapshot_of(results),
-                    change_summary=summary,
-                    parent_version_id=parent,
-                )
-                return version.name, str(version.id), version.version_number, revision
-
         try:
-            name, version_id, number, revision = await rx.run_in_thread(run)
+            version, revision = await as_owner(
+                publish_draft,
+                package_id=uuid.UUID(package_id),
+                expected_revision=expected,
+                content=content,
+                snapshot=snapshot_of(results),
+                change_summary=summary,
+                parent_version_id=parent,
+            )
         except DraftConflict as conflict:
             status.status, status.detail = CONFLICT, str(conflict)
             drafts.conflict_revision = conflict.current_revision
@@ -228,11 +199,11 @@ class HistoryState(rx.State):
         except sa.exc.SQLAlchemyError as error:
             self.message = f"Not published: the database did not answer ({type(error).__name__})."
             return
-        drafts.adopt(revision, content, version_id)
-        drafts.last_version_number = number
+        drafts.adopt(revision, content, str(version.id))
+        drafts.last_version_number = version.version_number
         status.status = "saved"
         self.publish_open, self.offset = False, 0
-        self.message = f"Published {name}."
+        self.message = f"Published {version.name}."
         await self._reload()
 
     # --- compare -----------------------------------------------------------------------
@@ -241,7 +212,13 @@ class HistoryState(rx.State):
     async def open_compare(self, version_id: str):
         self.compare_left, self.compare_right, self.only_differences = version_id, DRAFT, True
         package_id = await self._package_id()
-        self.compare_choices = await rx.run_in_thread(lambda: _choices(package_id))
+        recent, _ = await as_owner(
+            list_versions,
+            package_id=uuid.UUID(package_id),
+            limit=CHOICES_LIMIT,
+            include_archived=True,
+        )
+        self.compare_choices = _choices(recent)
         await self._compute_diff()
         self.compare_open = True
 
@@ -266,7 +243,7 @@ class HistoryState(rx.State):
     async def _side(self, choice: str) -> dict:
         if choice == DRAFT:
             return comparable_view(await (await self.get_state(DraftState)).content())
-        return await rx.run_in_thread(lambda: _version_snapshot(choice))
+        return await _version_snapshot(choice)
 
     async def _compute_diff(self) -> None:
         left, right = await self._side(self.compare_left), await self._side(self.compare_right)
@@ -280,13 +257,13 @@ class HistoryState(rx.State):
         self.restore_version_id, self.restore_label = version_id, label
         drafts = await self.get_state(DraftState)
         if await self._draft_matches_parent(drafts):
-            await self.restore()
+            await self._restore()
 
     async def _draft_matches_parent(self, drafts: DraftState) -> bool:
         status = await self.get_state(SaveStatusState)
         if status.status != "saved" or not drafts.parent_version_id:
             return False
-        parent = await rx.run_in_thread(lambda: _version_snapshot(drafts.parent_version_id))
+        parent = await _version_snapshot(drafts.parent_version_id)
         view = comparable_view(await drafts.content())
         return all(row.change == "unchanged" for row in diff_snapshots(parent, view))
 
@@ -296,26 +273,19 @@ class HistoryState(rx.State):
 
     @rx.event
     async def restore(self):
+        await self._restore()
+
+    async def _restore(self) -> None:
         drafts = await self.get_state(DraftState)
-        version_id, package_id, expected = (
-            self.restore_version_id,
-            drafts.package_id,
-            drafts.revision,
-        )
-
-        def run():
-            with session_scope() as session:
-                return restore_into_draft(
-                    session,
-                    owner_id=current_owner_id(),
-                    package_id=uuid.UUID(package_id),
-                    version_id=uuid.UUID(version_id),
-                    expected_revision=expected,
-                )
-
+        version_id = self.restore_version_id
         self.restore_version_id = ""
         try:
-            content, revision = await rx.run_in_thread(run)
+            content, revision = await as_owner(
+                restore_into_draft,
+                package_id=uuid.UUID(drafts.package_id),
+                version_id=uuid.UUID(version_id),
+                expected_revision=drafts.revision,
+            )
         except (DraftConflict, NotFound) as refused:
             self.message = f"Not restored: {refused}"
             return
@@ -327,14 +297,5 @@ class HistoryState(rx.State):
 
     @rx.event
     async def archive(self, version_id: str, archived: bool):
-        def run():
-            with session_scope() as session:
-                set_archived(
-                    session,
-                    owner_id=current_owner_id(),
-                    version_id=uuid.UUID(version_id),
-                    archived=archived,
-                )
-
-        await rx.run_in_thread(run)
+        await as_owner(set_archived, version_id=uuid.UUID(version_id), archived=archived)
         await self._reload()

@@ -8,41 +8,15 @@ import reflex as rx
 
 from trainpkg_app.core.step_data import PackageName
 from trainpkg_app.core.validation import parse
-from trainpkg_app.db.drafts import StoredDraft, load_draft
-from trainpkg_app.db.engine import session_scope
+from trainpkg_app.db.drafts import StoredDraft, create_with_draft, open_or_create
 from trainpkg_app.db.errors import NameTaken, NotFound
-from trainpkg_app.db.packages import create_package, delete_package, list_packages, rename_package
+from trainpkg_app.db.packages import delete_package, list_packages, rename_package
 from trainpkg_app.state.drafts import DraftState
-from trainpkg_app.state.owner import current_owner_id
+from trainpkg_app.state.owner import as_owner
 
 
-def _list() -> list[dict[str, str]]:
-    with session_scope() as session:
-        return [
-            {"id": p.id, "name": p.name}
-            for p in list_packages(session, owner_id=current_owner_id())
-        ]
-
-
-def _open_or_create(package_id: str | None) -> StoredDraft:
-    owner = current_owner_id()
-    with session_scope() as session:
-        if package_id:
-            try:
-                return load_draft(session, owner_id=owner, package_id=uuid.UUID(package_id))
-            except (NotFound, ValueError):
-                pass
-        existing = list_packages(session, owner_id=owner)
-        target = (
-            uuid.UUID(existing[0].id) if existing else create_package(session, owner_id=owner).id
-        )
-        return load_draft(session, owner_id=owner, package_id=target)
-
-
-def _create() -> StoredDraft:
-    with session_scope() as session:
-        package = create_package(session, owner_id=current_owner_id())
-        return load_draft(session, owner_id=current_owner_id(), package_id=package.id)
+def _rows(summaries: list) -> list[dict[str, str]]:
+    return [{"id": p.id, "name": p.name} for p in summaries]
 
 
 class PackagesState(rx.State):
@@ -57,7 +31,7 @@ class PackagesState(rx.State):
         await drafts.show(stored)
         self.name_input, self.name_error = stored.name, ""
         self.last_package_id = stored.package_id
-        self.packages = await rx.run_in_thread(_list)
+        self.packages = _rows(await as_owner(list_packages))
 
     async def _flush_current(self) -> bool:
         """Save the open draft's edits before leaving it; False (and a notice) if that failed."""
@@ -69,7 +43,7 @@ class PackagesState(rx.State):
     async def open_initial(self):
         """Page load: the package opened last, else the newest, else a new one."""
         self.notice = ""
-        await self._show(await rx.run_in_thread(lambda: _open_or_create(self.last_package_id)))
+        await self._show(await as_owner(open_or_create, package_id=self.last_package_id))
         from trainpkg_app.state.history import HistoryState  # built on this module
 
         return HistoryState.refresh
@@ -77,7 +51,7 @@ class PackagesState(rx.State):
     @rx.event
     async def refresh(self):
         """Re-read the list, and show the open draft's name (after it changed elsewhere)."""
-        self.packages = await rx.run_in_thread(_list)
+        self.packages = _rows(await as_owner(list_packages))
         self.name_input = (await self.get_state(DraftState)).package_name
         self.name_error = ""
 
@@ -90,7 +64,7 @@ class PackagesState(rx.State):
 
     async def _open(self, package_id: str):
         self.notice = ""
-        await self._show(await rx.run_in_thread(lambda: _open_or_create(package_id)))
+        await self._show(await as_owner(open_or_create, package_id=package_id))
         from trainpkg_app.state.history import HistoryState
 
         return HistoryState.refresh
@@ -100,7 +74,7 @@ class PackagesState(rx.State):
         if not await self._flush_current():
             return None
         self.notice = ""
-        await self._show(await rx.run_in_thread(_create))
+        await self._show(await as_owner(create_with_draft))
         from trainpkg_app.state.history import HistoryState
 
         return HistoryState.refresh
@@ -118,32 +92,19 @@ class PackagesState(rx.State):
         if self.name_error or name == drafts.package_name:
             return
 
-        def run():
-            with session_scope() as session:
-                rename_package(
-                    session,
-                    owner_id=current_owner_id(),
-                    package_id=uuid.UUID(drafts.package_id),
-                    name=name,
-                )
-
         try:
-            await rx.run_in_thread(run)
+            await as_owner(rename_package, package_id=uuid.UUID(drafts.package_id), name=name)
         except (NameTaken, NotFound) as refused:
             self.name_error = str(refused)
             return
         drafts.package_name = name
-        self.packages = await rx.run_in_thread(_list)
+        self.packages = _rows(await as_owner(list_packages))
 
     @rx.event
     async def delete_current(self):
         drafts = await self.get_state(DraftState)
         doomed = drafts.package_id
 
-        def run():
-            with session_scope() as session:
-                delete_package(session, owner_id=current_owner_id(), package_id=uuid.UUID(doomed))
-
-        await rx.run_in_thread(run)
+        await as_owner(delete_package, package_id=uuid.UUID(doomed))
         self.last_package_id = ""
         return await self._open("")
