@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.fakehub.fixtures import started_hub
+from tests.fakehub.server import FakeHub
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Screenshots go to test-results/; TRAINPKG_UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/.
 SCREENSHOT_DIR = PROJECT_ROOT / (
@@ -75,7 +78,15 @@ def app_db(data_dir):
 
 
 @pytest.fixture(scope="session")
-def app_url(data_dir) -> Iterator[str]:
+def e2e_hub() -> Iterator[FakeHub]:
+    """The fake Hub the app talks to (HF_ENDPOINT), shared by the session's tests."""
+    hub = started_hub()
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture(scope="session")
+def app_url(data_dir, e2e_hub) -> Iterator[str]:
     """Migrate a fresh SQLite database and start `reflex run --env prod`, as `make run` does."""
     port = _free_port()
     env = os.environ | {
@@ -84,8 +95,12 @@ def app_url(data_dir) -> Iterator[str]:
         "REFLEX_USE_SYSTEM_BUN": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "TRAINPKG_AUTOSAVE_INTERVAL_S": str(AUTOSAVE_INTERVAL_S),
+        "HF_ENDPOINT": e2e_hub.endpoint,
+        "HF_HUB_CACHE": str(data_dir / "hf-cache"),
+        "HF_HUB_DISABLE_TELEMETRY": "1",
     }
-    env.pop("TRAINPKG_DATABASE_URL", None)
+    for name in ("TRAINPKG_DATABASE_URL", "HF_TOKEN", "TRAINPKG_HF_TOKEN", "TRAINPKG_HF_ENDPOINT"):
+        env.pop(name, None)
     subprocess.run([VENV_BIN / "alembic", "upgrade", "head"], cwd=PROJECT_ROOT, env=env, check=True)
     log = data_dir / "app.log"
     with log.open("w") as log_file:

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from trainpkg_app.components.model_search import model_facts_list, model_search
 from trainpkg_app.components.wizard_fields import (
     choice_field,
     select_field,
@@ -9,6 +10,7 @@ from trainpkg_app.components.wizard_fields import (
     text_field,
 )
 from trainpkg_app.core.hardware import flavors_for
+from trainpkg_app.state.model_search import ModelSearchState
 from trainpkg_app.state.step_data import StepDataState
 
 METHODS = [
@@ -34,24 +36,40 @@ def _grid(*children: rx.Component) -> rx.Component:
 
 
 def model_body() -> rx.Component:
-    return _grid(
-        text_field(
-            "model",
-            "model_id",
-            "Model id",
-            hint="A Hub id, for example Qwen/Qwen2.5-0.5B.",
-            placeholder="owner/name",
+    return rx.vstack(
+        model_search(),
+        rx.separator(size="4"),
+        rx.hstack(
+            rx.box(
+                text_field(
+                    "model",
+                    "model_id",
+                    "Model id",
+                    placeholder="owner/name",
+                    hint="A Hub id (Qwen/Qwen2.5-0.5B) or a local folder (/models/mine).",
+                ),
+                flex="1",
+            ),
+            rx.button(
+                "Look up",
+                on_click=ModelSearchState.look_up_typed,
+                variant="soft",
+                aria_label="Look up model details",
+            ),
+            align="end",
+            width="100%",
         ),
-        text_field(
-            "model", "parameters", "Parameters", hint="Optional: the total count.", numeric=True
+        model_facts_list(StepDataState.model_facts),
+        _grid(
+            text_field(
+                "model", "parameters", "Parameters", numeric=True, hint="From the Hub, or type it."
+            ),
+            text_field(
+                "model", "size_gb", "Size on disk (GB)", numeric=True, hint="The weight files."
+            ),
         ),
-        text_field(
-            "model",
-            "size_gb",
-            "Size on disk (GB)",
-            hint="Optional: the weight files.",
-            numeric=True,
-        ),
+        spacing="3",
+        width="100%",
     )
 
 

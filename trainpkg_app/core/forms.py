@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from trainpkg_app.core.workflow import STEPS
 
 # Every field the wizard edits, with the value a new draft starts with.
 DEFAULT_FORMS: dict[str, dict[str, str]] = {
-    "model": {"model_id": "", "parameters": "", "size_gb": ""},
+    "model": {
+        "model_id": "",
+        "source": "hub",
+        "revision": "",
+        "parameters": "",
+        "parameters_by_dtype": "",
+        "size_gb": "",
+        "license": "",
+        "gated": "",
+        "architecture": "",
+    },
     "config": {
         "method": "",
         "learning_rate": "0.0002",
@@ -41,6 +52,8 @@ def default_forms() -> dict[str, dict[str, str]]:
 def _as_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True) if value else ""
     if isinstance(value, float):
         return f"{value:g}" if abs(value) >= 1e-4 or value == 0 else repr(value)
     return str(value)

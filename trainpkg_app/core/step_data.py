@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -39,15 +40,30 @@ class PackageName(StepModel):
 
 
 class ModelInfo(StepModel):
+    source: Literal["hub", "local"] = "hub"  # before model_id: its validator reads it
     model_id: HubId
-    revision: str | None = None
+    revision: str | None = None  # the Hub commit sha, pinned when known
     parameters: int | None = Field(default=None, ge=1)
+    parameters_by_dtype: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("parameters_by_dtype", mode="before")
+    @classmethod
+    def _json_text(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
     size_gb: float | None = Field(default=None, ge=0)
     license: str | None = None
     gated: bool = False
     architecture: str | None = None
 
-    _check_id = field_validator("model_id")(check_repo_id)
+    @field_validator("model_id")
+    @classmethod
+    def _hub_id_or_folder(cls, value: str, info) -> str:
+        if info.data.get("source") == "local":
+            if not (Path(value).expanduser() / "config.json").is_file():
+                raise ValueError(f"{value} is not a model folder: it has no config.json.")
+            return value
+        return check_repo_id(value)
 
 
 class TrainingConfig(StepModel):

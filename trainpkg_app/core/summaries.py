@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pydantic import BaseModel
 
 from trainpkg_app.core.step_data import (
@@ -59,3 +61,28 @@ _SUMMARIES = {ModelStep: _model, ConfigStep: _config, DatasetStep: _dataset, Dep
 def summarize(data: BaseModel | None) -> str:
     """A one-line summary, or an empty string when there is no valid data yet."""
     return _SUMMARIES[type(data)](data) if data is not None else ""
+
+
+def model_facts(form: dict[str, str]) -> list[dict[str, str]]:
+    """What the Hub told us about the chosen model, as label/value rows for the model step."""
+    facts = []
+    if form.get("parameters_by_dtype"):
+        by_dtype = json.loads(form["parameters_by_dtype"])
+        facts.append(
+            {
+                "label": "Parameters by dtype",
+                "value": ", ".join(f"{dtype} {count:,}" for dtype, count in by_dtype.items()),
+            }
+        )
+    for label, key in (("License", "license"), ("Architecture", "architecture")):
+        if form.get(key):
+            facts.append({"label": label, "value": form[key]})
+    if form.get("gated"):
+        facts.append(
+            {"label": "Gated", "value": "yes" if form["gated"].lower() == "true" else "no"}
+        )
+    if form.get("revision"):
+        facts.append({"label": "Revision (pinned)", "value": form["revision"][:12]})
+    if form.get("source") == "local":
+        facts.append({"label": "Source", "value": "a folder on this machine"})
+    return facts

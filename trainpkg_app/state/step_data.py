@@ -11,7 +11,7 @@ import reflex as rx
 from trainpkg_app.core.drafts import DraftContent
 from trainpkg_app.core.forms import default_forms
 from trainpkg_app.core.step_data import DatasetRef
-from trainpkg_app.core.summaries import summarize
+from trainpkg_app.core.summaries import model_facts, summarize
 from trainpkg_app.core.validation import StepValidation, parse, validate_step
 from trainpkg_app.core.workflow import STEPS, StepId
 from trainpkg_app.state.save_status import SaveStatusState
@@ -33,6 +33,10 @@ class StepDataState(rx.State):
     errors: dict[str, dict[str, str]] = EMPTY_BY_STEP
     warnings: dict[str, dict[str, str]] = EMPTY_BY_STEP
     summaries: dict[str, str] = {step.value: "" for step in STEPS}
+
+    @rx.var
+    def model_facts(self) -> list[dict[str, str]]:
+        return model_facts(self.forms["model"])
 
     @rx.var
     def warning_counts(self) -> dict[str, int]:
@@ -79,6 +83,15 @@ class StepDataState(rx.State):
         status = await self.get_state(SaveStatusState)
         status.mark_dirty()
         return _autosave_event()
+
+    async def replace_form(self, step: str, form: dict[str, str]):
+        """Put a whole form in at once (a model looked up on the Hub), as one edit."""
+        self.forms = self.forms | {step: form}
+        result = validate_step(StepId(step), self.step_form(step))
+        self._set_feedback(step, {}, result.warnings)
+        wizard = await self.get_state(WizardState)
+        wizard.reopen_if_completed(StepId(step))
+        (await self.get_state(SaveStatusState)).mark_dirty()
 
     @rx.event
     async def add_dataset(self):

@@ -1,0 +1,3 @@
+"""Shared by every suite: the fake Hub fixtures."""
+
+pytest_plugins = ["tests.fakehub.fixtures"]

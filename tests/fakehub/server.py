@@ -1,0 +1,229 @@
+"""A stateful fake of the Hugging Face Hub's HTTP API, on loopback, for tests.
+
+The real huggingface_hub client talks to it unchanged (HF_ENDPOINT / HfApi(endpoint=...)).
+It serves model search, model info, dataset info and whoami, and fails on demand:
+``hub.fail_next(path_prefix, status)`` or ``hub.stop()`` for a refused connection."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+VALID_TOKEN = "hf_fake_token_for_tests_only"
+ERROR_CODES = {401: None, 403: "GatedRepo", 404: "RepoNotFound"}
+
+
+def model_record(
+    model_id: str,
+    *,
+    parameters: int,
+    weight_bytes: int,
+    license: str = "apache-2.0",
+    gated: bool | str = False,
+    downloads: int = 1000,
+    likes: int = 10,
+    architecture: str = "Qwen2ForCausalLM",
+    sha: str | None = None,
+    dtype: str = "BF16",
+) -> dict[str, Any]:
+    shards = max(1, weight_bytes // (5 * 1024**3) + (1 if weight_bytes % (5 * 1024**3) else 0))
+    siblings = [{"rfilename": "config.json", "size": 700}, {"rfilename": "README.md", "size": 4000}]
+    for index in range(shards):
+        name = (
+            "model.safetensors"
+            if shards == 1
+            else f"model-{index + 1:05d}-of-{shards:05d}.safetensors"
+        )
+        siblings.append({"rfilename": name, "size": weight_bytes // shards})
+    return {
+        "_id": model_id.replace("/", "-"),
+        "id": model_id,
+        "modelId": model_id,
+        "author": model_id.split("/")[0],
+        "sha": sha or (format(abs(hash(model_id)), "x") * 5)[:40],
+        "private": False,
+        "gated": gated,
+        "disabled": False,
+        "downloads": downloads,
+        "likes": likes,
+        "library_name": "transformers",
+        "pipeline_tag": "text-generation",
+        "tags": ["transformers", "safetensors", "text-generation", f"license:{license}"],
+        "cardData": {"license": license},
+        "config": {"architectures": [architecture], "model_type": architecture.lower()},
+        "safetensors": {"parameters": {dtype: parameters}, "total": parameters},
+        "siblings": siblings,
+        "lastModified": "2026-01-01T00:00:00.000Z",
+        "createdAt": "2025-01-01T00:00:00.000Z",
+    }
+
+
+def default_models() -> list[dict[str, Any]]:
+    return [
+        model_record(
+            "Qwen/Qwen2.5-0.5B",
+            parameters=494_032_768,
+            weight_bytes=988_097_824,
+            downloads=900_000,
+            likes=300,
+        ),
+        model_record(
+            "Qwen/Qwen2.5-0.5B-Instruct",
+            parameters=494_032_768,
+            weight_bytes=988_097_824,
+            downloads=1_200_000,
+            likes=500,
+        ),
+        model_record(
+            "meta-llama/Llama-3.1-8B",
+            parameters=8_030_261_248,
+            weight_bytes=16_060_522_496,
+            license="llama3.1",
+            gated="manual",
+            downloads=700_000,
+            likes=1500,
+            architecture="LlamaForCausalLM",
+        ),
+        model_record(
+            "mistralai/Mistral-7B-v0.3",
+            parameters=7_248_023_552,
+            weight_bytes=14_496_047_104,
+            downloads=400_000,
+            likes=800,
+            architecture="MistralForCausalLM",
+        ),
+    ]
+
+
+@dataclass
+class FakeHub:
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    datasets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    granted: dict[str, set[str]] = field(default_factory=dict)  # gated model -> tokens with access
+    failures: list[tuple[str, int]] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def add_model(self, record: dict[str, Any]) -> None:
+        self.models[record["id"]] = record
+
+    def fail_next(self, path_prefix: str, status: int, times: int = 1) -> None:
+        """The next ``times`` requests under ``path_prefix`` answer ``status``."""
+        self.failures.extend([(path_prefix, status)] * times)
+
+    def start(self) -> FakeHub:
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args):  # keep test output clean
+                pass
+
+            def do_GET(self):
+                hub._handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # --- request handling -----------------------------------------------------------
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        url = urlparse(request.path)
+        path, query = unquote(url.path), parse_qs(url.query)
+        self.requests.append(request.path)
+        token = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
+        for index, (prefix, status) in enumerate(self.failures):
+            if path.startswith(prefix):
+                del self.failures[index]
+                return _send(
+                    request,
+                    status,
+                    {"error": f"fake failure {status}"},
+                    error_code=ERROR_CODES.get(status),
+                )
+        if path == "/api/whoami-v2":
+            if token != VALID_TOKEN:
+                return _send(
+                    request,
+                    401,
+                    {"error": "Invalid credentials in Authorization header"},
+                    error_message="Invalid credentials in Authorization header",
+                )
+            return _send(
+                request,
+                200,
+                {"type": "user", "name": "test-user", "auth": {"accessToken": {"role": "write"}}},
+            )
+        if path == "/api/models":
+            return _send(request, 200, self._search(query))
+        if match := re.fullmatch(r"/api/models/([^/]+/[^/]+)(?:/revision/[^/]+)?", path):
+            return self._model(request, match.group(1), token)
+        if match := re.fullmatch(r"/api/datasets/([^/]+/[^/]+)(?:/revision/[^/]+)?", path):
+            record = self.datasets.get(match.group(1))
+            if record is None:
+                return _send(
+                    request, 404, {"error": "Repository not found"}, error_code="RepoNotFound"
+                )
+            return _send(request, 200, record)
+        return _send(request, 404, {"error": f"no route {path}"})
+
+    def _search(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        text = (query.get("search") or [""])[0].lower()
+        found = [m for m in self.models.values() if text in m["id"].lower()]
+        if query.get("pipeline_tag"):
+            found = [m for m in found if m["pipeline_tag"] == query["pipeline_tag"][0]]
+        found.sort(key=lambda m: m["downloads"], reverse=True)
+        limit = int((query.get("limit") or ["50"])[0])
+        return [{k: v for k, v in m.items() if k != "siblings"} for m in found[:limit]]
+
+    def _model(self, request: BaseHTTPRequestHandler, model_id: str, token: str) -> None:
+        record = self.models.get(model_id)
+        if record is None:
+            return _send(
+                request,
+                401 if not token else 404,
+                {"error": "Repository not found"},
+                error_code="RepoNotFound",
+            )
+        if record["gated"] and token not in self.granted.get(model_id, set()):
+            return _send(
+                request, 403, {"error": "Access to model is restricted"}, error_code="GatedRepo"
+            )
+        return _send(request, 200, record)
+
+
+def _send(
+    request: BaseHTTPRequestHandler,
+    status: int,
+    body: Any,
+    *,
+    error_code: str | None = None,
+    error_message: str | None = None,
+) -> None:
+    payload = json.dumps(body).encode()
+    request.send_response(status)  # adds the one Date header
+    request.send_header("Content-Type", "application/json")
+    if status == 429:
+        request.send_header("Retry-After", "0")  # the client retries at once, so tests stay fast
+    request.send_header("Content-Length", str(len(payload)))
+    if error_code:
+        request.send_header("X-Error-Code", error_code)
+    if error_message:
+        request.send_header("X-Error-Message", error_message)
+    request.end_headers()
+    request.wfile.write(payload)

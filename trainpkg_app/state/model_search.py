@@ -1,0 +1,96 @@
+"""The model step's Hub search and look-up. Hub calls run in threads, off the event loop."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from trainpkg_app.core.forms import form_from_values
+from trainpkg_app.core.step_data import ModelInfo
+from trainpkg_app.hub.api import hub_api
+from trainpkg_app.hub.errors import HubProblem
+from trainpkg_app.hub.models import (
+    ModelHit,
+    cached_models,
+    hub_model_details,
+    local_model_details,
+    search_models,
+)
+from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.step_data import StepDataState
+
+
+def _hit_row(hit: ModelHit) -> dict[str, str]:
+    params = f"{hit.parameters / 1e9:.2f} B params" if hit.parameters else "params unknown"
+    return {
+        "model_id": hit.model_id,
+        "details": f"{params} · {hit.downloads:,} downloads · {hit.likes:,} likes · "
+        f"{hit.license or 'no license'}",
+        "gated": "gated" if hit.gated else "",
+    }
+
+
+def _details(model_id: str) -> ModelInfo:
+    looks_local = model_id.startswith(("/", "./", "~", "../"))
+    return local_model_details(model_id) if looks_local else hub_model_details(hub_api(), model_id)
+
+
+class ModelSearchState(rx.State):
+    query: str = ""
+    hits: list[dict[str, str]] = []
+    searching: bool = False
+    looking_up: str = ""
+    problem: str = ""
+    cached: list[str] = []
+    _search_serial: int = 0
+
+    @rx.event
+    def set_query(self, value: str):
+        self.query = value
+        self._search_serial += 1
+        self.searching = bool(value.strip())
+        return ModelSearchState.run_search if value.strip() else None
+
+    @rx.event(background=True)
+    async def run_search(self):
+        async with self:
+            serial, text = self._search_serial, self.query
+        try:
+            rows = [
+                _hit_row(hit)
+                for hit in await rx.run_in_thread(lambda: search_models(hub_api(), text))
+            ]
+            problem, cached = "", []
+        except HubProblem as failure:
+            rows, problem = [], str(failure)
+            cached = await rx.run_in_thread(cached_models) if failure.kind == "offline" else []
+        async with self:
+            if serial != self._search_serial:  # a newer query is on its way: latest wins
+                return
+            self.hits, self.problem, self.cached, self.searching = rows, problem, cached, False
+
+    @rx.event(background=True)
+    async def choose(self, model_id: str):
+        """Fetch a model's details and fill the model step with them."""
+        model_id = model_id.strip()
+        if not model_id:
+            return
+        async with self:
+            self.looking_up, self.problem = model_id, ""
+        try:
+            info = await rx.run_in_thread(lambda: _details(model_id))
+        except HubProblem as failure:
+            async with self:
+                self.looking_up, self.problem = "", str(failure)
+            return
+        async with self:
+            self.looking_up, self.hits, self.query = "", [], ""
+            data = await self.get_state(StepDataState)
+            await data.replace_form(
+                "model", form_from_values("model", info.model_dump(mode="json"))
+            )
+        return DraftState.ensure_autosave
+
+    @rx.event
+    async def look_up_typed(self):
+        data = await self.get_state(StepDataState)
+        return ModelSearchState.choose(data.forms["model"]["model_id"])
