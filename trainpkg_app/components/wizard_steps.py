@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from trainpkg_app.components.form_field import switch_field
 from trainpkg_app.components.model_search import model_facts_list, model_search
 from trainpkg_app.components.wizard_fields import (
     choice_field,
@@ -10,6 +11,7 @@ from trainpkg_app.components.wizard_fields import (
     text_field,
 )
 from trainpkg_app.core.hardware import flavors_for
+from trainpkg_app.core.presets import PRESET_LABELS
 from trainpkg_app.state.model_search import ModelSearchState
 from trainpkg_app.state.step_data import StepDataState
 
@@ -73,28 +75,164 @@ def model_body() -> rx.Component:
     )
 
 
+YES_NO = [("true", "Yes"), ("false", "No")]
+STRATEGIES = [("no", "No"), ("steps", "Every N steps"), ("epoch", "Every epoch")]
+
+
+def _presets() -> rx.Component:
+    return rx.vstack(
+        rx.text("Presets", class_name="field-label"),
+        rx.hstack(
+            *[
+                rx.button(
+                    rx.vstack(
+                        rx.text(title, weight="medium"),
+                        rx.text(text, size="1", weight="regular"),
+                        spacing="0",
+                        align="start",
+                    ),
+                    on_click=StepDataState.use_preset(preset),
+                    variant="surface",
+                    height="auto",
+                    padding="2",
+                    aria_label=f"Apply the {title} preset",
+                )
+                for preset, (title, text) in PRESET_LABELS.items()
+            ],
+            wrap="wrap",
+            spacing="2",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _advanced_fields(is_adapter: rx.Var) -> rx.Component:
+    return rx.vstack(
+        _grid(
+            text_field(
+                "config", "max_steps", "Max steps", numeric=True, hint="Optional; overrides epochs."
+            ),
+            text_field(
+                "config", "gradient_accumulation_steps", "Gradient accumulation", numeric=True
+            ),
+            text_field("config", "warmup_ratio", "Warmup ratio", numeric=True),
+            select_field(
+                "config",
+                "lr_scheduler",
+                "Scheduler",
+                [
+                    ("linear", "Linear"),
+                    ("cosine", "Cosine"),
+                    ("constant", "Constant"),
+                    ("constant_with_warmup", "Constant with warmup"),
+                ],
+            ),
+            select_field(
+                "config",
+                "optimizer",
+                "Optimizer",
+                [
+                    ("adamw_torch", "AdamW"),
+                    ("adamw_8bit", "AdamW 8-bit"),
+                    ("paged_adamw_8bit", "Paged AdamW 8-bit"),
+                    ("adafactor", "Adafactor"),
+                    ("sgd", "SGD"),
+                ],
+            ),
+            text_field("config", "weight_decay", "Weight decay", numeric=True),
+            select_field(
+                "config",
+                "precision",
+                "Precision",
+                [("bf16", "bf16"), ("fp16", "fp16"), ("fp32", "fp32")],
+            ),
+            select_field("config", "gradient_checkpointing", "Gradient checkpointing", YES_NO),
+            text_field("config", "seed", "Seed", numeric=True),
+            select_field("config", "eval_strategy", "Evaluate", STRATEGIES),
+            select_field("config", "save_strategy", "Save checkpoints", STRATEGIES),
+        ),
+        rx.cond(
+            is_adapter,
+            _grid(
+                text_field("config", "lora_alpha", "LoRA alpha", numeric=True),
+                text_field("config", "lora_dropout", "LoRA dropout", numeric=True),
+                text_field(
+                    "config",
+                    "lora_target_modules",
+                    "LoRA target modules",
+                    hint="Comma-separated, or all-linear.",
+                ),
+            ),
+        ),
+        rx.cond(
+            StepDataState.forms["config"]["method"].to(str) == "qlora",
+            _grid(
+                select_field(
+                    "config", "qlora_quant_type", "4-bit type", [("nf4", "NF4"), ("fp4", "FP4")]
+                ),
+                select_field("config", "qlora_double_quant", "Double quantisation", YES_NO),
+            ),
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _memory_fit() -> rx.Component:
+    fit = StepDataState.memory_fit
+    return rx.cond(
+        fit.length() > 0,
+        rx.callout.root(
+            rx.callout.text(rx.text.span("Memory: ", weight="bold"), fit["message"]),
+            rx.callout.text(rx.text.span("How: ", weight="medium"), fit["formula"], size="1"),
+            color_scheme=rx.match(
+                fit["verdict"], ("fits", "green"), ("tight", "amber"), ("won't fit", "red"), "gray"
+            ),
+            high_contrast=True,
+            role="status",
+            id="memory-fit",
+            width="100%",
+        ),
+        rx.text(
+            "The memory estimate appears once the model's parameter count is known.",
+            size="2",
+            color=rx.color("gray", 11),
+        ),
+    )
+
+
+def _arguments_preview() -> rx.Component:
+    return rx.el.details(
+        rx.el.summary("Effective training arguments (YAML)"),
+        rx.el.pre(
+            rx.el.code(StepDataState.arguments_yaml),
+            class_name="yaml-preview",
+            aria_label="Training arguments",
+        ),
+    )
+
+
 def config_body() -> rx.Component:
     is_adapter = StepDataState.forms["config"]["method"].to(str) != "full"
     return rx.vstack(
+        _presets(),
         choice_field("config", "method", "Method", METHODS),
         _grid(
             text_field("config", "learning_rate", "Learning rate", numeric=True),
             text_field("config", "num_epochs", "Epochs", numeric=True),
             text_field("config", "per_device_batch_size", "Batch size per device", numeric=True),
-            text_field(
-                "config", "gradient_accumulation_steps", "Gradient accumulation", numeric=True
-            ),
             text_field("config", "max_seq_length", "Max sequence length", numeric=True),
-            text_field("config", "warmup_ratio", "Warmup ratio", numeric=True),
+            rx.cond(is_adapter, text_field("config", "lora_r", "LoRA r", numeric=True)),
         ),
-        rx.cond(
-            is_adapter,
-            _grid(
-                text_field("config", "lora_r", "LoRA r", numeric=True),
-                text_field("config", "lora_alpha", "LoRA alpha", numeric=True),
-                text_field("config", "lora_dropout", "LoRA dropout", numeric=True),
-            ),
+        switch_field(
+            "Advanced settings",
+            checked=StepDataState.advanced_config,
+            on_change=StepDataState.set_advanced_config,
         ),
+        rx.cond(StepDataState.advanced_config, _advanced_fields(is_adapter)),
+        _memory_fit(),
+        _arguments_preview(),
         spacing="4",
         width="100%",
     )

@@ -28,17 +28,33 @@ DEFAULT_FORMS: dict[str, dict[str, str]] = {
         "gradient_accumulation_steps": "4",
         "max_seq_length": "1024",
         "warmup_ratio": "0.03",
+        "max_steps": "",
+        "lr_scheduler": "cosine",
+        "optimizer": "adamw_torch",
+        "weight_decay": "0",
+        "precision": "bf16",
+        "gradient_checkpointing": "true",
+        "seed": "42",
+        "eval_strategy": "epoch",
+        "save_strategy": "epoch",
         "lora_r": "16",
         "lora_alpha": "32",
         "lora_dropout": "0.05",
+        "lora_target_modules": "all-linear",
+        "qlora_quant_type": "nf4",
+        "qlora_double_quant": "true",
     },
     "dataset": {"new_dataset_id": "", "train_split_percent": "90"},
     "deploy": {
         "target": "",
         "output_dir": "./data/runs",
         "num_gpus": "1",
+        "gpu_memory_gb": "",
+        "max_hours": "",
         "space_name": "",
         "space_flavor": "a10g-small",
+        "private": "true",
+        "sleep_minutes": "60",
         "job_flavor": "a10g-small",
         "timeout_minutes": "120",
     },
@@ -52,6 +68,10 @@ def default_forms() -> dict[str, dict[str, str]]:
 def _as_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return ", ".join(value)
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True) if value else ""
     if isinstance(value, float):

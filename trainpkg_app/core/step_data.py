@@ -88,9 +88,16 @@ class TrainingConfig(StepModel):
     lora_r: int = Field(default=16, gt=0, le=1024)
     lora_alpha: int = Field(default=32, gt=0, le=4096)
     lora_dropout: float = Field(default=0.05, ge=0, lt=1)
-    lora_target_modules: list[str] = Field(default_factory=lambda: ["all-linear"])
+    lora_target_modules: list[str] = Field(default_factory=lambda: ["all-linear"], min_length=1)
     qlora_quant_type: Literal["nf4", "fp4"] = "nf4"
     qlora_double_quant: bool = True
+
+    @field_validator("lora_target_modules", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -131,6 +138,8 @@ class LocalTarget(StepModel):
     target: Literal["local"]
     output_dir: str = Field(min_length=1)
     num_gpus: int = Field(ge=0, le=64)
+    gpu_memory_gb: float | None = Field(default=None, gt=0, le=1024)
+    max_hours: float | None = Field(default=None, gt=0, le=24 * 30)  # a time cap
 
     @field_validator("output_dir")
     @classmethod
@@ -148,6 +157,8 @@ class SpaceTarget(StepModel):
     target: Literal["hf_space"]
     space_name: HubId
     space_flavor: str
+    private: bool = True
+    sleep_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
 
     _check_name = field_validator("space_name")(check_repo_id)
 

@@ -54,6 +54,8 @@ def _message(error: Mapping[str, Any], field: str) -> str:
         or (kind == "too_short" and field == "datasets")
     ):
         return MISSING_MESSAGES.get(field, "Required.")
+    if kind == "too_short":
+        return "Enter at least one."
     if kind in ("int_parsing", "int_from_float"):
         return "Enter a whole number."
     if kind == "float_parsing":

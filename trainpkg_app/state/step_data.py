@@ -10,6 +10,8 @@ import reflex as rx
 
 from trainpkg_app.core.drafts import DraftContent
 from trainpkg_app.core.forms import default_forms
+from trainpkg_app.core.insights import arguments_yaml, memory_fit
+from trainpkg_app.core.presets import apply_preset
 from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.core.summaries import model_facts, summarize
 from trainpkg_app.core.validation import StepValidation, parse, validate_step
@@ -33,6 +35,25 @@ class StepDataState(rx.State):
     errors: dict[str, dict[str, str]] = EMPTY_BY_STEP
     warnings: dict[str, dict[str, str]] = EMPTY_BY_STEP
     summaries: dict[str, str] = {step.value: "" for step in STEPS}
+
+    advanced_config: bool = False
+
+    @rx.var
+    def memory_fit(self) -> dict[str, str]:
+        return memory_fit(self.forms)
+
+    @rx.var
+    def arguments_yaml(self) -> str:
+        return arguments_yaml(self.forms)
+
+    @rx.event
+    def set_advanced_config(self, value: bool):
+        self.advanced_config = value
+
+    @rx.event
+    async def use_preset(self, preset: str):
+        await self.replace_form("config", apply_preset(self.forms["config"], preset))
+        return _autosave_event()
 
     @rx.var
     def model_facts(self) -> list[dict[str, str]]:
