@@ -33,6 +33,7 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("TRAINPKG_HF_TOKEN", "HF_TOKEN")
     )
     autosave_interval_s: float = Field(default=30.0, gt=0)
+    max_upload_mb: float = Field(default=200.0, gt=0)
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("TRAINPKG_REDIS_URL", "REFLEX_REDIS_URL")
     )
@@ -48,6 +49,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'trainpkg.db').resolve()}"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1e6)
+
+    def uploads_dir(self, package_id: str) -> Path:
+        """Uploaded datasets of one package: under the data dir, outside the web root."""
+        return self.data_dir / "uploads" / package_id
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

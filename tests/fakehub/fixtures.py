@@ -4,13 +4,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakehub.server import FakeHub, default_models
+from tests.fakehub.server import FakeHub, default_datasets, default_models
 
 
 def started_hub() -> FakeHub:
     hub = FakeHub()
     for record in default_models():
         hub.add_model(record)
+    for record in default_datasets():
+        hub.datasets[record["id"]] = record
     return hub.start()
 
 

@@ -100,6 +100,36 @@ def default_models() -> list[dict[str, Any]]:
     ]
 
 
+def dataset_record(dataset_id: str, splits: dict[str, dict[str, int]]) -> dict[str, Any]:
+    return {
+        "id": dataset_id,
+        "sha": (format(abs(hash(dataset_id)), "x") * 5)[:40],
+        "private": False,
+        "gated": False,
+        "cardData": {
+            "configs": [{"config_name": name} for name in splits],
+            "dataset_info": [
+                {
+                    "config_name": name,
+                    "splits": [
+                        {"name": split, "num_examples": rows} for split, rows in config.items()
+                    ],
+                }
+                for name, config in splits.items()
+            ],
+        },
+    }
+
+
+def default_datasets() -> list[dict[str, Any]]:
+    return [
+        dataset_record("tatsu-lab/alpaca", {"default": {"train": 52_002}}),
+        dataset_record(
+            "HuggingFaceH4/ultrachat_200k", {"default": {"train_sft": 207_865, "test_sft": 23_110}}
+        ),
+    ]
+
+
 @dataclass
 class FakeHub:
     models: dict[str, dict[str, Any]] = field(default_factory=dict)

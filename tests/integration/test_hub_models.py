@@ -139,3 +139,18 @@ def test_model_record_helper_is_consistent():
         <= 11 * 1024**3
     )
     assert len([s for s in record["siblings"] if s["rfilename"].endswith(".safetensors")]) == 3
+
+
+def test_dataset_configs_splits_and_sizes(fake_hub):
+    from trainpkg_app.hub.datasets import hub_dataset_details
+
+    details = hub_dataset_details(api(fake_hub), "HuggingFaceH4/ultrachat_200k")
+    assert details.splits == {"default": {"train_sft": 207_865, "test_sft": 23_110}}
+    assert details.revision == fake_hub.datasets["HuggingFaceH4/ultrachat_200k"]["sha"]
+
+
+def test_unknown_dataset(fake_hub):
+    from trainpkg_app.hub.datasets import hub_dataset_details
+
+    with pytest.raises(HubProblem, match="nobody/data was not found on the Hub"):
+        hub_dataset_details(api(fake_hub), "nobody/data")

@@ -2,12 +2,12 @@
 
 import reflex as rx
 
+from trainpkg_app.components import dataset_step
 from trainpkg_app.components.form_field import switch_field
 from trainpkg_app.components.model_search import model_facts_list, model_search
 from trainpkg_app.components.wizard_fields import (
     choice_field,
     select_field,
-    step_error,
     text_field,
 )
 from trainpkg_app.core.hardware import flavors_for
@@ -238,61 +238,8 @@ def config_body() -> rx.Component:
     )
 
 
-def _attached_dataset(ref: rx.Var) -> rx.Component:
-    dataset_id = ref["dataset_id"].to(str)
-    return rx.el.li(
-        rx.hstack(
-            rx.icon("database", size=16, aria_hidden="true"),
-            rx.text(dataset_id),
-            rx.spacer(),
-            rx.button(
-                "Remove",
-                on_click=StepDataState.remove_dataset(dataset_id),
-                variant="ghost",
-                color_scheme="red",
-                size="1",
-                aria_label="Remove " + dataset_id,
-            ),
-            align="center",
-            width="100%",
-        ),
-    )
-
-
 def dataset_body() -> rx.Component:
-    return rx.vstack(
-        rx.hstack(
-            rx.box(
-                text_field("dataset", "new_dataset_id", "Hub dataset id", placeholder="owner/name"),
-                flex="1",
-            ),
-            rx.button("Add dataset", on_click=StepDataState.add_dataset),
-            align="end",
-            width="100%",
-        ),
-        rx.cond(
-            StepDataState.datasets.length() > 0,
-            rx.el.ul(
-                rx.foreach(StepDataState.datasets, _attached_dataset),
-                aria_label="Attached datasets",
-                class_name="dataset-list",
-            ),
-            rx.text("No dataset attached yet.", size="2", color=rx.color("gray", 11)),
-        ),
-        step_error("dataset", "datasets"),
-        rx.box(
-            text_field(
-                "dataset",
-                "train_split_percent",
-                "Train split (%)",
-                numeric=True,
-                hint="The rest is held out for validation. Usual: 50-95 %.",
-            ),
-            max_width="20em",
-        ),
-        spacing="3",
-        width="100%",
-    )
+    return dataset_step.dataset_body(_grid)
 
 
 def deploy_body() -> rx.Component:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from trainpkg_app.core.forms import default_forms, forms_from_snapshot
+from trainpkg_app.core.forms import dataset_row, default_forms, forms_from_snapshot
 from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.core.validation import StepValidation, validate_step
 from trainpkg_app.core.workflow import (
@@ -70,7 +70,7 @@ def comparable_view(content: DraftContent) -> dict[str, dict[str, Any]]:
 def content_from_snapshot(snapshot: dict[str, dict[str, Any]]) -> DraftContent:
     """A new draft holding a version's values (restore)."""
     datasets = [
-        DatasetRef.model_validate(ref).model_dump(mode="json", exclude_none=True)
+        dataset_row(DatasetRef.model_validate(ref).model_dump(mode="json"))
         for ref in snapshot.get("dataset", {}).get("datasets", [])
     ]
     return DraftContent(

@@ -44,7 +44,7 @@ DEFAULT_FORMS: dict[str, dict[str, str]] = {
         "qlora_quant_type": "nf4",
         "qlora_double_quant": "true",
     },
-    "dataset": {"new_dataset_id": "", "train_split_percent": "90"},
+    "dataset": {"new_dataset_id": "", "train_split_percent": "90", "split_seed": "42"},
     "deploy": {
         "target": "",
         "output_dir": "./data/runs",
@@ -70,7 +70,7 @@ def _as_text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
         return ", ".join(value)
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True) if value else ""
@@ -92,3 +92,8 @@ def forms_from_snapshot(snapshot: dict[str, dict[str, Any]]) -> dict[str, dict[s
     return {
         step.value: form_from_values(step.value, snapshot.get(step.value, {})) for step in STEPS
     }
+
+
+def dataset_row(values: dict[str, Any]) -> dict[str, str]:
+    """A dataset reference as the wizard keeps it: text values, empty ones left out."""
+    return {key: _as_text(value) for key, value in values.items() if _as_text(value) != ""}

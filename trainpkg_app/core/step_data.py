@@ -114,8 +114,17 @@ class DatasetRef(StepModel):
     split: str = "train"
     format: str | None = None
     rows: int | None = Field(default=None, ge=0)
+    name: str | None = None  # the uploaded file's name, for display
     revision: str | None = None  # the Hub commit sha, pinned when known
-    content_hash: str | None = None  # sha256 of the file(s), pinned when known
+    content_hash: str | None = None  # sha256 of the uploaded file
+    path: str | None = None  # where an upload is stored (per package, outside the web root)
+    mapping: dict[str, str] = Field(default_factory=dict)  # format field -> column
+    mean_tokens: float | None = Field(default=None, ge=0)
+
+    @field_validator("mapping", mode="before")
+    @classmethod
+    def _mapping_json(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) and value else (value or {})
 
     @field_validator("dataset_id")
     @classmethod
@@ -126,6 +135,7 @@ class DatasetRef(StepModel):
 class DatasetStep(StepModel):
     datasets: list[DatasetRef] = Field(min_length=1)
     train_split_percent: float = Field(default=90, gt=0, le=100)
+    split_seed: int = Field(default=42, ge=0, le=2**32 - 1)
 
 
 def _nearest_existing(path: Path) -> Path:

@@ -4,6 +4,7 @@ Validation is trainpkg_app.core.validation; this state only stores its results."
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
@@ -114,20 +115,55 @@ class StepDataState(rx.State):
         wizard.reopen_if_completed(StepId(step))
         (await self.get_state(SaveStatusState)).mark_dirty()
 
-    @rx.event
-    async def add_dataset(self):
-        dataset_id = self.forms["dataset"]["new_dataset_id"].strip()
+    def check_new_dataset(self, dataset_id: str) -> str:
+        """Why this Hub id cannot be attached ('' if it can); the message shows at the field."""
         result = parse(DatasetRef, {"source": "hub", "dataset_id": dataset_id})
-        if not result.ok:
-            message = result.errors.get("dataset_id", "Enter a Hub dataset id.")
-            self._set_feedback("dataset", {"new_dataset_id": message}, self.warnings["dataset"])
-            return None
-        if any(ref["dataset_id"] == dataset_id for ref in self.datasets):
+        message = result.errors.get("dataset_id", "") if not result.ok else ""
+        if not message and any(ref["dataset_id"] == dataset_id for ref in self.datasets):
             message = f"{dataset_id} is already attached."
+        if message:
             self._set_feedback("dataset", {"new_dataset_id": message}, self.warnings["dataset"])
-            return None
-        self.datasets = [*self.datasets, {"source": "hub", "dataset_id": dataset_id}]
-        return await self._apply_edit("dataset", "new_dataset_id", "")
+        return message
+
+    async def dataset_id_error(self, message: str) -> None:
+        self._set_feedback("dataset", {"new_dataset_id": message}, self.warnings["dataset"])
+
+    async def attach_dataset(self, row: dict[str, str]) -> None:
+        self.datasets = [*self.datasets, row]
+        keep = "" if row.get("source") == "hub" else self.forms["dataset"]["new_dataset_id"]
+        await self._apply_edit("dataset", "new_dataset_id", keep)
+
+    @rx.var
+    def dataset_choices(self) -> dict[str, dict[str, list[str]]]:
+        """Per Hub dataset: the configs and the splits of its chosen config."""
+        choices = {}
+        for ref in self.datasets:
+            if ref.get("choices"):
+                splits = json.loads(ref["choices"])
+                config = ref.get("config") or next(iter(splits))
+                choices[ref["dataset_id"]] = {
+                    "configs": list(splits),
+                    "splits": list(splits[config]),
+                }
+        return choices
+
+    @rx.event
+    async def choose_split(self, dataset_id: str, field: str, value: str):
+        """Change a Hub dataset's config or split (its row count follows)."""
+        updated = []
+        for ref in self.datasets:
+            if ref["dataset_id"] == dataset_id:
+                splits = json.loads(ref["choices"])
+                ref = ref | {field: value}
+                if field == "config":
+                    ref["split"] = next(iter(splits[value]))
+                rows = splits[ref["config"]].get(ref["split"])
+                ref = {k: v for k, v in (ref | {"rows": str(rows) if rows else ""}).items() if v}
+            updated.append(ref)
+        self.datasets = updated
+        return await self._apply_edit(
+            "dataset", "new_dataset_id", self.forms["dataset"]["new_dataset_id"]
+        )
 
     @rx.event
     async def remove_dataset(self, dataset_id: str):

@@ -1,0 +1,98 @@
+"""The dataset step: uploads with detection, preview and stats; bad files; Hub datasets."""
+
+import json
+import re
+
+from playwright.sync_api import Page, expect
+from wizard_steps import complete_through, expect_status, open_new_package
+
+CHAT_ROWS = [
+    {
+        "messages": [
+            {"role": "user", "content": f"Question {n}?"},
+            {"role": "assistant", "content": "An answer " * (n + 1)},
+        ]
+    }
+    for n in range(5)
+]
+
+
+def upload(page: Page, path) -> None:
+    page.get_by_label("Dataset file").locator("input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name="Upload and inspect").click()
+
+
+def attached(page: Page):
+    return page.get_by_role("list", name="Attached datasets")
+
+
+def to_dataset_step(page: Page) -> None:
+    open_new_package(page)
+    complete_through(page, "config")
+
+
+def test_upload_a_jsonl_and_see_format_preview_and_stats(page: Page, tmp_path, screenshot):
+    to_dataset_step(page)
+    file = tmp_path / "chat.jsonl"
+    file.write_text("\n".join(json.dumps(row) for row in CHAT_ROWS))
+    upload(page, file)
+    expect(attached(page)).to_contain_text("chat.jsonl")
+    expect(attached(page)).to_contain_text("5 rows")
+    expect(page.get_by_text("Chat messages (OpenAI style)")).to_be_visible()
+    preview = page.get_by_role("list", name="Preview").get_by_role("listitem")
+    expect(preview).to_have_count(3)
+    expect(preview.first).to_have_text("<|user|>\nQuestion 0?\n<|assistant|>\nAn answer ")
+    stats = page.get_by_role("table", name="Dataset statistics")
+    expect(stats).to_contain_text(re.compile(r"Rows\s*5"))
+    expect(stats).to_contain_text(re.compile(r"Over max length\s*0"))
+    expect(page.get_by_text(re.compile("Token counts: approximate"))).to_be_visible()
+    screenshot("dataset-upload-light")
+    page.get_by_role("button", name="Next", exact=True).click()
+    expect_status(page, "dataset", "Completed")
+
+
+def test_a_broken_file_gets_a_line_precise_error_and_changes_nothing(page: Page, tmp_path):
+    to_dataset_step(page)
+    page.get_by_label("Train split (%)").fill("80")
+    file = tmp_path / "broken.jsonl"
+    file.write_text('{"text": "fine"}\n{"text": "fine"}\n{"text": broken}\n')
+    upload(page, file)
+    expect(page.locator("#dataset-problem")).to_have_text(
+        "broken.jsonl was not added: line 3, column 10: invalid JSON (Expecting value); "
+        "each line must be one JSON object."
+    )
+    expect(page.get_by_text("No dataset attached yet.")).to_be_visible()
+    expect(page.get_by_label("Train split (%)")).to_have_value("80")
+
+
+def test_unknown_columns_are_mapped_in_a_dialog(page: Page, tmp_path):
+    to_dataset_step(page)
+    file = tmp_path / "qa.csv"
+    file.write_text("question,answer\nWhy?,Because.\nHow?,Like this.\n")
+    upload(page, file)
+    dialog = page.get_by_role("dialog", name="Map the columns")
+    dialog.get_by_label("Format").select_option(label="Prompt / completion")
+    dialog.get_by_label("Column for prompt").select_option("question")
+    dialog.get_by_role("button", name="Use this mapping").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("Choose a column for: completion")
+    dialog.get_by_label("Column for completion").select_option("answer")
+    dialog.get_by_role("button", name="Use this mapping").click()
+    expect(dialog).to_be_hidden()
+    expect(attached(page)).to_contain_text("qa.csv")
+    expect(page.get_by_role("list", name="Preview").get_by_role("listitem").first).to_have_text(
+        "Why?Because."
+    )
+
+
+def test_a_hub_dataset_gets_config_and_split_pickers(page: Page):
+    to_dataset_step(page)
+    page.get_by_label("Hub dataset id").fill("HuggingFaceH4/ultrachat_200k")
+    page.get_by_role("button", name="Add dataset").click()
+    expect(attached(page)).to_contain_text("207865 rows")
+    page.get_by_label("Split of HuggingFaceH4/ultrachat_200k").select_option("test_sft")
+    expect(attached(page)).to_contain_text("23110 rows")
+    page.get_by_label("Hub dataset id").fill("nobody/data")
+    page.get_by_role("button", name="Add dataset").click()
+    expect(page.locator("#dataset-new_dataset_id-error")).to_contain_text(
+        "nobody/data was not found"
+    )

@@ -1,0 +1,87 @@
+import pytest
+
+from trainpkg_app.core.dataset_formats import (
+    Detected,
+    Format,
+    detect_format,
+    missing_columns,
+    render_example,
+)
+from trainpkg_app.core.dataset_stats import token_stats
+
+CHAT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}
+SHAREGPT = {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Yo"}]}
+ALPACA = {"instruction": "Add", "input": "1+1", "output": "2"}
+
+
+def detect(*rows):
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    return detect_format(columns, rows)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (CHAT, Format.CHAT),
+        (SHAREGPT, Format.SHAREGPT),
+        (ALPACA, Format.ALPACA),
+        ({"instruction": "Say hi", "output": "hi"}, Format.ALPACA),
+        ({"prompt": "2+2=", "completion": "4"}, Format.PROMPT_COMPLETION),
+        ({"text": "Once upon a time"}, Format.TEXT),
+    ],
+)
+def test_each_format_is_detected(row, expected):
+    assert detect(row).format == expected
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"messages": [{"speaker": "user", "content": "Hi"}]},  # turns without role
+        {"messages": "Hi"},  # not a list of turns
+        {"messages": []},  # empty conversation
+        {"instruction": "Add"},  # no output
+        {"prompt": "2+2="},  # no completion
+        {"question": "Why?", "answer": "Because."},  # other names
+    ],
+)
+def test_near_misses_are_not_guessed(row):
+    assert detect(row).format == Format.UNKNOWN
+
+
+def test_one_bad_row_in_the_sample_spoils_chat_detection():
+    assert detect(CHAT, {"messages": [{"role": "user"}]}).format == Format.UNKNOWN
+
+
+def test_rendering_the_way_training_sees_it():
+    assert render_example(CHAT, detect(CHAT)) == "<|user|>\nHi\n<|assistant|>\nHello!"
+    assert render_example(SHAREGPT, detect(SHAREGPT)) == "<|user|>\nHi\n<|assistant|>\nYo"
+    assert render_example(ALPACA, detect(ALPACA)) == (
+        "### Instruction:\nAdd\n\n### Input:\n1+1\n\n### Response:\n2"
+    )
+    no_input = {"instruction": "Say hi", "output": "hi"}
+    assert "### Input" not in render_example(no_input, detect(no_input))
+
+
+def test_a_user_mapping_renders_other_column_names():
+    mapped = Detected(
+        format=Format.PROMPT_COMPLETION, mapping={"prompt": "question", "completion": "answer"}
+    )
+    assert render_example({"question": "Why? ", "answer": "Because."}, mapped) == "Why? Because."
+    assert missing_columns(mapped, ["question", "answer"]) == []
+    assert missing_columns(mapped, ["question"]) == ["completion → answer"]
+
+
+def test_token_stats_with_the_approximation():
+    stats = token_stats(["a" * 4, "a" * 8, "a" * 40], max_seq_length=5)
+    assert (stats.rows, stats.min, stats.max, stats.over_max) == (3, 1, 10, 1)
+    assert stats.mean == pytest.approx(13 / 3, abs=0.05)
+    assert stats.p95 == 10
+    assert stats.method.startswith("approximate")
+
+
+def test_token_stats_with_a_tokenizer():
+    stats = token_stats(
+        ["one two", "three"], max_seq_length=10, count=lambda t: len(t.split()), method="words"
+    )
+    assert (stats.min, stats.max, stats.method) == (1, 2, "words")

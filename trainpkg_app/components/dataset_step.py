@@ -1,0 +1,272 @@
+"""The dataset step: upload or Hub id, attached datasets, detected format, preview and stats."""
+
+import reflex as rx
+
+from trainpkg_app.components.wizard_fields import step_error, text_field
+from trainpkg_app.core.dataset_formats import FORMAT_LABELS
+from trainpkg_app.state.datasets import MAPPABLE, UPLOAD_ID, DatasetState
+from trainpkg_app.state.step_data import StepDataState
+
+STAT_LABELS = [
+    ("rows", "Rows"),
+    ("min", "Min tokens"),
+    ("mean", "Mean tokens"),
+    ("p95", "p95 tokens"),
+    ("max", "Max tokens"),
+    ("over_max", "Over max length"),
+]
+
+
+def _upload() -> rx.Component:
+    return rx.vstack(
+        rx.text("Upload a file", class_name="field-label"),
+        rx.upload.root(
+            rx.vstack(
+                rx.icon("upload", aria_hidden="true"),
+                rx.text("Drop a file here, or click to choose one.", size="2"),
+                rx.text(DatasetState.limit_label, size="1", color=rx.color("gray", 11)),
+                align="center",
+                spacing="1",
+            ),
+            id=UPLOAD_ID,
+            max_files=1,
+            accept={
+                "application/json": [".json", ".jsonl"],
+                "text/csv": [".csv"],
+                "application/octet-stream": [".parquet", ".jsonl"],
+            },
+            class_name="upload-zone",
+            aria_label="Dataset file",
+        ),
+        rx.hstack(
+            rx.foreach(rx.selected_files(UPLOAD_ID), lambda name: rx.text(name, size="2")),
+            rx.button(
+                "Upload and inspect",
+                on_click=DatasetState.handle_upload(
+                    rx.upload_files(
+                        upload_id=UPLOAD_ID, on_upload_progress=DatasetState.set_progress
+                    )
+                ),
+            ),
+            align="center",
+            spacing="3",
+        ),
+        rx.cond(
+            (DatasetState.progress > 0) & (DatasetState.progress < 100),
+            rx.progress(value=DatasetState.progress, max=100, aria_label="Upload progress"),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _hub() -> rx.Component:
+    return rx.hstack(
+        rx.box(
+            text_field("dataset", "new_dataset_id", "Hub dataset id", placeholder="owner/name"),
+            flex="1",
+        ),
+        rx.button("Add dataset", on_click=DatasetState.add_hub_dataset),
+        align="end",
+        width="100%",
+    )
+
+
+def _choice_select(dataset_id: rx.Var, field: str, value: rx.Var, options: rx.Var) -> rx.Component:
+    return rx.el.select(
+        rx.foreach(options, lambda option: rx.el.option(option, value=option)),
+        value=value,
+        on_change=lambda choice: StepDataState.choose_split(dataset_id, field, choice),
+        aria_label=f"{field.title()} of " + dataset_id,
+        class_name="native-select compact-select",
+    )
+
+
+def _attached(ref: rx.Var) -> rx.Component:
+    dataset_id = ref["dataset_id"].to(str)
+    choices = StepDataState.dataset_choices[dataset_id]
+    return rx.el.li(
+        rx.hstack(
+            rx.icon(
+                rx.cond(ref["source"] == "upload", "file", "database"), size=16, aria_hidden="true"
+            ),
+            rx.text(dataset_id),
+            rx.cond(ref["rows"], rx.badge(ref["rows"].to(str) + " rows", variant="soft")),
+            rx.cond(ref["format"], rx.badge(ref["format"], variant="outline")),
+            rx.cond(
+                ref["choices"],
+                rx.hstack(
+                    _choice_select(dataset_id, "config", ref["config"].to(str), choices["configs"]),
+                    _choice_select(dataset_id, "split", ref["split"].to(str), choices["splits"]),
+                    spacing="1",
+                ),
+            ),
+            rx.spacer(),
+            rx.button(
+                "Remove",
+                on_click=StepDataState.remove_dataset(dataset_id),
+                variant="ghost",
+                color_scheme="red",
+                size="1",
+                aria_label="Remove " + dataset_id,
+            ),
+            align="center",
+            width="100%",
+            wrap="wrap",
+        ),
+    )
+
+
+def _inspection() -> rx.Component:
+    return rx.cond(
+        DatasetState.format_label != "",
+        rx.vstack(
+            rx.hstack(
+                rx.text("Detected format:", weight="medium", size="2"),
+                rx.badge(DatasetState.format_label, high_contrast=True),
+                align="center",
+            ),
+            rx.el.table(
+                rx.el.tbody(
+                    *[
+                        rx.el.tr(rx.el.th(label, scope="row"), rx.el.td(DatasetState.stats[key]))
+                        for key, label in STAT_LABELS
+                    ]
+                ),
+                class_name="stats-table",
+                aria_label="Dataset statistics",
+            ),
+            rx.text(
+                "Token counts: ", DatasetState.stats["method"], size="1", color=rx.color("gray", 11)
+            ),
+            rx.text("How the training sees the first rows:", weight="medium", size="2"),
+            rx.el.ol(
+                rx.foreach(
+                    DatasetState.preview,
+                    lambda text: rx.el.li(rx.el.pre(text, class_name="yaml-preview")),
+                ),
+                aria_label="Preview",
+                class_name="preview-list",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+    )
+
+
+def mapping_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Map the columns"),
+            rx.dialog.description(
+                "The format was not recognised. Say which columns hold what.", size="2"
+            ),
+            rx.vstack(
+                rx.el.label("Format", html_for="mapping-format", class_name="field-label"),
+                rx.el.select(
+                    *[rx.el.option(FORMAT_LABELS[kind], value=kind.value) for kind in MAPPABLE],
+                    id="mapping-format",
+                    value=DatasetState.mapping_format,
+                    on_change=DatasetState.set_mapping_format,
+                    class_name="native-select",
+                ),
+                rx.foreach(
+                    DatasetState.mapping_fields,
+                    lambda field: rx.vstack(
+                        rx.el.label(
+                            "Column for " + field,
+                            html_for="mapping-" + field,
+                            class_name="field-label",
+                        ),
+                        rx.el.select(
+                            rx.el.option("Choose a column", value=""),
+                            rx.foreach(
+                                DatasetState.mapping_columns,
+                                lambda column: rx.el.option(column, value=column),
+                            ),
+                            id="mapping-" + field,
+                            value=DatasetState.mapping.get(field, ""),
+                            on_change=lambda column: DatasetState.set_mapping_column(field, column),
+                            class_name="native-select",
+                        ),
+                        spacing="1",
+                        width="100%",
+                    ),
+                ),
+                rx.cond(
+                    DatasetState.problem != "",
+                    rx.text(
+                        DatasetState.problem, color=rx.color("red", 11), size="2", role="alert"
+                    ),
+                ),
+                rx.hstack(
+                    rx.button(
+                        "Cancel",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=DatasetState.cancel_mapping,
+                    ),
+                    rx.button("Use this mapping", on_click=DatasetState.apply_mapping),
+                    justify="end",
+                    spacing="3",
+                    width="100%",
+                ),
+                spacing="2",
+                padding_top="3",
+            ),
+        ),
+        open=DatasetState.mapping_open,
+    )
+
+
+def dataset_body(grid) -> rx.Component:
+    return rx.vstack(
+        _upload(),
+        _hub(),
+        rx.cond(
+            DatasetState.busy != "",
+            rx.hstack(rx.spinner(size="1"), rx.text(DatasetState.busy, size="2"), role="status"),
+        ),
+        rx.cond(
+            (DatasetState.problem != "") & ~DatasetState.mapping_open,
+            rx.callout(
+                DatasetState.problem,
+                icon="triangle-alert",
+                color_scheme="red",
+                high_contrast=True,
+                role="alert",
+                width="100%",
+                id="dataset-problem",
+            ),
+        ),
+        rx.cond(
+            StepDataState.datasets.length() > 0,
+            rx.el.ul(
+                rx.foreach(StepDataState.datasets, _attached),
+                aria_label="Attached datasets",
+                class_name="dataset-list",
+            ),
+            rx.text("No dataset attached yet.", size="2", color=rx.color("gray", 11)),
+        ),
+        step_error("dataset", "datasets"),
+        _inspection(),
+        grid(
+            text_field(
+                "dataset",
+                "train_split_percent",
+                "Train split (%)",
+                numeric=True,
+                hint="The rest is held out for validation. Usual: 50-95 %.",
+            ),
+            text_field(
+                "dataset",
+                "split_seed",
+                "Split seed",
+                numeric=True,
+                hint="The same seed gives the same split.",
+            ),
+        ),
+        mapping_dialog(),
+        spacing="3",
+        width="100%",
+    )

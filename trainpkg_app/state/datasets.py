@@ -1,0 +1,215 @@
+"""The dataset step's uploads and Hub look-ups: read, detect, preview, measure, attach.
+
+A refused file changes nothing but the message; files are read in a thread."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import reflex as rx
+
+from trainpkg_app.core.dataset_files import (
+    DatasetFileError,
+    columns_of,
+    content_hash,
+    read_rows,
+    store_upload,
+)
+from trainpkg_app.core.dataset_formats import (
+    FORMAT_LABELS,
+    REQUIRED_FIELDS,
+    Detected,
+    Format,
+    detect_format,
+    missing_columns,
+    render_example,
+)
+from trainpkg_app.core.dataset_stats import token_stats
+from trainpkg_app.core.forms import dataset_row
+from trainpkg_app.core.step_data import DatasetRef
+from trainpkg_app.hub.api import hub_api
+from trainpkg_app.hub.datasets import hub_dataset_details
+from trainpkg_app.hub.errors import HubProblem
+from trainpkg_app.hub.tokenizer import cached_token_counter
+from trainpkg_app.settings import get_settings
+from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.step_data import StepDataState
+
+PREVIEW_ROWS = 3
+UPLOAD_ID = "dataset-upload"
+MAPPABLE = [Format.ALPACA, Format.PROMPT_COMPLETION, Format.TEXT]
+
+
+def _inspect(rows: list[dict], detected: Detected, model_id: str, max_seq_length: int) -> dict:
+    texts = [render_example(row, detected) for row in rows]
+    counter = cached_token_counter(model_id)
+    stats = token_stats(
+        texts,
+        max_seq_length=max_seq_length,
+        **({"count": counter[0], "method": counter[1]} if counter else {}),
+    )
+    return {"preview": texts[:PREVIEW_ROWS], "stats": stats.model_dump()}
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{name} ({number})"
+    return candidate
+
+
+class DatasetState(rx.State):
+    progress: int = 0
+    busy: str = ""
+    problem: str = ""
+    format_label: str = ""
+    preview: list[str] = []
+    stats: dict[str, str] = {}
+    # the column-mapping dialog
+    mapping_open: bool = False
+    mapping_format: str = Format.PROMPT_COMPLETION.value
+    mapping_columns: list[str] = []
+    mapping: dict[str, str] = {}
+    _pending: dict = {}
+
+    @rx.var
+    def limit_label(self) -> str:
+        return f"JSONL, JSON, CSV or Parquet, up to {get_settings().max_upload_mb:g} MB."
+
+    @rx.var
+    def mapping_fields(self) -> list[str]:
+        return list(REQUIRED_FIELDS.get(Format(self.mapping_format), ()))
+
+    @rx.event
+    def set_progress(self, progress: dict):
+        self.progress = round(100 * float(progress.get("progress") or 0))
+
+    @rx.event
+    async def handle_upload(self, files: list[rx.UploadFile]):
+        if not files:
+            self.problem = "Choose a file first."
+            return None
+        upload = files[0]
+        name = Path(upload.name or upload.filename or "upload").name
+        data = await upload.read()
+        self.busy, self.problem = f"Reading {name}…", ""
+        try:
+            rows = await rx.run_in_thread(
+                lambda: read_rows(name, data, max_bytes=get_settings().max_upload_bytes)
+            )
+        except DatasetFileError as refusal:
+            self.busy, self.progress, self.problem = "", 0, f"{name} was not added: {refusal}"
+            return None
+        columns = columns_of(rows)
+        detected = detect_format(columns, rows[:20])
+        self._pending = {"name": name, "data": data, "rows": rows, "columns": columns}
+        if detected.format == Format.UNKNOWN:
+            self.busy, self.mapping_columns, self.mapping = "", columns, {}
+            self.mapping_open = True
+            return None
+        return await self._attach(detected)
+
+    async def _attach(self, detected: Detected):
+        pending, self._pending = self._pending, {}
+        data = await self.get_state(StepDataState)
+        drafts = await self.get_state(DraftState)
+        try:
+            max_seq = int(data.forms["config"].get("max_seq_length") or 1024)
+        except ValueError:
+            max_seq = 1024
+        model_id = data.forms["model"].get("model_id", "")
+        inspected = await rx.run_in_thread(
+            lambda: _inspect(pending["rows"], detected, model_id, max_seq)
+        )
+        folder = get_settings().uploads_dir(drafts.package_id)
+        stored = await rx.run_in_thread(
+            lambda: store_upload(folder, pending["name"], pending["data"])
+        )
+        taken = {ref["dataset_id"] for ref in data.datasets}
+        ref = DatasetRef(
+            source="upload",
+            dataset_id=_unique_name(pending["name"], taken),
+            name=pending["name"],
+            path=str(stored),
+            format=detected.format.value,
+            mapping=detected.mapping,
+            rows=len(pending["rows"]),
+            content_hash=content_hash(pending["data"]),
+            mean_tokens=inspected["stats"]["mean"],
+        )
+        self._show(detected, inspected)
+        self.busy, self.progress = "", 100
+        await data.attach_dataset(dataset_row(ref.model_dump(mode="json")))
+        return [rx.clear_selected_files(UPLOAD_ID), DraftState.ensure_autosave]
+
+    def _show(self, detected: Detected, inspected: dict) -> None:
+        self.format_label = FORMAT_LABELS[detected.format]
+        self.preview = inspected["preview"]
+        self.stats = {key: str(value) for key, value in inspected["stats"].items()}
+
+    # --- the column-mapping dialog ------------------------------------------------------
+
+    @rx.event
+    def set_mapping_format(self, value: str):
+        self.mapping_format, self.mapping = value, {}
+
+    @rx.event
+    def set_mapping_column(self, field: str, column: str):
+        self.mapping = self.mapping | {field: column}
+
+    @rx.event
+    def cancel_mapping(self):
+        self.mapping_open, self._pending, self.progress = False, {}, 0
+        self.problem = "The file was not added: its columns were not mapped."
+
+    @rx.event
+    async def apply_mapping(self):
+        detected = Detected(format=Format(self.mapping_format), mapping=self.mapping)
+        missing = missing_columns(detected, self._pending.get("columns", []))
+        if missing:
+            self.problem = "Choose a column for: " + ", ".join(missing)
+            return None
+        self.mapping_open, self.problem = False, ""
+        return await self._attach(detected)
+
+    # --- Hub datasets -------------------------------------------------------------------
+
+    @rx.event
+    async def add_hub_dataset(self):
+        data = await self.get_state(StepDataState)
+        dataset_id = data.forms["dataset"]["new_dataset_id"].strip()
+        error = data.check_new_dataset(dataset_id)
+        if error:
+            return None
+        self.busy, self.problem = f"Looking up {dataset_id} on the Hub…", ""
+        try:
+            details = await rx.run_in_thread(lambda: hub_dataset_details(hub_api(), dataset_id))
+        except HubProblem as failure:
+            self.busy = ""
+            if failure.kind == "not_found":
+                await data.dataset_id_error(str(failure))
+                return None
+            self.problem = f"Added without checking: {failure}"
+            await data.attach_dataset({"source": "hub", "dataset_id": dataset_id, "split": "train"})
+            return DraftState.ensure_autosave
+        config = next(iter(details.splits))
+        split = "train" if "train" in details.splits[config] else next(iter(details.splits[config]))
+        rows = details.splits[config][split]
+        self.busy, self.format_label, self.preview = "", "", []
+        self.stats = {"rows": str(rows)} if rows else {}
+        await data.attach_dataset(
+            dataset_row(
+                {
+                    "source": "hub",
+                    "dataset_id": dataset_id,
+                    "config": config,
+                    "split": split,
+                    "rows": rows,
+                    "revision": details.revision,
+                    "choices": json.dumps(details.splits),
+                }
+            )
+        )
+        return DraftState.ensure_autosave
