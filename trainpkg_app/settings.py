@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     hf_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TRAINPKG_HF_TOKEN", "HF_TOKEN")
     )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Fernet key for secrets at rest; default: <data_dir>/secret.key"
+    )
     autosave_interval_s: float = Field(default=30.0, gt=0)
     max_upload_mb: float = Field(default=200.0, gt=0)
     redis_url: str | None = Field(

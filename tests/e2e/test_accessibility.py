@@ -22,6 +22,11 @@ def state_start(page: Page) -> None:
     expect(header(page, "model")).to_have_attribute("aria-expanded", "true")
 
 
+def state_model_search(page: Page) -> None:
+    page.get_by_label("Search the Hub").fill("qwen")
+    expect(page.get_by_role("list", name="Search results").get_by_role("button")).to_have_count(2)
+
+
 def state_model_error(page: Page) -> None:
     page.get_by_role("button", name="Next", exact=True).click()
     expect_status(page, "model", "Error")
@@ -58,6 +63,7 @@ def state_reopened(page: Page) -> None:
 
 STATES = [
     state_start,
+    state_model_search,
     state_model_error,
     state_locked_click,
     state_config,

@@ -18,7 +18,7 @@ CHAT_ROWS = [
 
 
 def upload(page: Page, path) -> None:
-    page.get_by_label("Dataset file").locator("input[type=file]").set_input_files(str(path))
+    page.get_by_label("Dataset file").set_input_files(str(path))
     page.get_by_role("button", name="Upload and inspect").click()
 
 

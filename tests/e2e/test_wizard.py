@@ -117,6 +117,7 @@ def test_field_errors_show_next_to_their_fields(page: Page):
     complete(page, "model")
     page.get_by_role("radio", name=re.compile("^LoRA")).click()
     page.get_by_label("Learning rate").fill("0")
+    page.get_by_role("switch", name="Advanced settings").click()
     page.get_by_label("LoRA dropout").fill("1")
     page.get_by_role("button", name="Next", exact=True).click()
     expect_status(page, "config", "Error")

@@ -20,23 +20,26 @@ STAT_LABELS = [
 def _upload() -> rx.Component:
     return rx.vstack(
         rx.text("Upload a file", class_name="field-label"),
-        rx.upload.root(
-            rx.vstack(
-                rx.icon("upload", aria_hidden="true"),
-                rx.text("Drop a file here, or click to choose one.", size="2"),
-                rx.text(DatasetState.limit_label, size="1", color=rx.color("gray", 11)),
-                align="center",
-                spacing="1",
+        rx.el.label(
+            rx.upload.root(
+                rx.vstack(
+                    rx.icon("upload", aria_hidden="true"),
+                    rx.text("Drop a file here, or click to choose one.", size="2"),
+                    rx.text(DatasetState.limit_label, size="1", color=rx.color("gray", 11)),
+                    align="center",
+                    spacing="1",
+                ),
+                id=UPLOAD_ID,
+                max_files=1,
+                accept={
+                    "application/json": [".json", ".jsonl"],
+                    "text/csv": [".csv"],
+                    "application/octet-stream": [".parquet", ".jsonl"],
+                },
+                class_name="upload-zone",
             ),
-            id=UPLOAD_ID,
-            max_files=1,
-            accept={
-                "application/json": [".json", ".jsonl"],
-                "text/csv": [".csv"],
-                "application/octet-stream": [".parquet", ".jsonl"],
-            },
-            class_name="upload-zone",
-            aria_label="Dataset file",
+            rx.text.span("Dataset file", class_name="sr-only"),
+            width="100%",
         ),
         rx.hstack(
             rx.foreach(rx.selected_files(UPLOAD_ID), lambda name: rx.text(name, size="2")),

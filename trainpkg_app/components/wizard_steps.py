@@ -12,6 +12,7 @@ from trainpkg_app.components.wizard_fields import (
 )
 from trainpkg_app.core.hardware import flavors_for
 from trainpkg_app.core.presets import PRESET_LABELS
+from trainpkg_app.state.hub_token import HubTokenState
 from trainpkg_app.state.model_search import ModelSearchState
 from trainpkg_app.state.step_data import StepDataState
 
@@ -242,6 +243,33 @@ def dataset_body() -> rx.Component:
     return dataset_step.dataset_body(_grid)
 
 
+def _token_line() -> rx.Component:
+    return rx.hstack(
+        rx.icon("key-round", size=16, aria_hidden="true"),
+        rx.text(HubTokenState.status, size="2", id="token-status"),
+        rx.button(
+            "Set token", size="1", variant="soft", on_click=HubTokenState.set_dialog_open(True)
+        ),
+        align="center",
+    )
+
+
+def _estimate() -> rx.Component:
+    estimate = StepDataState.run_estimate
+    return rx.callout.root(
+        rx.callout.text(rx.text.span("Estimate: ", weight="bold"), estimate["message"]),
+        rx.cond(
+            estimate["formula"] != "",
+            rx.callout.text(rx.text.span("How: ", weight="medium"), estimate["formula"], size="1"),
+        ),
+        color_scheme="blue",
+        high_contrast=True,
+        role="status",
+        id="run-estimate",
+        width="100%",
+    )
+
+
 def deploy_body() -> rx.Component:
     target = StepDataState.forms["deploy"]["target"].to(str)
     return rx.vstack(
@@ -258,26 +286,59 @@ def deploy_body() -> rx.Component:
                         hint="Created if missing; must be writable.",
                     ),
                     text_field(
-                        "deploy", "num_gpus", "GPUs", numeric=True, hint="0 trains on the CPU."
+                        "deploy",
+                        "num_gpus",
+                        "GPUs",
+                        numeric=True,
+                        hint="0 trains on the CPU; over 1 uses accelerate.",
+                    ),
+                    text_field(
+                        "deploy",
+                        "gpu_memory_gb",
+                        "GPU memory (GB)",
+                        numeric=True,
+                        hint="Optional: checks the memory fit.",
+                    ),
+                    text_field(
+                        "deploy",
+                        "max_hours",
+                        "Time cap (hours)",
+                        numeric=True,
+                        hint="Optional: the run stops when it is hit.",
                     ),
                 ),
             ),
             (
                 "hf_space",
-                _grid(
-                    text_field("deploy", "space_name", "Space name", placeholder="owner/name"),
-                    select_field("deploy", "space_flavor", "Hardware", _flavor_options("hf_space")),
+                rx.vstack(
+                    _grid(
+                        text_field("deploy", "space_name", "Space name", placeholder="owner/name"),
+                        select_field(
+                            "deploy", "space_flavor", "Hardware", _flavor_options("hf_space")
+                        ),
+                        select_field("deploy", "private", "Private Space", YES_NO),
+                        text_field(
+                            "deploy", "sleep_minutes", "Sleep after (minutes)", numeric=True
+                        ),
+                    ),
+                    _token_line(),
+                    width="100%",
                 ),
             ),
             (
                 "hf_job",
-                _grid(
-                    select_field("deploy", "job_flavor", "Hardware", _flavor_options("hf_job")),
-                    text_field("deploy", "timeout_minutes", "Timeout (minutes)", numeric=True),
+                rx.vstack(
+                    _grid(
+                        select_field("deploy", "job_flavor", "Hardware", _flavor_options("hf_job")),
+                        text_field("deploy", "timeout_minutes", "Timeout (minutes)", numeric=True),
+                    ),
+                    _token_line(),
+                    width="100%",
                 ),
             ),
             rx.fragment(),
         ),
+        rx.cond(target != "", _estimate()),
         spacing="4",
         width="100%",
     )

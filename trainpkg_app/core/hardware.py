@@ -18,6 +18,7 @@ class Flavor(BaseModel, frozen=True):
     gpus: int
     gpu_memory_gb: int
     gpu: str | None
+    tflops: float  # peak dense bf16/fp16 per GPU; 0 for CPU flavors
     space: bool
     job: bool
 

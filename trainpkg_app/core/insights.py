@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trainpkg_app.core.cost import estimate_run, training_tokens
 from trainpkg_app.core.hardware import find_flavor
 from trainpkg_app.core.memory import check_fit, estimate_memory
 from trainpkg_app.core.training_args import training_yaml
@@ -66,3 +67,85 @@ def memory_fit(forms: Forms) -> dict[str, str]:
 def arguments_yaml(forms: Forms) -> str:
     config = _config(forms)
     return training_yaml(config) if config else "# Fix the config errors to see the arguments."
+
+
+def _dataset_tokens(datasets: list[dict[str, str]], max_seq_length: int) -> tuple[float, list[str]]:
+    """Tokens per epoch before the split, and the assumptions behind the number."""
+    total, assumptions = 0.0, []
+    for ref in datasets:
+        rows = float(ref.get("rows") or 0)
+        if not rows:
+            raise ValueError(f"{ref['dataset_id']} has no known row count")
+        mean = float(ref.get("mean_tokens") or 0)
+        if not mean:
+            mean = max_seq_length / 2
+            assumptions.append(
+                f"{ref['dataset_id']}: {mean:g} tokens a row assumed (half the "
+                "max length; not measured)"
+            )
+        total += rows * mean
+    return total, assumptions
+
+
+def run_estimate(forms: Forms, datasets: list[dict[str, str]]) -> dict[str, str]:
+    """Time and cost of the run on the chosen target, with the formula; or why not yet."""
+    deploy = forms["deploy"]
+    config = _config(forms)
+    if deploy.get("target") == "local":
+        return {
+            "message": "This machine: no cloud cost. The time depends on your GPU.",
+            "formula": "",
+        }
+    flavor_id = deploy.get("space_flavor" if deploy.get("target") == "hf_space" else "job_flavor")
+    flavor = find_flavor(flavor_id or "")
+    try:
+        parameters = int(forms["model"].get("parameters") or 0)
+        split = float(forms["dataset"].get("train_split_percent") or 90) / 100
+    except ValueError:
+        parameters, split = 0, 0.9
+    if deploy.get("target") not in ("hf_space", "hf_job") or flavor is None:
+        return {"message": "Choose a target and hardware to see the estimate.", "formula": ""}
+    if config is None or parameters <= 0 or not datasets:
+        return {
+            "message": "The estimate needs the model's parameter count, a valid config and "
+            "at least one dataset.",
+            "formula": "",
+        }
+    try:
+        per_epoch, assumptions = _dataset_tokens(datasets, config.max_seq_length)
+    except ValueError as unknown:
+        return {"message": f"No estimate: {unknown}.", "formula": ""}
+    step_tokens = (
+        config.per_device_batch_size
+        * config.gradient_accumulation_steps
+        * max(flavor.gpus, 1)
+        * config.max_seq_length
+    )
+    tokens = training_tokens(
+        rows=1,
+        train_share=split,
+        mean_tokens=per_epoch,
+        epochs=config.num_epochs,
+        max_steps=config.max_steps,
+        tokens_per_step=step_tokens,
+    )
+    estimate = estimate_run(
+        parameters=parameters,
+        tokens=tokens,
+        method=config.method,
+        flavor=flavor,
+        target=deploy["target"],
+        assumptions=assumptions,
+    )
+    if estimate is None:
+        return {
+            "message": f"{flavor.label} has no GPU: fine-tuning there is not estimated.",
+            "formula": "",
+        }
+    return {
+        "message": f"About {estimate.hours:.1f} h and ${estimate.cost_usd:.2f} on {flavor.label}.",
+        "formula": estimate.formula
+        + ("; " + "; ".join(estimate.assumptions) if estimate.assumptions else ""),
+        "cost_usd": f"{estimate.cost_usd:.2f}",
+        "hours": f"{estimate.hours:.2f}",
+    }

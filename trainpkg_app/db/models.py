@@ -165,3 +165,14 @@ class TrainingPackageVersion(SQLModel, table=True):
     parent_version_id: uuid.UUID | None = Field(
         default=None, foreign_key="training_package_versions.id", ondelete="SET NULL"
     )
+
+
+class HubToken(SQLModel, table=True):
+    """A user's Hugging Face token, encrypted at rest (Fernet); never sent to the browser."""
+
+    __tablename__ = "hub_tokens"
+
+    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    token_encrypted: str
+    hub_username: str = Field(default="", sa_column_kwargs={"server_default": sa.text("''")})
+    updated_at: datetime = _timestamp()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from sqlmodel import Session
 
@@ -23,6 +24,7 @@ def publish_draft(
     snapshot: dict,
     change_summary: str,
     parent_version_id: uuid.UUID | None,
+    estimated_cost: Decimal | None = None,
 ) -> tuple[TrainingPackageVersion, int]:
     """Write the version and save the draft as its child; a draft conflict publishes nothing."""
     version = publish_version(
@@ -32,6 +34,7 @@ def publish_draft(
         snapshot=snapshot,
         change_summary=change_summary,
         parent_version_id=parent_version_id,
+        estimated_cost=estimated_cost,
     )
     revision = save_draft(
         session,

@@ -96,6 +96,7 @@ def publish_version(
     snapshot: dict[str, dict[str, Any]],
     change_summary: str,
     parent_version_id: uuid.UUID | None,
+    estimated_cost: Decimal | None = None,
 ) -> TrainingPackageVersion:
     number, package_name = _take_next_number(session, owner_id, package_id)
     version = TrainingPackageVersion(
@@ -107,6 +108,7 @@ def publish_version(
         created_by=owner_id,
         change_summary=change_summary.strip() or None,
         parent_version_id=parent_version_id,
+        estimated_cost=estimated_cost,
         **to_columns(snapshot),
     )
     session.add(version)

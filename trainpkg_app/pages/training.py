@@ -5,10 +5,12 @@ import reflex as rx
 from trainpkg_app.components.conflict_banner import conflict_banner
 from trainpkg_app.components.history_dialogs import compare_dialog, publish_dialog, restore_dialog
 from trainpkg_app.components.history_sidebar import history_sidebar
+from trainpkg_app.components.hub_token_dialog import hub_token_dialog
 from trainpkg_app.components.package_bar import package_bar
 from trainpkg_app.components.page_header import page_header
 from trainpkg_app.components.wizard import wizard
 from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.hub_token import HubTokenState
 from trainpkg_app.state.packages import PackagesState
 
 TITLE = "Training"
@@ -54,6 +56,7 @@ def _packages_tab() -> rx.Component:
             width="100%",
         ),
         publish_dialog(),
+        hub_token_dialog(),
         compare_dialog(),
         restore_dialog(),
         _save_on_hide(),
@@ -78,4 +81,4 @@ def training_page() -> rx.Component:
     )
 
 
-ON_LOAD = PackagesState.open_initial
+ON_LOAD = [PackagesState.open_initial, HubTokenState.load_status]

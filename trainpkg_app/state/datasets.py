@@ -28,12 +28,12 @@ from trainpkg_app.core.dataset_formats import (
 from trainpkg_app.core.dataset_stats import token_stats
 from trainpkg_app.core.forms import dataset_row
 from trainpkg_app.core.step_data import DatasetRef
-from trainpkg_app.hub.api import hub_api
 from trainpkg_app.hub.datasets import hub_dataset_details
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.hub.tokenizer import cached_token_counter
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.owner import owner_hub_api
 from trainpkg_app.state.step_data import StepDataState
 
 PREVIEW_ROWS = 3
@@ -185,7 +185,9 @@ class DatasetState(rx.State):
             return None
         self.busy, self.problem = f"Looking up {dataset_id} on the Hub…", ""
         try:
-            details = await rx.run_in_thread(lambda: hub_dataset_details(hub_api(), dataset_id))
+            details = await rx.run_in_thread(
+                lambda: hub_dataset_details(owner_hub_api(), dataset_id)
+            )
         except HubProblem as failure:
             self.busy = ""
             if failure.kind == "not_found":

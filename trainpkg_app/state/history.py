@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from trainpkg_app.core.diff import diff_snapshots
 from trainpkg_app.core.drafts import comparable_view, snapshot_of
+from trainpkg_app.core.insights import run_estimate
 from trainpkg_app.core.workflow import step_label
 from trainpkg_app.db.errors import DraftConflict, NotFound
 from trainpkg_app.db.publishing import publish_draft, restore_into_draft
@@ -60,6 +61,11 @@ def _choices(versions: list[VersionSummary]) -> list[dict[str, str]]:
 async def _version_snapshot(version_id: str) -> dict:
     version = await as_owner(get_version, version_id=uuid.UUID(version_id))
     return snapshot_of_version(version)
+
+
+def _estimated_cost(content) -> Decimal | None:
+    cost = run_estimate(content.forms, content.datasets).get("cost_usd")
+    return Decimal(cost) if cost else None
 
 
 class HistoryState(rx.State):
@@ -190,6 +196,7 @@ class HistoryState(rx.State):
                 snapshot=snapshot_of(results),
                 change_summary=summary,
                 parent_version_id=parent,
+                estimated_cost=_estimated_cost(content),
             )
         except DraftConflict as conflict:
             status.status, status.detail = CONFLICT, str(conflict)

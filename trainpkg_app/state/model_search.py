@@ -6,7 +6,6 @@ import reflex as rx
 
 from trainpkg_app.core.forms import form_from_values
 from trainpkg_app.core.step_data import ModelInfo
-from trainpkg_app.hub.api import hub_api
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.hub.models import (
     ModelHit,
@@ -16,6 +15,7 @@ from trainpkg_app.hub.models import (
     search_models,
 )
 from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.owner import owner_hub_api
 from trainpkg_app.state.step_data import StepDataState
 
 
@@ -31,7 +31,11 @@ def _hit_row(hit: ModelHit) -> dict[str, str]:
 
 def _details(model_id: str) -> ModelInfo:
     looks_local = model_id.startswith(("/", "./", "~", "../"))
-    return local_model_details(model_id) if looks_local else hub_model_details(hub_api(), model_id)
+    return (
+        local_model_details(model_id)
+        if looks_local
+        else hub_model_details(owner_hub_api(), model_id)
+    )
 
 
 class ModelSearchState(rx.State):
@@ -57,7 +61,7 @@ class ModelSearchState(rx.State):
         try:
             rows = [
                 _hit_row(hit)
-                for hit in await rx.run_in_thread(lambda: search_models(hub_api(), text))
+                for hit in await rx.run_in_thread(lambda: search_models(owner_hub_api(), text))
             ]
             problem, cached = "", []
         except HubProblem as failure:

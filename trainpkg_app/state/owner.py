@@ -30,3 +30,14 @@ async def as_owner(crud: Callable[..., T], /, **kwargs) -> T:
             return crud(session, owner_id=current_owner_id(), **kwargs)
 
     return await rx.run_in_thread(run)
+
+
+def owner_hub_api():
+    """The Hub client for the current user (their stored token, else the server's). Blocking:
+    call it inside a thread."""
+    from trainpkg_app.db.hub_tokens import read_token
+    from trainpkg_app.hub.api import hub_api
+
+    with session_scope() as session:
+        stored = read_token(session, owner_id=current_owner_id())
+    return hub_api(stored[0] if stored else None)

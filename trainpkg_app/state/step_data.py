@@ -11,7 +11,7 @@ import reflex as rx
 
 from trainpkg_app.core.drafts import DraftContent
 from trainpkg_app.core.forms import default_forms
-from trainpkg_app.core.insights import arguments_yaml, memory_fit
+from trainpkg_app.core.insights import arguments_yaml, memory_fit, run_estimate
 from trainpkg_app.core.presets import apply_preset
 from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.core.summaries import model_facts, summarize
@@ -42,6 +42,10 @@ class StepDataState(rx.State):
     @rx.var
     def memory_fit(self) -> dict[str, str]:
         return memory_fit(self.forms)
+
+    @rx.var
+    def run_estimate(self) -> dict[str, str]:
+        return run_estimate(self.forms, self.datasets)
 
     @rx.var
     def arguments_yaml(self) -> str:
@@ -179,4 +183,7 @@ class StepDataState(rx.State):
         step = StepId(wizard.current_step)
         result = validate_step(step, self.step_form(step))
         self.show_results({step: result})
+        if step == StepId.DEPLOY and result.ok:  # the estimate is kept with the draft
+            estimate = run_estimate(self.forms, self.datasets)["message"]
+            self.forms = self.forms | {"deploy": self.forms["deploy"] | {"estimate": estimate}}
         wizard.record_result(step, has_errors=not result.ok)

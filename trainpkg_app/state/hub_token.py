@@ -1,0 +1,59 @@
+"""The user's Hugging Face token: entered once, checked with whoami, stored encrypted.
+
+The token itself never enters a state var: the browser only learns who it belongs to."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from trainpkg_app.db.hub_tokens import delete_token, read_token, save_token
+from trainpkg_app.hub.api import hub_api, hub_username, server_token
+from trainpkg_app.hub.errors import HubProblem
+from trainpkg_app.state.owner import as_owner
+
+NO_TOKEN = "No Hugging Face token: public models only; Spaces and Jobs need one."
+
+
+class HubTokenState(rx.State):
+    status: str = ""
+    error: str = ""
+    dialog_open: bool = False
+    checking: bool = False
+
+    @rx.event
+    async def load_status(self):
+        await self._refresh_status()
+
+    async def _refresh_status(self) -> None:
+        stored = await as_owner(read_token)
+        if stored:
+            self.status = f"Token set for {stored[1]}"
+        elif server_token():
+            self.status = "Token from the server's environment (HF_TOKEN)"
+        else:
+            self.status = NO_TOKEN
+
+    @rx.event
+    def set_dialog_open(self, value: bool):
+        self.dialog_open, self.error = value, ""
+
+    @rx.event
+    async def save(self, form_data: dict):
+        token = str(form_data.get("hf_token", "")).strip()
+        if not token:
+            self.error = "Paste a token (it starts with hf_)."
+            return
+        self.checking = True
+        try:
+            name = await rx.run_in_thread(lambda: hub_username(hub_api(token)))
+        except HubProblem as refused:
+            self.checking, self.error = False, str(refused)
+            return
+        await as_owner(save_token, token=token, hub_username=name)
+        self.checking, self.error, self.dialog_open = False, "", False
+        self.status = f"Token set for {name}"
+
+    @rx.event
+    async def remove(self):
+        await as_owner(delete_token)
+        await self._refresh_status()
