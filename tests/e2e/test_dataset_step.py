@@ -96,3 +96,15 @@ def test_a_hub_dataset_gets_config_and_split_pickers(page: Page):
     expect(page.locator("#dataset-new_dataset_id-error")).to_contain_text(
         "nobody/data was not found"
     )
+
+
+def test_a_row_missing_a_needed_value_is_named(page: Page, tmp_path):
+    to_dataset_step(page)
+    file = tmp_path / "alpaca.jsonl"
+    file.write_text('{"instruction": "a", "output": "b"}\n{"instruction": "c"}\n')
+    upload(page, file)
+    expect(page.locator("#dataset-problem")).to_have_text(
+        "alpaca.jsonl was not added: row 2: no value in column 'output', which "
+        "Instruction / input / output (Alpaca) needs."
+    )
+    expect(page.get_by_text("No dataset attached yet.")).to_be_visible()

@@ -85,3 +85,17 @@ def test_token_stats_with_a_tokenizer():
         ["one two", "three"], max_seq_length=10, count=lambda t: len(t.split()), method="words"
     )
     assert (stats.min, stats.max, stats.method) == (1, 2, "words")
+
+
+def test_every_row_is_checked_against_the_format():
+    from trainpkg_app.core.dataset_formats import first_bad_row
+
+    rows = [ALPACA, {"instruction": "Only half"}]
+    assert first_bad_row(rows, detect(*rows)) == (
+        "row 2: no value in column 'output', which Instruction / input / output (Alpaca) needs."
+    )
+    chat = [CHAT, {"messages": [{"role": "user"}]}]
+    assert first_bad_row(chat, detect(CHAT)) == (
+        "row 2: 'messages' must be a list of turns with 'role' and 'content'."
+    )
+    assert first_bad_row([ALPACA, ALPACA], detect(ALPACA)) is None

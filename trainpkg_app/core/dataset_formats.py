@@ -103,3 +103,23 @@ def render_example(row: dict[str, Any], detected: Detected) -> str:
     if detected.format == Format.TEXT:
         return str(row[column["text"]])
     raise ValueError("map the columns before rendering")
+
+
+def first_bad_row(rows: Sequence[dict[str, Any]], detected: Detected) -> str | None:
+    """The first row the format cannot use, said precisely; None when every row is usable."""
+    needed = [detected.mapping.get(f, f) for f in REQUIRED_FIELDS.get(detected.format, ())]
+    turns = {
+        Format.CHAT: ("messages", ("role", "content")),
+        Format.SHAREGPT: ("conversations", ("from", "value")),
+    }.get(detected.format)
+    for number, row in enumerate(rows, start=1):
+        for column in needed:
+            if row.get(column) in (None, ""):
+                label = FORMAT_LABELS[detected.format]
+                return f"row {number}: no value in column '{column}', which {label} needs."
+        if turns and not _is_turns(row.get(turns[0]), turns[1]):
+            return (
+                f"row {number}: '{turns[0]}' must be a list of turns with "
+                f"'{turns[1][0]}' and '{turns[1][1]}'."
+            )
+    return None

@@ -22,6 +22,7 @@ from trainpkg_app.core.dataset_formats import (
     Detected,
     Format,
     detect_format,
+    first_bad_row,
     missing_columns,
     render_example,
 )
@@ -113,6 +114,11 @@ class DatasetState(rx.State):
 
     async def _attach(self, detected: Detected):
         pending, self._pending = self._pending, {}
+        bad_row = first_bad_row(pending["rows"], detected)
+        if bad_row:
+            self.busy, self.progress = "", 0
+            self.problem = f"{pending['name']} was not added: {bad_row}"
+            return None
         data = await self.get_state(StepDataState)
         drafts = await self.get_state(DraftState)
         try:
