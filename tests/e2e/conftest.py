@@ -60,6 +60,7 @@ def _wait_until_served(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 AUTOSAVE_INTERVAL_S = 1.0  # the real default (30 s) is checked by a unit test
+MAX_UPLOAD_MB = 1.0  # small, so that a test can go over it
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +96,7 @@ def app_url(data_dir, e2e_hub) -> Iterator[str]:
         "REFLEX_USE_SYSTEM_BUN": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "TRAINPKG_AUTOSAVE_INTERVAL_S": str(AUTOSAVE_INTERVAL_S),
+        "TRAINPKG_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
         "HF_ENDPOINT": e2e_hub.endpoint,
         "HF_HUB_CACHE": str(data_dir / "hf-cache"),
         "HF_HUB_DISABLE_TELEMETRY": "1",

@@ -108,3 +108,15 @@ def test_a_row_missing_a_needed_value_is_named(page: Page, tmp_path):
         "Instruction / input / output (Alpaca) needs."
     )
     expect(page.get_by_text("No dataset attached yet.")).to_be_visible()
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_sent(page: Page, tmp_path):
+    to_dataset_step(page)
+    expect(page.get_by_text("JSONL, JSON, CSV or Parquet, up to 1 MB.")).to_be_visible()
+    file = tmp_path / "big.jsonl"
+    file.write_text('{"text": "' + "x" * 1_200_000 + '"}\n')
+    page.get_by_label("Dataset file").set_input_files(str(file))
+    expect(page.locator("#dataset-problem")).to_have_text(
+        "big.jsonl was not added: it is over the 1 MB limit."
+    )
+    expect(page.get_by_text("No dataset attached yet.")).to_be_visible()

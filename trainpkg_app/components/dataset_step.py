@@ -1,9 +1,13 @@
 """The dataset step: upload or Hub id, attached datasets, detected format, preview and stats."""
 
+from typing import Any
+
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from trainpkg_app.components.wizard_fields import step_error, text_field
 from trainpkg_app.core.dataset_formats import FORMAT_LABELS
+from trainpkg_app.settings import get_settings
 from trainpkg_app.state.datasets import MAPPABLE, UPLOAD_ID, DatasetState
 from trainpkg_app.state.step_data import StepDataState
 
@@ -15,6 +19,19 @@ STAT_LABELS = [
     ("max", "Max tokens"),
     ("over_max", "Over max length"),
 ]
+
+
+def _rejected(rejected: rx.Var):
+    """Send only "name|code,code" per refused file: the File itself must stay in the browser
+    (a large one would exceed the websocket's message limit)."""
+
+    def describe(record: rx.Var) -> rx.Var:
+        record = record.to(ObjectVar, dict[str, dict[str, Any]])
+        name = record["file"].to(ObjectVar, dict[str, Any])["path"].to(str)
+        codes = record["errors"].to(ArrayVar, list[dict[str, Any]]).map(lambda e: e["code"])
+        return name + "|" + codes.join(",")
+
+    return DatasetState.files_rejected(rejected.to(ArrayVar).map(describe))
 
 
 def _upload() -> rx.Component:
@@ -31,6 +48,8 @@ def _upload() -> rx.Component:
                 ),
                 id=UPLOAD_ID,
                 max_files=1,
+                max_size=get_settings().max_upload_bytes,
+                on_drop_rejected=_rejected,
                 accept={
                     "application/json": [".json", ".jsonl"],
                     "text/csv": [".csv"],

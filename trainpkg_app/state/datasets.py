@@ -84,6 +84,22 @@ class DatasetState(rx.State):
         return list(REQUIRED_FIELDS.get(Format(self.mapping_format), ()))
 
     @rx.event
+    def files_rejected(self, rejected: list[str]):
+        """The browser refused files before sending them: "name|code,code" for each."""
+        limit = f"{get_settings().max_upload_mb:g} MB"
+        reasons = {
+            "file-too-large": f"it is over the {limit} limit",
+            "file-invalid-type": "unsupported file type; use .jsonl, .json, .csv or .parquet",
+            "too-many-files": "choose one file at a time",
+        }
+        messages = []
+        for record in rejected:
+            name, _, codes = str(record).partition("|")
+            why = "; ".join(reasons.get(code, code) for code in codes.split(",") if code)
+            messages.append(f"{Path(name).name or 'The file'} was not added: {why}.")
+        self.problem = " ".join(messages)
+
+    @rx.event
     def set_progress(self, progress: dict):
         self.progress = round(100 * float(progress.get("progress") or 0))
 
