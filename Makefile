@@ -35,8 +35,9 @@ $(STAMP)-train: pyproject.toml | $(STAMP)-app
 	$(PIP) install -e '.[train]'
 	@touch $@
 
-$(STAMP)-test: pyproject.toml | $(STAMP)-app
-	$(PIP) install -e '.[test]'
+# The tests train a tiny model for real, so they need the training libraries too.
+$(STAMP)-test: pyproject.toml | $(STAMP)-train
+	$(PIP) install -e '.[train,test]'
 	@touch $@
 
 .tools/node_modules/.bin/bun:

@@ -5,6 +5,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
+from trainpkg_app.components.feedback import busy_line, problem_callout
 from trainpkg_app.components.wizard_fields import step_error, text_field
 from trainpkg_app.core.dataset_formats import FORMAT_LABELS
 from trainpkg_app.settings import get_settings
@@ -245,21 +246,10 @@ def dataset_body(grid) -> rx.Component:
     return rx.vstack(
         _upload(),
         _hub(),
-        rx.cond(
-            DatasetState.busy != "",
-            rx.hstack(rx.spinner(size="1"), rx.text(DatasetState.busy, size="2"), role="status"),
-        ),
+        rx.cond(DatasetState.busy != "", busy_line(DatasetState.busy)),
         rx.cond(
             (DatasetState.problem != "") & ~DatasetState.mapping_open,
-            rx.callout(
-                DatasetState.problem,
-                icon="triangle-alert",
-                color_scheme="red",
-                high_contrast=True,
-                role="alert",
-                width="100%",
-                id="dataset-problem",
-            ),
+            problem_callout(DatasetState.problem, element_id="dataset-problem"),
         ),
         rx.cond(
             StepDataState.datasets.length() > 0,

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from trainpkg_app.components.feedback import busy_line, problem_callout
 from trainpkg_app.state.model_search import ModelSearchState
 
 
@@ -28,10 +29,6 @@ def _hit(hit: rx.Var) -> rx.Component:
     )
 
 
-def _busy(text: rx.Var) -> rx.Component:
-    return rx.hstack(rx.spinner(size="1"), rx.text(text, size="2"), align="center", role="status")
-
-
 def model_search() -> rx.Component:
     return rx.vstack(
         rx.el.label("Search the Hub", html_for="model-search", class_name="field-label"),
@@ -44,22 +41,12 @@ def model_search() -> rx.Component:
             placeholder="qwen, llama, mistral…",
             width="100%",
         ),
-        rx.cond(ModelSearchState.searching, _busy("Searching the Hub…")),
+        rx.cond(ModelSearchState.searching, busy_line("Searching the Hub…")),
         rx.cond(
             ModelSearchState.looking_up != "",
-            _busy("Fetching the details of " + ModelSearchState.looking_up + "…"),
+            busy_line("Fetching the details of " + ModelSearchState.looking_up + "…"),
         ),
-        rx.cond(
-            ModelSearchState.problem != "",
-            rx.callout(
-                ModelSearchState.problem,
-                icon="triangle-alert",
-                color_scheme="red",
-                high_contrast=True,
-                role="alert",
-                width="100%",
-            ),
-        ),
+        rx.cond(ModelSearchState.problem != "", problem_callout(ModelSearchState.problem)),
         rx.cond(
             ModelSearchState.cached.length() > 0,
             rx.vstack(

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from trainpkg_app.components.feedback import problem_callout
 from trainpkg_app.components.form_field import form_field, text_input
 from trainpkg_app.components.save_indicator import save_indicator
 from trainpkg_app.state.drafts import DraftState
@@ -115,16 +116,7 @@ def package_bar() -> rx.Component:
             align="center",
             width="100%",
         ),
-        rx.cond(
-            PackagesState.notice != "",
-            rx.callout(
-                PackagesState.notice,
-                icon="triangle-alert",
-                color_scheme="amber",
-                high_contrast=True,
-                role="alert",
-            ),
-        ),
+        rx.cond(PackagesState.notice != "", problem_callout(PackagesState.notice, color="amber")),
         spacing="3",
         width="100%",
     )

@@ -18,7 +18,7 @@ def training_arguments(config: TrainingConfig) -> dict[str, Any]:
             "per_device_train_batch_size": config.per_device_batch_size,
             "gradient_accumulation_steps": config.gradient_accumulation_steps,
             "max_length": config.max_seq_length,
-            "warmup_ratio": config.warmup_ratio,
+            "warmup_steps": config.warmup_ratio,  # a float in [0, 1) is a ratio (transformers 5)
             "lr_scheduler_type": config.lr_scheduler,
             "optim": config.optimizer,
             "weight_decay": config.weight_decay,

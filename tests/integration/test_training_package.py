@@ -1,0 +1,150 @@
+"""A package built from a published snapshot trains for real on the CPU, with no app present."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+pytest.importorskip("trl", reason="the training libraries come with the train extra")
+
+from tests.trainkit.tiny_model import TINY_MODEL_ID, build_tiny_model
+from trainpkg_app.core.drafts import DraftContent, snapshot_of
+from trainpkg_app.core.presets import apply_preset
+from trainpkg_app.package.builder import build_package, zip_package
+
+ROWS = [
+    {"prompt": f"Question {n}: what is {n} plus {n}? ", "completion": f"It is {2 * n}."}
+    for n in range(24)
+]
+
+
+@pytest.fixture(scope="module")
+def hf_cache(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("hf-cache")
+    build_tiny_model(cache)
+    return cache
+
+
+def published_snapshot(upload) -> dict:
+    draft = DraftContent()
+    draft.forms["model"] |= {
+        "model_id": TINY_MODEL_ID,
+        "revision": "0123456789abcdef0123456789abcdef01234567",
+    }
+    draft.forms["config"] = apply_preset(draft.forms["config"], "quick_test") | {
+        "max_steps": "6",
+        "max_seq_length": "64",
+        "lora_target_modules": "c_attn",
+        "learning_rate": "0.01",
+    }
+    draft.forms["dataset"] |= {"train_split_percent": "75"}
+    draft.forms["deploy"] |= {"target": "local", "output_dir": str(upload.parent), "num_gpus": "0"}
+    draft.datasets = [
+        {
+            "source": "upload",
+            "dataset_id": "qa.jsonl",
+            "path": str(upload),
+            "format": "prompt_completion",
+            "mapping": json.dumps({"prompt": "prompt", "completion": "completion"}),
+        }
+    ]
+    results = draft.validate_all()
+    assert all(result.ok for result in results.values()), {s: r.errors for s, r in results.items()}
+    return snapshot_of(results)
+
+
+def test_the_package_folder_is_self_contained(tmp_path):
+    upload = tmp_path / "qa.jsonl"
+    upload.write_text("\n".join(json.dumps(row) for row in ROWS))
+    folder = build_package("tiny-v1", published_snapshot(upload), tmp_path / "pkg")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "Dockerfile",
+        "README.md",
+        "data",
+        "formats.py",
+        "package.yaml",
+        "requirements.txt",
+        "train.py",
+    ]
+    spec = yaml.safe_load((folder / "package.yaml").read_text())
+    assert spec["model"]["revision"] == "0123456789abcdef0123456789abcdef01234567"
+    assert spec["dataset"]["datasets"][0]["path"] == "data/qa.jsonl"
+    assert spec["training_arguments"]["lora"]["target_modules"] == ["c_attn"]
+    assert (folder / "data" / "qa.jsonl").read_text() == upload.read_text()
+    assert "trl==" in (folder / "requirements.txt").read_text()
+    assert zip_package(folder).name == "pkg.zip"
+
+
+def test_train_py_trains_on_the_cpu_without_the_app(tmp_path, hf_cache):
+    upload = tmp_path / "qa.jsonl"
+    upload.write_text("\n".join(json.dumps(row) for row in ROWS))
+    folder = build_package("tiny-v1", published_snapshot(upload), tmp_path / "pkg")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRAINPKG_", "PYTHONPATH"))}
+    env |= {
+        "HF_HUB_CACHE": str(hf_cache),
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_DATASETS_CACHE": str(tmp_path / "ds-cache"),
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+    run = subprocess.run(
+        [sys.executable, "train.py"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    losses = [r["loss"] for r in records if "loss" in r]
+    assert len(losses) == 6 and all(math.isfinite(loss) for loss in losses)
+    assert records[-1]["max_steps"] == 6
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["global_step"] == 6
+    assert (folder / "output" / "adapter_model.safetensors").is_file()
+
+
+def test_trainpkg_export_writes_a_published_version(tmp_path, monkeypatch, capsys):
+    from sqlmodel import Session
+
+    from trainpkg_app import cli
+    from trainpkg_app.db import engine as engine_module
+    from trainpkg_app.db.migrations import upgrade
+    from trainpkg_app.db.packages import create_package
+    from trainpkg_app.db.users import get_or_create_local_user
+    from trainpkg_app.db.versions import publish_version
+    from trainpkg_app.settings import get_settings
+
+    monkeypatch.setenv("TRAINPKG_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    engine_module.get_engine.cache_clear()
+    get_settings().ensure_data_dir()
+    upgrade(get_settings().resolved_database_url)
+    upload = tmp_path / "qa.jsonl"
+    upload.write_text(json.dumps(ROWS[0]))
+    with Session(engine_module.get_engine()) as session:
+        owner = get_or_create_local_user(session)
+        package = create_package(session, owner_id=owner, name="tiny")
+        publish_version(
+            session,
+            owner_id=owner,
+            package_id=package.id,
+            snapshot=published_snapshot(upload),
+            change_summary="",
+            parent_version_id=None,
+        )
+        session.commit()
+    assert (
+        cli.main(["export", "tiny", "--version", "1", "--out", str(tmp_path / "out"), "--zip"]) == 0
+    )
+    assert "Wrote" in capsys.readouterr().out
+    assert (tmp_path / "out" / "package.yaml").is_file() and (tmp_path / "out.zip").is_file()
+    with pytest.raises(SystemExit, match="No version 2 of a package named 'tiny'"):
+        cli.main(["export", "tiny", "--version", "2", "--out", str(tmp_path / "out2")])
+    get_settings.cache_clear()
+    engine_module.get_engine.cache_clear()

@@ -1,0 +1,1 @@
+"""The portable package: one folder that trains anywhere (here, in a Space, as a Job)."""

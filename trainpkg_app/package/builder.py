@@ -1,0 +1,110 @@
+"""Write a version as a self-contained folder (and a .zip): package.yaml, the data, train.py,
+requirements.txt, README.md and a Dockerfile. No reflex, no database."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from trainpkg_app.core import dataset_formats
+from trainpkg_app.core.step_data import TrainingConfig
+from trainpkg_app.core.training_args import training_arguments
+
+TRAIN_SCRIPT = Path(__file__).resolve().parents[1] / "runner" / "train.py"
+TRAINING_LIBRARIES = [
+    "torch",
+    "transformers",
+    "peft",
+    "trl",
+    "accelerate",
+    "datasets",
+    "pyyaml",
+    "pydantic",
+    "safetensors",
+]
+FALLBACK_PINS = {
+    "torch": ">=2.4",
+    "transformers": ">=4.56",
+    "peft": ">=0.17",
+    "trl": ">=0.20",
+    "accelerate": ">=1.0",
+    "datasets": ">=3.0",
+    "pyyaml": ">=6",
+    "pydantic": ">=2.9",
+    "safetensors": ">=0.4",
+}
+DOCKERFILE = """FROM python:3.11-slim
+WORKDIR /package
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+CMD ["python", "train.py"]
+"""
+README = """# {name}
+
+A training package exported by Training Packages. It needs no app to run.
+
+```bash
+python -m venv .venv && .venv/bin/pip install -r requirements.txt
+.venv/bin/python train.py            # or: accelerate launch train.py (several GPUs)
+```
+
+- `package.yaml`: the model (pinned revision), the config and effective training arguments,
+  the datasets (with their SHA-256 or Hub revision), the split and seed, and the target.
+- `data/`: the uploaded dataset files. Hub datasets are downloaded by `train.py`.
+- Output: `metrics.jsonl` (a JSON line per logging step), `summary.json`, and the adapter or
+  model in `output/`. SIGTERM stops the run cleanly ("cancelled" in `summary.json`).
+"""
+
+
+def pinned_requirements() -> str:
+    lines = []
+    for name in TRAINING_LIBRARIES:
+        try:
+            lines.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            lines.append(f"{name}{FALLBACK_PINS[name]}")
+    return "\n".join(lines) + "\n"
+
+
+def package_spec(name: str, snapshot: dict[str, Any]) -> dict[str, Any]:
+    config = TrainingConfig.model_validate(snapshot["config"])
+    dataset = dict(snapshot["dataset"])
+    dataset["datasets"] = [
+        ref | ({"path": f"data/{Path(ref['path']).name}"} if ref.get("source") == "upload" else {})
+        for ref in dataset["datasets"]
+    ]
+    return {
+        "name": name,
+        "model": snapshot["model"],
+        "config": snapshot["config"],
+        "training_arguments": training_arguments(config),
+        "dataset": dataset,
+        "deploy": snapshot["deploy"],
+    }
+
+
+def build_package(name: str, snapshot: dict[str, Any], out_dir: Path) -> Path:
+    """Write the package folder (replacing an older one) and return it."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    (out_dir / "data").mkdir(parents=True)
+    for ref in snapshot["dataset"]["datasets"]:
+        if ref.get("source") == "upload":
+            shutil.copy2(ref["path"], out_dir / "data" / Path(ref["path"]).name)
+    spec = package_spec(name, snapshot)
+    (out_dir / "package.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    shutil.copy2(TRAIN_SCRIPT, out_dir / "train.py")
+    shutil.copy2(dataset_formats.__file__, out_dir / "formats.py")
+    (out_dir / "requirements.txt").write_text(pinned_requirements())
+    (out_dir / "README.md").write_text(README.format(name=name))
+    (out_dir / "Dockerfile").write_text(DOCKERFILE)
+    return out_dir
+
+
+def zip_package(folder: Path) -> Path:
+    return Path(shutil.make_archive(str(folder), "zip", root_dir=folder))

@@ -1,0 +1,1 @@
+"""What a package carries to run anywhere: train.py (training libraries only)."""
