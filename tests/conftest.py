@@ -1,3 +1,3 @@
 """Shared by every suite: the fake Hub fixtures."""
 
-pytest_plugins = ["tests.fakehub.fixtures"]
+pytest_plugins = ["tests.fakehub.fixtures", "tests.trainkit.packages"]

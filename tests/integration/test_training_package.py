@@ -11,55 +11,12 @@ import yaml
 
 pytest.importorskip("trl", reason="the training libraries come with the train extra")
 
-from tests.trainkit.tiny_model import TINY_MODEL_ID, build_tiny_model
-from trainpkg_app.core.drafts import DraftContent, snapshot_of
-from trainpkg_app.core.presets import apply_preset
+from tests.trainkit.packages import ROWS, published_snapshot, write_rows
 from trainpkg_app.package.builder import build_package, zip_package
-
-ROWS = [
-    {"prompt": f"Question {n}: what is {n} plus {n}? ", "completion": f"It is {2 * n}."}
-    for n in range(24)
-]
-
-
-@pytest.fixture(scope="module")
-def hf_cache(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("hf-cache")
-    build_tiny_model(cache)
-    return cache
-
-
-def published_snapshot(upload) -> dict:
-    draft = DraftContent()
-    draft.forms["model"] |= {
-        "model_id": TINY_MODEL_ID,
-        "revision": "0123456789abcdef0123456789abcdef01234567",
-    }
-    draft.forms["config"] = apply_preset(draft.forms["config"], "quick_test") | {
-        "max_steps": "6",
-        "max_seq_length": "64",
-        "lora_target_modules": "c_attn",
-        "learning_rate": "0.01",
-    }
-    draft.forms["dataset"] |= {"train_split_percent": "75"}
-    draft.forms["deploy"] |= {"target": "local", "output_dir": str(upload.parent), "num_gpus": "0"}
-    draft.datasets = [
-        {
-            "source": "upload",
-            "dataset_id": "qa.jsonl",
-            "path": str(upload),
-            "format": "prompt_completion",
-            "mapping": json.dumps({"prompt": "prompt", "completion": "completion"}),
-        }
-    ]
-    results = draft.validate_all()
-    assert all(result.ok for result in results.values()), {s: r.errors for s, r in results.items()}
-    return snapshot_of(results)
 
 
 def test_the_package_folder_is_self_contained(tmp_path):
-    upload = tmp_path / "qa.jsonl"
-    upload.write_text("\n".join(json.dumps(row) for row in ROWS))
+    upload = write_rows(tmp_path / "qa.jsonl")
     folder = build_package("tiny-v1", published_snapshot(upload), tmp_path / "pkg")
     assert sorted(p.name for p in folder.iterdir()) == [
         "Dockerfile",
@@ -80,8 +37,7 @@ def test_the_package_folder_is_self_contained(tmp_path):
 
 
 def test_train_py_trains_on_the_cpu_without_the_app(tmp_path, hf_cache):
-    upload = tmp_path / "qa.jsonl"
-    upload.write_text("\n".join(json.dumps(row) for row in ROWS))
+    upload = write_rows(tmp_path / "qa.jsonl")
     folder = build_package("tiny-v1", published_snapshot(upload), tmp_path / "pkg")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRAINPKG_", "PYTHONPATH"))}
     env |= {

@@ -176,3 +176,39 @@ class HubToken(SQLModel, table=True):
     token_encrypted: str
     hub_username: str = Field(default="", sa_column_kwargs={"server_default": sa.text("''")})
     updated_at: datetime = _timestamp()
+
+
+class Deployment(SQLModel, table=True):
+    """One run of a published version on a target; at most one active per version."""
+
+    __tablename__ = "deployments"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN ({sql_in_list(TrainingStatus)})", name="status"),
+        sa.CheckConstraint(f"target IN ({sql_in_list(DeploymentTarget)})", name="target"),
+        sa.Index(
+            "uq_deployments_one_active_per_version",
+            "version_id",
+            unique=True,
+            sqlite_where=sa.text("status IN ('pending', 'running')"),
+            postgresql_where=sa.text("status IN ('pending', 'running')"),
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    version_id: uuid.UUID = Field(
+        foreign_key="training_package_versions.id", ondelete="CASCADE", index=True
+    )
+    target: str = Field(max_length=16)
+    status: str = Field(default=TrainingStatus.PENDING.value, max_length=16)
+    created_at: datetime = _timestamp()
+    started_at: datetime | None = _timestamp(nullable=True, default=False)
+    finished_at: datetime | None = _timestamp(nullable=True, default=False)
+    run_dir: str = ""
+    pid: int | None = None
+    metrics: list[dict[str, Any]] | None = _json(nullable=True)
+    metrics_offset: int = 0  # bytes of metrics.jsonl already read
+    log_tail: str = ""
+    error: str = ""
+    estimated_cost: Decimal | None = Field(default=None, sa_type=Money)
+    actual_cost: Decimal | None = Field(default=None, sa_type=Money)
+    deployment_url: str | None = None

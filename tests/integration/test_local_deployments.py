@@ -1,0 +1,149 @@
+"""Local runs recorded in the database: complete, one at a time, cancel, crash, restart."""
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+from sqlmodel import Session, select
+
+from tests.trainkit.packages import published_snapshot, training_env, write_rows
+from trainpkg_app.db.models import Deployment, TrainingPackageVersion, User, utc_now
+from trainpkg_app.db.packages import create_package
+from trainpkg_app.db.versions import publish_version
+from trainpkg_app.deploy import service
+
+
+@pytest.fixture
+def published(migrated, tmp_path):
+    """An owner and a published version whose snapshot trains the tiny model."""
+
+    def publish(max_steps: int = 6) -> tuple[uuid.UUID, uuid.UUID]:
+        with Session(migrated) as session:
+            user = User(email=f"{uuid.uuid4().hex}@example.com", password_hash="x")
+            session.add(user)
+            session.flush()
+            package = create_package(session, owner_id=user.id, name="tiny")
+            version = publish_version(
+                session,
+                owner_id=user.id,
+                package_id=package.id,
+                snapshot=published_snapshot(write_rows(tmp_path / "qa.jsonl"), max_steps),
+                change_summary="",
+                parent_version_id=None,
+            )
+            session.commit()
+            return user.id, version.id
+
+    return publish
+
+
+def start(engine, owner, version_id, tmp_path, hf_cache) -> uuid.UUID:
+    with Session(engine) as session:
+        deployment = service.start_local(
+            session,
+            owner_id=owner,
+            version_id=version_id,
+            runs_dir=tmp_path / "runs",
+            env=training_env(hf_cache, tmp_path),
+        )
+        session.commit()
+        return deployment.id
+
+
+def follow(engine, deployment_id, until, timeout_s: float = 180.0) -> Deployment:
+    """Sync the record every 0.3 s until ``until(deployment)`` holds."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with Session(engine, expire_on_commit=False) as session:
+            deployment = session.get(Deployment, deployment_id)
+            service.sync(session, deployment)
+            session.commit()
+        if until(deployment):
+            return deployment
+        assert time.monotonic() < deadline, f"still {deployment.status}: {deployment.log_tail}"
+        time.sleep(0.3)
+
+
+def test_a_local_run_completes_and_records_metrics_and_runtime(
+    migrated, published, tmp_path, hf_cache
+):
+    owner, version_id = published()
+    deployment_id = start(migrated, owner, version_id, tmp_path, hf_cache)
+    done = follow(migrated, deployment_id, lambda d: d.status not in service.ACTIVE)
+    assert done.status == "completed", done.log_tail
+    losses = [m["loss"] for m in done.metrics if "loss" in m]
+    assert len(losses) == 6 and all(math.isfinite(loss) for loss in losses)
+    assert (
+        tmp_path / "runs" / str(deployment_id) / "output" / "adapter_model.safetensors"
+    ).is_file()
+    with Session(migrated) as session:
+        version = session.get(TrainingPackageVersion, version_id)
+        assert version.training_status == "completed"
+        assert version.training_metrics["steps"] == 6
+        assert version.training_metrics["runtime_h"] > 0
+        assert version.actual_cost == 0
+
+
+def test_one_active_run_per_version(migrated, published, tmp_path, hf_cache):
+    owner, version_id = published(max_steps=400)
+    deployment_id = start(migrated, owner, version_id, tmp_path, hf_cache)
+    with pytest.raises(service.AlreadyRunning, match="is already being trained"):
+        start(migrated, owner, version_id, tmp_path / "second", hf_cache)
+    with Session(migrated) as session:
+        service.cancel(session, owner_id=owner, deployment_id=deployment_id)
+        session.commit()
+    follow(migrated, deployment_id, lambda d: d.status not in service.ACTIVE)
+
+
+def test_cancel_mid_run_gives_cancelled(migrated, published, tmp_path, hf_cache):
+    owner, version_id = published(max_steps=400)
+    deployment_id = start(migrated, owner, version_id, tmp_path, hf_cache)
+    follow(migrated, deployment_id, lambda d: bool(d.metrics))
+    with Session(migrated) as session:
+        service.cancel(session, owner_id=owner, deployment_id=deployment_id)
+        session.commit()
+    done = follow(migrated, deployment_id, lambda d: d.status not in service.ACTIVE)
+    assert done.status == "cancelled", done.log_tail
+    assert 0 < len(done.metrics) < 400
+
+
+def test_a_killed_runner_gives_failed_with_its_log(migrated, published, tmp_path, hf_cache):
+    owner, version_id = published(max_steps=400)
+    deployment_id = start(migrated, owner, version_id, tmp_path, hf_cache)
+    running = follow(migrated, deployment_id, lambda d: bool(d.metrics))
+    os.killpg(running.pid, signal.SIGKILL)
+    done = follow(migrated, deployment_id, lambda d: d.status not in service.ACTIVE)
+    assert done.status == "failed"
+    assert done.error == "The training process ended without a summary."
+    assert done.log_tail
+
+
+def test_a_stale_running_record_fails_at_start_up(migrated, published, tmp_path):
+    _owner, version_id = published()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    run_dir = tmp_path / "stale-run"
+    run_dir.mkdir()
+    (run_dir / "train.log").write_text("step 3 of 10\nthe machine rebooted\n")
+    with Session(migrated) as session:
+        session.add(
+            Deployment(
+                version_id=version_id,
+                target="local",
+                status="running",
+                pid=gone.pid,
+                run_dir=str(run_dir),
+                started_at=utc_now(),
+            )
+        )
+        session.commit()
+        assert service.reconcile(session) == 1
+        session.commit()
+        stale = session.exec(select(Deployment)).one()
+        assert stale.status == "failed"
+        assert "the machine rebooted" in stale.log_tail

@@ -1,0 +1,68 @@
+"""A small, valid package snapshot around the tiny model, and the environment to train it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.trainkit.tiny_model import SNAPSHOT, TINY_MODEL_ID, build_tiny_model
+from trainpkg_app.core.drafts import DraftContent, snapshot_of
+from trainpkg_app.core.presets import apply_preset
+
+ROWS = [
+    {"prompt": f"Question {n}: what is {n} plus {n}? ", "completion": f"It is {2 * n}."}
+    for n in range(24)
+]
+
+
+def write_rows(path: Path) -> Path:
+    path.write_text("\n".join(json.dumps(row) for row in ROWS))
+    return path
+
+
+def published_snapshot(upload: Path, max_steps: int = 6) -> dict:
+    """What publishing a LoRA draft of the tiny model with one uploaded JSONL stores."""
+    draft = DraftContent()
+    draft.forms["model"] |= {"model_id": TINY_MODEL_ID, "revision": SNAPSHOT}
+    draft.forms["config"] = apply_preset(draft.forms["config"], "quick_test") | {
+        "max_steps": str(max_steps),
+        "max_seq_length": "64",
+        "lora_target_modules": "c_attn",
+        "learning_rate": "0.01",
+    }
+    draft.forms["dataset"] |= {"train_split_percent": "75"}
+    draft.forms["deploy"] |= {"target": "local", "output_dir": str(upload.parent), "num_gpus": "0"}
+    draft.datasets = [
+        {
+            "source": "upload",
+            "dataset_id": "qa.jsonl",
+            "path": str(upload),
+            "format": "prompt_completion",
+            "mapping": json.dumps({"prompt": "prompt", "completion": "completion"}),
+        }
+    ]
+    results = draft.validate_all()
+    assert all(result.ok for result in results.values()), {s: r.errors for s, r in results.items()}
+    return snapshot_of(results)
+
+
+def training_env(hf_cache: Path, scratch: Path) -> dict[str, str]:
+    """Offline, with the tiny model in the cache, and none of the app's settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRAINPKG_", "PYTHONPATH"))}
+    return env | {
+        "HF_HUB_CACHE": str(hf_cache),
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_DATASETS_CACHE": str(scratch / "ds-cache"),
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+
+
+@pytest.fixture(scope="session")
+def hf_cache(tmp_path_factory) -> Path:
+    cache = tmp_path_factory.mktemp("hf-cache")
+    build_tiny_model(cache)
+    return cache

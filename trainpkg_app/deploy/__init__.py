@@ -1,0 +1,1 @@
+"""Deployment backends: run a package's train.py somewhere and follow it."""

@@ -1,0 +1,126 @@
+"""Deployments in the database: start a local run, follow it, cancel it, reconcile after a
+restart. The state lives in the DB, so it survives the tab and the app."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from trainpkg_app.core.vocabulary import TrainingStatus
+from trainpkg_app.db.errors import NotFound
+from trainpkg_app.db.models import Deployment, TrainingPackageVersion, utc_now
+from trainpkg_app.db.versions import get_version, snapshot_of_version
+from trainpkg_app.deploy import local
+from trainpkg_app.package.builder import build_package
+
+ACTIVE = (TrainingStatus.PENDING.value, TrainingStatus.RUNNING.value)
+KEPT_POINTS = 2000
+
+
+class AlreadyRunning(RuntimeError):
+    pass
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def start_local(
+    session: Session,
+    *,
+    owner_id: uuid.UUID,
+    version_id: uuid.UUID,
+    runs_dir: Path,
+    env: dict[str, str] | None = None,
+) -> Deployment:
+    """Build the package into a run folder and launch it; one active run per version."""
+    version = get_version(session, owner_id=owner_id, version_id=version_id)
+    deployment = Deployment(version_id=version.id, target="local")
+    session.add(deployment)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise AlreadyRunning(
+            f"{version.name} is already being trained; wait or cancel it."
+        ) from None
+    snapshot = snapshot_of_version(version)
+    run_dir = build_package(version.name, snapshot, runs_dir / str(deployment.id))
+    deployment.run_dir = str(run_dir)
+    deployment.pid = local.launch(run_dir, int(snapshot["deploy"].get("num_gpus") or 0), env)
+    deployment.status, deployment.started_at = TrainingStatus.RUNNING.value, utc_now()
+    version.training_status = TrainingStatus.RUNNING.value
+    session.flush()
+    return deployment
+
+
+def _owned(session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> Deployment:
+    deployment = session.get(Deployment, deployment_id)
+    if deployment is None:
+        raise NotFound("This run does not exist.")
+    get_version(session, owner_id=owner_id, version_id=deployment.version_id)  # ownership
+    return deployment
+
+
+def sync(session: Session, deployment: Deployment, *, max_hours: float | None = None) -> str:
+    """Read new metrics; finish the record when the process has ended. Returns the status."""
+    if deployment.status not in ACTIVE:
+        return deployment.status
+    run_dir = Path(deployment.run_dir)
+    records, deployment.metrics_offset = local.new_metrics(run_dir, deployment.metrics_offset)
+    if records:
+        deployment.metrics = ([*(deployment.metrics or []), *records])[-KEPT_POINTS:]
+    deployment.log_tail = local.log_tail(run_dir)
+    elapsed_h = (utc_now() - _aware(deployment.started_at)).total_seconds() / 3600
+    if max_hours and elapsed_h > max_hours and local.is_alive(deployment.pid):
+        deployment.error = f"Stopped by the time cap of {max_hours:g} h."
+        local.stop(deployment.pid)
+    if not local.is_alive(deployment.pid):
+        _finish(session, deployment, local.summary(run_dir))
+    session.flush()
+    return deployment.status
+
+
+def _finish(session: Session, deployment: Deployment, summary: dict | None) -> None:
+    if summary is None:
+        deployment.status = TrainingStatus.FAILED.value
+        deployment.error = deployment.error or "The training process ended without a summary."
+    else:
+        deployment.status = summary.get("status", TrainingStatus.FAILED.value)
+        deployment.error = summary.get("error", deployment.error)
+    deployment.finished_at = utc_now()
+    runtime_h = (deployment.finished_at - _aware(deployment.started_at)).total_seconds() / 3600
+    deployment.actual_cost = Decimal("0")  # this machine: no cloud bill
+    version = session.get(TrainingPackageVersion, deployment.version_id)
+    losses = [m["loss"] for m in deployment.metrics or [] if "loss" in m]
+    version.training_status = deployment.status
+    version.actual_cost = deployment.actual_cost
+    version.training_metrics = {
+        "steps": (deployment.metrics or [{}])[-1].get("step"),
+        "last_loss": losses[-1] if losses else None,
+        "runtime_h": round(runtime_h, 4),
+        "deployment_id": str(deployment.id),
+    }
+
+
+def cancel(session: Session, *, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> None:
+    deployment = _owned(session, owner_id, deployment_id)
+    if deployment.status in ACTIVE and deployment.pid:
+        deployment.error = "Cancelled by the user."
+        local.stop(deployment.pid)
+
+
+def reconcile(session: Session) -> int:
+    """At start-up: runs marked active whose process is gone end as failed (with their log)."""
+    stale = session.exec(select(Deployment).where(Deployment.status.in_(ACTIVE))).all()
+    ended = 0
+    for deployment in stale:
+        if not local.is_alive(deployment.pid):
+            sync(session, deployment)
+            ended += 1
+    return ended
