@@ -87,6 +87,14 @@ def e2e_hub() -> Iterator[FakeHub]:
 
 
 @pytest.fixture(scope="session")
+def tiny_model_folder(data_dir) -> Path:
+    """A tiny GPT-2 on disk: chosen as a local model folder, it trains in seconds on the CPU."""
+    from tests.trainkit.tiny_model import build_tiny_model
+
+    return build_tiny_model(data_dir / "models")
+
+
+@pytest.fixture(scope="session")
 def app_url(data_dir, e2e_hub) -> Iterator[str]:
     """Migrate a fresh SQLite database and start `reflex run --env prod`, as `make run` does."""
     port = _free_port()

@@ -223,3 +223,15 @@ def test_no_warning_for_a_value_that_does_not_parse():
         validate_step(StepId.DATASET, {"datasets": [], "train_split_percent": "lots"}).warnings
         == {}
     )
+
+
+def test_parameter_counts_read_naturally():
+    from trainpkg_app.core.summaries import human_count
+
+    assert [human_count(n) for n in (494_032_768, 7_000_000_000, 124_000_000, 98_304, 512)] == [
+        "0.49 B",
+        "7.00 B",
+        "124 M",
+        "98 K",
+        "512",
+    ]

@@ -3,7 +3,9 @@
 import reflex as rx
 
 from trainpkg_app.components.form_field import switch_field
+from trainpkg_app.components.run_panel import run_panel
 from trainpkg_app.state.history import HistoryState
+from trainpkg_app.state.runs import RunState
 
 STATUS_COLORS = {"published": "green", "archived": "gray", "draft": "blue"}
 
@@ -46,6 +48,12 @@ def _version_item(version: rx.Var) -> rx.Component:
                         variant="soft",
                         on_click=HistoryState.open_compare(version["id"]),
                         aria_label="Compare " + version["label"],
+                    ),
+                    rx.button(
+                        "Deploy",
+                        size="1",
+                        on_click=RunState.deploy(version["id"], version["label"]),
+                        aria_label="Deploy " + version["label"],
                     ),
                     rx.button(
                         "Restore",
@@ -97,6 +105,7 @@ def history_sidebar() -> rx.Component:
                 checked=HistoryState.include_archived,
                 on_change=HistoryState.set_include_archived,
             ),
+            run_panel(),
             rx.el.ul(
                 rx.foreach(HistoryState.versions, _version_item),
                 class_name="version-list",

@@ -15,13 +15,22 @@ from trainpkg_app.core.step_data import (
     ModelStep,
 )
 
+
+def human_count(count: int) -> str:
+    """494032768 -> '0.49 B'; 124000 -> '124 K'."""
+    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if count >= size * (0.25 if unit == "B" else 1):
+            return f"{count / size:.2f} {unit}" if unit == "B" else f"{count / size:.0f} {unit}"
+    return str(count)
+
+
 METHOD_LABELS = {"full": "Full fine-tune", "lora": "LoRA", "qlora": "QLoRA"}
 
 
 def _model(data: ModelStep) -> str:
     parts = [data.model.model_id]
     if data.model.parameters:
-        parts.append(f"{data.model.parameters / 1e9:.2f} B params")
+        parts.append(f"{human_count(data.model.parameters)} params")
     if data.model.size_gb is not None:
         parts.append(f"{data.model.size_gb:g} GB")
     return " · ".join(parts)

@@ -1,0 +1,59 @@
+"""Publish, deploy on this machine, watch the progress and the loss chart, see it complete."""
+
+import json
+import re
+
+from playwright.sync_api import Page, expect
+from wizard_steps import expect_status, open_new_package
+
+from tests.trainkit.packages import ROWS
+
+
+def test_publish_deploy_locally_and_watch_it_train(
+    page: Page, tmp_path, tiny_model_folder, screenshot
+):
+    open_new_package(page)
+    page.get_by_label("Model id").fill(str(tiny_model_folder))
+    page.get_by_role("button", name="Look up model details").click()
+    expect(page.get_by_label("Model facts")).to_contain_text("a folder on this machine")
+    page.get_by_role("button", name="Next", exact=True).click()
+
+    page.get_by_role("button", name="Apply the Quick test preset").click()
+    page.get_by_role("switch", name="Advanced settings").click()
+    page.get_by_label("Max steps").fill("8")
+    page.get_by_label("Max sequence length").fill("64")
+    page.get_by_label("LoRA target modules").fill("c_attn")
+    page.get_by_label("Learning rate").fill("0.01")
+    page.get_by_role("button", name="Next", exact=True).click()
+    expect_status(page, "config", "Completed")
+
+    data = tmp_path / "qa.jsonl"
+    data.write_text("\n".join(json.dumps(row) for row in ROWS))
+    page.get_by_label("Dataset file").set_input_files(str(data))
+    page.get_by_role("button", name="Upload and inspect").click()
+    expect(page.get_by_role("list", name="Attached datasets")).to_contain_text("qa.jsonl")
+    page.get_by_role("button", name="Next", exact=True).click()
+
+    page.get_by_role("radio", name=re.compile("^This machine")).click()
+    page.get_by_label("GPUs").fill("0")
+    page.get_by_label("Output folder").fill(str(tmp_path / "runs"))
+    page.get_by_role("button", name="Complete", exact=True).click()
+    expect_status(page, "deploy", "Completed")
+
+    page.get_by_role("button", name="Publish", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Publish a version")
+    dialog.get_by_role("button", name="Publish version").click()
+    expect(dialog).to_be_hidden()
+
+    page.get_by_role("button", name="Deploy v1").click()
+    expect(page.locator("#run-status")).to_have_text(re.compile("running|completed"))
+    chart_lines = page.get_by_label("Loss chart").locator("path.recharts-line-curve")
+    expect(chart_lines.first).to_be_visible(timeout=120_000)
+    expect(page.locator("#run-status")).to_have_text("completed", timeout=180_000)
+    expect(page.locator("#run-step")).to_contain_text("step 8 of 8")
+    expect(page.get_by_label("Training progress")).to_be_visible()
+    expect(page.locator("#run-cost")).to_have_text("Actual cost: $0.00")
+    screenshot("run-completed-light")
+    version = page.get_by_role("list", name="Versions").get_by_role("listitem").first
+    expect(version).to_contain_text("Training: completed")
+    expect(version).to_contain_text("Cost (est. / actual): — / $0.00")

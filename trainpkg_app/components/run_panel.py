@@ -1,0 +1,85 @@
+"""The run of a version: status, progress, live loss chart, log tail, cancel, costs."""
+
+import reflex as rx
+
+from trainpkg_app.state.runs import RunState
+
+
+def _loss_chart() -> rx.Component:
+    return rx.el.figure(
+        rx.recharts.line_chart(
+            rx.recharts.line(
+                data_key="loss",
+                name="train loss",
+                stroke=rx.color("accent", 9),
+                dot=False,
+                is_animation_active=False,
+            ),
+            rx.recharts.line(
+                data_key="eval_loss",
+                name="eval loss",
+                stroke=rx.color("amber", 9),
+                dot=False,
+                is_animation_active=False,
+            ),
+            rx.recharts.x_axis(data_key="step"),
+            rx.recharts.y_axis(),
+            rx.recharts.legend(),
+            rx.recharts.graphing_tooltip(),
+            data=RunState.points,
+            height=180,
+            width="100%",
+        ),
+        rx.el.figcaption("Loss by step", class_name="sr-only"),
+        aria_label="Loss chart",
+        style={"margin": 0, "width": "100%"},
+    )
+
+
+def run_panel() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            RunState.message != "",
+            rx.text(RunState.message, size="2", role="status", id="run-message"),
+        ),
+        rx.cond(
+            RunState.run_id != "",
+            rx.card(
+                rx.vstack(
+                    rx.hstack(
+                        rx.text("Run of ", RunState.version_label, weight="bold", size="2"),
+                        rx.spacer(),
+                        rx.badge(RunState.status, high_contrast=True, id="run-status"),
+                        width="100%",
+                    ),
+                    rx.progress(value=RunState.progress, max=100, aria_label="Training progress"),
+                    rx.text(RunState.step_label, " ", RunState.eta, size="1", id="run-step"),
+                    _loss_chart(),
+                    rx.text("Actual cost: ", RunState.actual_cost, size="2", id="run-cost"),
+                    rx.cond(
+                        RunState.error != "",
+                        rx.text(RunState.error, size="2", color=rx.color("red", 11)),
+                    ),
+                    rx.el.details(
+                        rx.el.summary("Last log lines"),
+                        rx.el.pre(RunState.log_tail, class_name="yaml-preview"),
+                    ),
+                    rx.cond(
+                        (RunState.status == "running") | (RunState.status == "pending"),
+                        rx.button(
+                            "Cancel run",
+                            color_scheme="red",
+                            variant="soft",
+                            size="1",
+                            on_click=RunState.cancel,
+                        ),
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                width="100%",
+            ),
+        ),
+        width="100%",
+        aria_live="polite",
+    )
