@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     )
     autosave_interval_s: float = Field(default=30.0, gt=0)
     max_upload_mb: float = Field(default=200.0, gt=0)
+    local_usd_per_hour: float = Field(
+        default=0.0, ge=0, description="what a local GPU hour costs you"
+    )
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("TRAINPKG_REDIS_URL", "REFLEX_REDIS_URL")
     )

@@ -43,6 +43,8 @@ def upgrade() -> None:
         sa.Column("estimated_cost", sa.Numeric(precision=12, scale=4), nullable=True),
         sa.Column("actual_cost", sa.Numeric(precision=12, scale=4), nullable=True),
         sa.Column("deployment_url", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("lease_owner", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("lease_expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "status IN ('pending', 'running', 'completed', 'failed', 'cancelled')",
             name=op.f("ck_deployments_status"),

@@ -22,7 +22,7 @@ from trainpkg_app.deploy import service
 def published(migrated, tmp_path):
     """An owner and a published version whose snapshot trains the tiny model."""
 
-    def publish(max_steps: int = 6) -> tuple[uuid.UUID, uuid.UUID]:
+    def publish(max_steps: int = 6, max_hours: str = "") -> tuple[uuid.UUID, uuid.UUID]:
         with Session(migrated) as session:
             user = User(email=f"{uuid.uuid4().hex}@example.com", password_hash="x")
             session.add(user)
@@ -32,7 +32,9 @@ def published(migrated, tmp_path):
                 session,
                 owner_id=user.id,
                 package_id=package.id,
-                snapshot=published_snapshot(write_rows(tmp_path / "qa.jsonl"), max_steps),
+                snapshot=published_snapshot(
+                    write_rows(tmp_path / "qa.jsonl"), max_steps, max_hours
+                ),
                 change_summary="",
                 parent_version_id=None,
             )
@@ -70,8 +72,11 @@ def follow(engine, deployment_id, until, timeout_s: float = 180.0) -> Deployment
 
 
 def test_a_local_run_completes_and_records_metrics_and_runtime(
-    migrated, published, tmp_path, hf_cache
+    migrated, published, tmp_path, hf_cache, monkeypatch
 ):
+    from trainpkg_app.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "local_usd_per_hour", 3600.0)  # $1 a second, to see it
     owner, version_id = published()
     deployment_id = start(migrated, owner, version_id, tmp_path, hf_cache)
     done = follow(migrated, deployment_id, lambda d: d.status not in service.ACTIVE)
@@ -85,8 +90,9 @@ def test_a_local_run_completes_and_records_metrics_and_runtime(
         version = session.get(TrainingPackageVersion, version_id)
         assert version.training_status == "completed"
         assert version.training_metrics["steps"] == 6
-        assert version.training_metrics["runtime_h"] > 0
-        assert version.actual_cost == 0
+        runtime_h = version.training_metrics["runtime_h"]
+        assert runtime_h > 0
+        assert float(version.actual_cost) == pytest.approx(runtime_h * 3600, rel=0.01, abs=0.01)
 
 
 def test_one_active_run_per_version(migrated, published, tmp_path, hf_cache):
@@ -147,3 +153,35 @@ def test_a_stale_running_record_fails_at_start_up(migrated, published, tmp_path)
         stale = session.exec(select(Deployment)).one()
         assert stale.status == "failed"
         assert "the machine rebooted" in stale.log_tail
+
+
+def test_the_time_cap_stops_the_run(migrated, published, tmp_path, hf_cache):
+    owner, version_id = published(max_steps=400, max_hours="0.002")  # 7.2 s
+    deployment_id = start(migrated, owner, version_id, tmp_path, hf_cache)
+    done = follow(migrated, deployment_id, lambda d: d.status not in service.ACTIVE)
+    assert done.status == "cancelled", done.log_tail
+    assert done.error == "Stopped by the time cap of 0.002 h."
+
+
+def test_only_one_worker_follows_a_run(migrated, published):
+    _owner, version_id = published()
+    with Session(migrated) as session:
+        deployment = Deployment(version_id=version_id, target="local", status="running")
+        session.add(deployment)
+        session.commit()
+        assert service.claim(session, deployment.id, "worker-a")
+        assert not service.claim(session, deployment.id, "worker-b")
+        assert service.claim(session, deployment.id, "worker-a")  # renewing its own lease
+        assert service.claim(session, deployment.id, "worker-b", ttl_s=0) is False
+        session.commit()
+
+
+def test_an_expired_lease_is_taken_over(migrated, published):
+    _owner, version_id = published()
+    with Session(migrated) as session:
+        deployment = Deployment(version_id=version_id, target="local", status="running")
+        session.add(deployment)
+        session.commit()
+        assert service.claim(session, deployment.id, "worker-a", ttl_s=-1)  # already expired
+        assert service.claim(session, deployment.id, "worker-b")
+        session.commit()

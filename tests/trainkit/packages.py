@@ -23,7 +23,7 @@ def write_rows(path: Path) -> Path:
     return path
 
 
-def published_snapshot(upload: Path, max_steps: int = 6) -> dict:
+def published_snapshot(upload: Path, max_steps: int = 6, max_hours: str = "") -> dict:
     """What publishing a LoRA draft of the tiny model with one uploaded JSONL stores."""
     draft = DraftContent()
     draft.forms["model"] |= {"model_id": TINY_MODEL_ID, "revision": SNAPSHOT}
@@ -34,7 +34,12 @@ def published_snapshot(upload: Path, max_steps: int = 6) -> dict:
         "learning_rate": "0.01",
     }
     draft.forms["dataset"] |= {"train_split_percent": "75"}
-    draft.forms["deploy"] |= {"target": "local", "output_dir": str(upload.parent), "num_gpus": "0"}
+    draft.forms["deploy"] |= {
+        "target": "local",
+        "output_dir": str(upload.parent),
+        "num_gpus": "0",
+        "max_hours": max_hours,
+    }
     draft.datasets = [
         {
             "source": "upload",

@@ -212,3 +212,6 @@ class Deployment(SQLModel, table=True):
     estimated_cost: Decimal | None = Field(default=None, sa_type=Money)
     actual_cost: Decimal | None = Field(default=None, sa_type=Money)
     deployment_url: str | None = None
+    # Which app process follows this run (several workers: exactly one), and until when.
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_expires_at: datetime | None = _timestamp(nullable=True, default=False)

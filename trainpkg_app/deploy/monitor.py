@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -17,12 +19,16 @@ POLL_S = 1.0
 logger = logging.getLogger(__name__)
 
 
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
 def sync_active_runs() -> None:
+    """Follow every active run this worker holds the lease of (claiming free ones)."""
     with session_scope() as session:
-        for deployment in session.exec(
-            select(Deployment).where(Deployment.status.in_(service.ACTIVE))
-        ).all():
-            service.sync(session, deployment)
+        active = session.exec(select(Deployment.id).where(Deployment.status.in_(service.ACTIVE)))
+        for deployment_id in active.all():
+            if service.claim(session, deployment_id, WORKER):
+                service.sync(session, session.get(Deployment, deployment_id))
 
 
 async def monitor_runs() -> None:

@@ -4,7 +4,7 @@ restart. The state lives in the DB, so it survives the tab and the app."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from trainpkg_app.db.models import Deployment, TrainingPackageVersion, utc_now
 from trainpkg_app.db.versions import get_version, snapshot_of_version
 from trainpkg_app.deploy import local
 from trainpkg_app.package.builder import build_package
+from trainpkg_app.settings import get_settings
 
 ACTIVE = (TrainingStatus.PENDING.value, TrainingStatus.RUNNING.value)
 KEPT_POINTS = 2000
@@ -67,10 +68,35 @@ def _owned(session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> D
     return deployment
 
 
-def sync(session: Session, deployment: Deployment, *, max_hours: float | None = None) -> str:
-    """Read new metrics; finish the record when the process has ended. Returns the status."""
+def claim(session: Session, deployment_id: uuid.UUID, worker: str, ttl_s: float = 15) -> bool:
+    """Take (or keep) the lease on a run: with several workers, one monitor follows it."""
+    now = utc_now()
+    result = session.exec(
+        sa.update(Deployment)
+        .where(
+            Deployment.id == deployment_id,
+            sa.or_(
+                Deployment.lease_owner.is_(None),
+                Deployment.lease_owner == worker,
+                Deployment.lease_expires_at < now,
+            ),
+        )
+        .values(lease_owner=worker, lease_expires_at=now + timedelta(seconds=ttl_s))
+    )
+    return result.rowcount == 1
+
+
+def _caps(session: Session, deployment: Deployment) -> float | None:
+    version = session.get(TrainingPackageVersion, deployment.version_id)
+    return (version.config_snapshot or {}).get("deploy", {}).get("max_hours")
+
+
+def sync(session: Session, deployment: Deployment) -> str:
+    """Read new metrics; stop a run past its time cap; finish the record when the process has
+    ended. Returns the status."""
     if deployment.status not in ACTIVE:
         return deployment.status
+    max_hours = _caps(session, deployment)
     run_dir = Path(deployment.run_dir)
     records, deployment.metrics_offset = local.new_metrics(run_dir, deployment.metrics_offset)
     if records:
@@ -95,7 +121,8 @@ def _finish(session: Session, deployment: Deployment, summary: dict | None) -> N
         deployment.error = summary.get("error", deployment.error)
     deployment.finished_at = utc_now()
     runtime_h = (deployment.finished_at - _aware(deployment.started_at)).total_seconds() / 3600
-    deployment.actual_cost = Decimal("0")  # this machine: no cloud bill
+    rate = Decimal(str(get_settings().local_usd_per_hour))  # this machine: your own rate
+    deployment.actual_cost = (rate * Decimal(str(runtime_h))).quantize(Decimal("0.0001"))
     version = session.get(TrainingPackageVersion, deployment.version_id)
     losses = [m["loss"] for m in deployment.metrics or [] if "loss" in m]
     version.training_status = deployment.status
@@ -103,7 +130,7 @@ def _finish(session: Session, deployment: Deployment, summary: dict | None) -> N
     version.training_metrics = {
         "steps": (deployment.metrics or [{}])[-1].get("step"),
         "last_loss": losses[-1] if losses else None,
-        "runtime_h": round(runtime_h, 4),
+        "runtime_h": round(runtime_h, 6),
         "deployment_id": str(deployment.id),
     }
 
