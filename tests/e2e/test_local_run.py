@@ -57,3 +57,12 @@ def test_publish_deploy_locally_and_watch_it_train(
     version = page.get_by_role("list", name="Versions").get_by_role("listitem").first
     expect(version).to_contain_text("Training: completed")
     expect(version).to_contain_text("Cost (est. / actual): — / $0.00")
+
+    page.get_by_role("tab", name="Runs").click()
+    runs = page.get_by_role("region", name="Runs")
+    expect(runs).to_contain_text(re.compile(r"completed"))
+    expect(runs).to_contain_text("$0.00")
+    runs.get_by_role("button", name=re.compile("^Open ")).first.click()
+    expect(page.get_by_role("tab", name="Training Packages")).to_have_attribute(
+        "aria-selected", "true"
+    )

@@ -151,3 +151,44 @@ def reconcile(session: Session) -> int:
             sync(session, deployment)
             ended += 1
     return ended
+
+
+def list_runs(session: Session, *, owner_id: uuid.UUID, limit: int = 100) -> list[dict[str, str]]:
+    """The owner's runs, newest first, for the Runs tab."""
+    from trainpkg_app.db.models import TrainingPackage
+
+    rows = session.exec(
+        select(Deployment, TrainingPackageVersion, TrainingPackage)
+        .join(TrainingPackageVersion, TrainingPackageVersion.id == Deployment.version_id)
+        .join(TrainingPackage, TrainingPackage.id == TrainingPackageVersion.package_id)
+        .where(TrainingPackage.owner_id == owner_id)
+        .order_by(Deployment.created_at.desc())
+        .limit(limit)
+    ).all()
+    runs = []
+    for deployment, version, package in rows:
+        end = deployment.finished_at or (utc_now() if deployment.started_at else None)
+        minutes = (
+            (_aware(end) - _aware(deployment.started_at)).total_seconds() / 60
+            if deployment.started_at and end
+            else None
+        )
+        runs.append(
+            {
+                "id": str(deployment.id),
+                "package_id": str(package.id),
+                "package": package.name,
+                "version": version.name,
+                "target": deployment.target,
+                "status": deployment.status,
+                "started": deployment.started_at.isoformat() if deployment.started_at else "",
+                "duration": f"{minutes:.1f} min" if minutes is not None else "—",
+                "estimated_cost": f"${version.estimated_cost:.2f}"
+                if version.estimated_cost is not None
+                else "—",
+                "actual_cost": f"${deployment.actual_cost:.2f}"
+                if deployment.actual_cost is not None
+                else "—",
+            }
+        )
+    return runs

@@ -8,10 +8,12 @@ from trainpkg_app.components.history_sidebar import history_sidebar
 from trainpkg_app.components.hub_token_dialog import hub_token_dialog
 from trainpkg_app.components.package_bar import package_bar
 from trainpkg_app.components.page_header import page_header
+from trainpkg_app.components.runs_tab import runs_tab
 from trainpkg_app.components.wizard import wizard
 from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.hub_token import HubTokenState
 from trainpkg_app.state.packages import PackagesState
+from trainpkg_app.state.tabs import TrainingTabsState
 
 TITLE = "Training"
 DESCRIPTION = (
@@ -71,9 +73,12 @@ def training_page() -> rx.Component:
         rx.tabs.root(
             rx.tabs.list(
                 rx.tabs.trigger("Training Packages", value="packages"),
+                rx.tabs.trigger("Runs", value="runs"),
             ),
             rx.tabs.content(_packages_tab(), value="packages"),
-            default_value="packages",
+            rx.tabs.content(runs_tab(), value="runs"),
+            value=TrainingTabsState.tab,
+            on_change=TrainingTabsState.set_tab,
             width="100%",
         ),
         size="4",

@@ -1,0 +1,70 @@
+"""The Runs tab: every deployment with its status, duration and cost, linked to its version."""
+
+import reflex as rx
+
+from trainpkg_app.state.tabs import TrainingTabsState
+
+COLUMNS = [
+    "Package",
+    "Version",
+    "Target",
+    "Status",
+    "Started",
+    "Duration",
+    "Est. cost",
+    "Actual cost",
+    "",
+]
+
+
+def _row(run: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(run["package"]),
+        rx.table.row_header_cell(run["version"]),
+        rx.table.cell(run["target"]),
+        rx.table.cell(rx.badge(run["status"], high_contrast=True)),
+        rx.table.cell(
+            rx.cond(run["started"] != "", rx.moment(run["started"], format="YYYY-MM-DD HH:mm"), "—")
+        ),
+        rx.table.cell(run["duration"]),
+        rx.table.cell(run["estimated_cost"]),
+        rx.table.cell(run["actual_cost"]),
+        rx.table.cell(
+            rx.button(
+                "Open version",
+                size="1",
+                variant="soft",
+                on_click=TrainingTabsState.open_version(run["package_id"]),
+                aria_label="Open " + run["version"],
+            )
+        ),
+    )
+
+
+def runs_tab() -> rx.Component:
+    return rx.vstack(
+        rx.text(
+            "Every training run, newest first. Status and costs come from the database, so "
+            "they stay right when the tab was closed.",
+            color=rx.color("gray", 11),
+        ),
+        rx.cond(
+            TrainingTabsState.runs.length() > 0,
+            rx.box(
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(*[rx.table.column_header_cell(c) for c in COLUMNS])
+                    ),
+                    rx.table.body(rx.foreach(TrainingTabsState.runs, _row)),
+                    size="1",
+                ),
+                role="region",
+                aria_label="Runs",
+                width="100%",
+            ),
+            rx.text("No runs yet: publish a version and press Deploy.", size="2"),
+        ),
+        spacing="3",
+        padding_top="4",
+        width="100%",
+    )

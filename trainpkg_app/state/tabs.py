@@ -1,0 +1,26 @@
+"""Which tab of the Training page is open, and the Runs tab's list."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from trainpkg_app.deploy.service import list_runs
+from trainpkg_app.state.owner import as_owner
+from trainpkg_app.state.packages import PackagesState
+
+
+class TrainingTabsState(rx.State):
+    tab: str = "packages"
+    runs: list[dict[str, str]] = []
+
+    @rx.event
+    async def set_tab(self, value: str):
+        self.tab = value
+        if value == "runs":
+            self.runs = await as_owner(list_runs)
+
+    @rx.event
+    def open_version(self, package_id: str):
+        """Back to the Training Packages tab, with the run's package open."""
+        self.tab = "packages"
+        return PackagesState.open_package(package_id)
