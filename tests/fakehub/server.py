@@ -6,9 +6,11 @@ It serves model search, model info, dataset info and whoami, and fails on demand
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -136,6 +138,7 @@ class FakeHub:
     datasets: dict[str, dict[str, Any]] = field(default_factory=dict)
     granted: dict[str, set[str]] = field(default_factory=dict)  # gated model -> tokens with access
     failures: list[tuple[str, int]] = field(default_factory=list)
+    repos: dict[str, dict[str, Any]] = field(default_factory=dict)  # "space:id" / "model:id"
     requests: list[str] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
 
@@ -160,6 +163,9 @@ class FakeHub:
 
             def do_GET(self):
                 hub._handle(self)
+
+            def do_POST(self):
+                hub._handle_post(self)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -199,6 +205,24 @@ class FakeHub:
                 200,
                 {"type": "user", "name": "test-user", "auth": {"accessToken": {"role": "write"}}},
             )
+        if match := re.fullmatch(r"/(?:(spaces|datasets)/)?([^/]+/[^/]+)/resolve/[^/]+/(.+)", path):
+            kind = {"spaces": "space", "datasets": "dataset"}.get(match.group(1) or "", "model")
+            repo = self.repos.get(f"{kind}:{match.group(2)}")
+            content = (repo or {}).get("files", {}).get(match.group(3))
+            if content is None:
+                return _send(request, 404, {"error": "Entry not found"}, error_code="EntryNotFound")
+            request.send_response(200)
+            request.send_header("Content-Length", str(len(content)))
+            request.end_headers()
+            request.wfile.write(content)
+            return None
+        if match := re.fullmatch(r"/api/spaces/([^/]+/[^/]+)/runtime", path):
+            space = self.repos.get(f"space:{match.group(1)}")
+            if space is None:
+                return _send(
+                    request, 404, {"error": "Repository not found"}, error_code="RepoNotFound"
+                )
+            return _send(request, 200, self._runtime(space))
         if path == "/api/models":
             return _send(request, 200, self._search(query))
         if match := re.fullmatch(r"/api/models/([^/]+/[^/]+)(?:/revision/[^/]+)?", path):
@@ -211,6 +235,120 @@ class FakeHub:
                 )
             return _send(request, 200, record)
         return _send(request, 404, {"error": f"no route {path}"})
+
+    # --- repositories and Spaces (POST) ---------------------------------------------
+
+    def repo(self, kind: str, repo_id: str) -> dict[str, Any]:
+        return self.repos[f"{kind}:{repo_id}"]
+
+    def _handle_post(self, request: BaseHTTPRequestHandler) -> None:
+        path = unquote(urlparse(request.path).path)
+        length = int(request.headers.get("content-length") or 0)
+        body = request.rfile.read(length) if length else b""
+        self.requests.append(f"POST {path}")
+        token = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
+        if token != VALID_TOKEN:
+            return _send(
+                request,
+                401,
+                {"error": "Invalid credentials in Authorization header"},
+                error_message="Invalid credentials in Authorization header",
+            )
+        for index, (prefix, status) in enumerate(self.failures):
+            if path.startswith(prefix):
+                del self.failures[index]
+                return _send(request, status, {"error": f"fake failure {status}"})
+        if path == "/api/validate-yaml":
+            return _send(request, 200, {"errors": [], "warnings": []})
+        if path == "/api/repos/create":
+            data = json.loads(body)
+            kind = data.get("type") or "model"
+            repo_id = f"{data.get('organization') or 'test-user'}/{data['name']}"
+            key = f"{kind}:{repo_id}"
+            prefix = "spaces/" if kind == "space" else ("datasets/" if kind == "dataset" else "")
+            url = f"{self.endpoint}/{prefix}{repo_id}"
+            if key in self.repos:
+                return _send(request, 409, {"error": "You already created this repo", "url": url})
+            self.repos[key] = {
+                "private": data.get("visibility") == "private" or data.get("private"),
+                "sdk": data.get("sdk"),
+                "secrets": {},
+                "hardware": None,
+                "stage": "NO_APP_FILE",
+                "files": {},
+                "pauses": 0,
+            }
+            prefix = "spaces/" if kind == "space" else ("datasets/" if kind == "dataset" else "")
+            return _send(
+                request, 200, {"url": f"{self.endpoint}/{prefix}{repo_id}", "name": repo_id}
+            )
+        if match := re.fullmatch(
+            r"/api/spaces/([^/]+/[^/]+)/(secrets|hardware|pause|restart)", path
+        ):
+            space = self.repos.get(f"space:{match.group(1)}")
+            if space is None:
+                return _send(
+                    request, 404, {"error": "Repository not found"}, error_code="RepoNotFound"
+                )
+            data = json.loads(body or b"{}")
+            action = match.group(2)
+            if action == "secrets":
+                space["secrets"][data["key"]] = data["value"]
+                return _send(request, 200, {})
+            if action == "hardware":
+                space["hardware"] = data["flavor"]
+            if action == "pause":
+                space["stage"], space["pauses"] = "PAUSED", space["pauses"] + 1
+            if action == "restart":
+                space["stage"] = "BUILDING"
+            return _send(request, 200, self._runtime(space))
+        if match := re.fullmatch(
+            r"/api/(spaces|models|datasets)/([^/]+/[^/]+)/preupload/[^/]+", path
+        ):
+            files = json.loads(body).get("files", [])
+            return _send(
+                request,
+                200,
+                {
+                    "files": [
+                        {"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
+                        for f in files
+                    ]
+                },
+            )
+        if match := re.fullmatch(r"/api/(spaces|models|datasets)/([^/]+/[^/]+)/commit/[^/]+", path):
+            kind = match.group(1)[:-1]
+            repo = self.repos.get(f"{kind}:{match.group(2)}")
+            if repo is None:
+                return _send(
+                    request, 404, {"error": "Repository not found"}, error_code="RepoNotFound"
+                )
+            for line in body.decode().splitlines():
+                item = json.loads(line)
+                if item.get("key") == "file":
+                    value = item["value"]
+                    repo["files"][value["path"]] = base64.b64decode(value["content"])
+            if kind == "space":
+                repo["stage"] = "BUILDING"
+            oid = uuid.uuid4().hex + "00000000"
+            return _send(
+                request,
+                200,
+                {
+                    "commitUrl": f"{self.endpoint}/{match.group(2)}/commit/{oid}",
+                    "commitOid": oid,
+                    "pullRequestUrl": None,
+                },
+            )
+        return _send(request, 404, {"error": f"no route POST {path}"})
+
+    def _runtime(self, space: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "stage": space["stage"],
+            "hardware": {"current": space["hardware"], "requested": space["hardware"]},
+            "gcTimeout": None,
+            "storage": None,
+        }
 
     def _search(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         text = (query.get("search") or [""])[0].lower()

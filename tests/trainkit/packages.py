@@ -23,10 +23,21 @@ def write_rows(path: Path) -> Path:
     return path
 
 
-def published_snapshot(upload: Path, max_steps: int = 6, max_hours: str = "") -> dict:
-    """What publishing a LoRA draft of the tiny model with one uploaded JSONL stores."""
+def published_snapshot(
+    upload: Path,
+    max_steps: int = 6,
+    max_hours: str = "",
+    *,
+    model_folder: Path | None = None,
+    space: str = "",
+) -> dict:
+    """What publishing a LoRA draft of the tiny model with one uploaded JSONL stores: from the
+    cache (a Hub id) or a local folder; on this machine, or in the Space ``space``."""
     draft = DraftContent()
-    draft.forms["model"] |= {"model_id": TINY_MODEL_ID, "revision": SNAPSHOT}
+    if model_folder:
+        draft.forms["model"] |= {"model_id": str(model_folder), "source": "local"}
+    else:
+        draft.forms["model"] |= {"model_id": TINY_MODEL_ID, "revision": SNAPSHOT}
     draft.forms["config"] = apply_preset(draft.forms["config"], "quick_test") | {
         "max_steps": str(max_steps),
         "max_seq_length": "64",
@@ -40,6 +51,12 @@ def published_snapshot(upload: Path, max_steps: int = 6, max_hours: str = "") ->
         "num_gpus": "0",
         "max_hours": max_hours,
     }
+    if space:
+        draft.forms["deploy"] |= {
+            "target": "hf_space",
+            "space_name": space,
+            "space_flavor": "a10g-small",
+        }
     draft.datasets = [
         {
             "source": "upload",

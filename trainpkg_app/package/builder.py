@@ -44,6 +44,14 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 CMD ["python", "train.py"]
 """
+SPACE_FRONT_MATTER = """---
+title: {name}
+sdk: docker
+app_port: 7860
+pinned: false
+---
+
+"""
 README = """# {name}
 
 A training package exported by Training Packages. It needs no app to run.
@@ -78,7 +86,7 @@ def package_spec(name: str, snapshot: dict[str, Any]) -> dict[str, Any]:
         ref | ({"path": f"data/{Path(ref['path']).name}"} if ref.get("source") == "upload" else {})
         for ref in dataset["datasets"]
     ]
-    return {
+    spec: dict[str, Any] = {
         "name": name,
         "model": snapshot["model"],
         "config": snapshot["config"],
@@ -86,6 +94,14 @@ def package_spec(name: str, snapshot: dict[str, Any]) -> dict[str, Any]:
         "dataset": dataset,
         "deploy": snapshot["deploy"],
     }
+    if snapshot["deploy"].get("target") == "hf_space":
+        spec["results_repo"] = results_repo_for(snapshot["deploy"]["space_name"])
+    return spec
+
+
+def results_repo_for(space_id: str) -> str:
+    """Where a Space pushes its metrics, summary and adapter (a private model repo)."""
+    return f"{space_id}-results"
 
 
 def build_package(name: str, snapshot: dict[str, Any], out_dir: Path) -> Path:
@@ -101,7 +117,8 @@ def build_package(name: str, snapshot: dict[str, Any], out_dir: Path) -> Path:
     shutil.copy2(TRAIN_SCRIPT, out_dir / "train.py")
     shutil.copy2(dataset_formats.__file__, out_dir / "formats.py")
     (out_dir / "requirements.txt").write_text(pinned_requirements())
-    (out_dir / "README.md").write_text(README.format(name=name))
+    front = SPACE_FRONT_MATTER if "results_repo" in spec else ""
+    (out_dir / "README.md").write_text(front.format(name=name) + README.format(name=name))
     (out_dir / "Dockerfile").write_text(DOCKERFILE)
     return out_dir
 

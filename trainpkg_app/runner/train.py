@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import signal
 import sys
 import time
@@ -69,13 +70,72 @@ def load_rows(spec: dict):
     return concatenate_datasets(parts)
 
 
+def serve_status(port: int = 7860) -> None:
+    """In a Space: answer on the app port with the latest metrics, so the Space counts as up."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Status(BaseHTTPRequestHandler):
+        def do_GET(self):
+            path = HERE / "metrics.jsonl"
+            body = path.read_bytes()[-4000:] if path.exists() else b"starting"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("0.0.0.0", port), Status)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+
+class ResultsPusher:
+    """In a Hugging Face Space: push metrics (every 30 s) and, at the end, the summary and the
+    adapter to the results repo, then pause this Space so that billing stops."""
+
+    def __init__(self, repo_id: str, metrics: Path):
+        from huggingface_hub import HfApi
+
+        self.api, self.repo_id, self.metrics, self.last_push = HfApi(), repo_id, metrics, 0.0
+
+    def push_metrics(self, force: bool = False) -> None:
+        if not self.metrics.exists() or (not force and time.monotonic() - self.last_push < 30):
+            return
+        try:
+            self.api.upload_file(
+                path_or_fileobj=str(self.metrics),
+                path_in_repo="metrics.jsonl",
+                repo_id=self.repo_id,
+            )
+            self.last_push = time.monotonic()
+        except Exception as error:  # the training goes on; the next push retries
+            print(f"could not push metrics: {error}", file=sys.stderr)
+
+    def finish(self) -> None:
+        try:
+            self.push_metrics(force=True)
+            if (HERE / "output").is_dir():
+                self.api.upload_folder(
+                    folder_path=str(HERE / "output"), path_in_repo="output", repo_id=self.repo_id
+                )
+            self.api.upload_file(
+                path_or_fileobj=str(HERE / "summary.json"),
+                path_in_repo="summary.json",
+                repo_id=self.repo_id,
+            )
+        finally:
+            self.api.pause_space(os.environ["SPACE_ID"])
+
+
 class MetricsCallback:
     """Streams trainer logs to metrics.jsonl and honours a stop request."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, pusher: ResultsPusher | None = None):
         from transformers import TrainerCallback
 
-        self.path, self.started = path, time.monotonic()
+        self.path, self.started, self.pusher = path, time.monotonic(), pusher
         outer = self
 
         class _Callback(TrainerCallback):
@@ -105,49 +165,71 @@ class MetricsCallback:
             "eta_s": round((max_steps - step) / rate, 1) if rate else None,
         }
         write_json_line(self.path, {k: v for k, v in record.items() if v is not None})
+        if self.pusher:
+            self.pusher.push_metrics()
 
 
 def main() -> int:
+    signal.signal(signal.SIGTERM, _request_stop)
+    spec = yaml.safe_load((HERE / "package.yaml").read_text())
+    metrics = HERE / "metrics.jsonl"
+    metrics.unlink(missing_ok=True)
+    in_space = spec.get("results_repo") and os.environ.get("SPACE_ID")
+    pusher = ResultsPusher(spec["results_repo"], metrics) if in_space else None
+    if in_space:
+        serve_status(int(os.environ.get("PORT", "7860")))
+    try:  # whatever happens, a Space pauses itself at the end (billing stops)
+        return prepare_and_train(spec, metrics, pusher)
+    except BaseException as error:
+        if not (HERE / "summary.json").exists():
+            (HERE / "summary.json").write_text(
+                json.dumps({"status": "failed", "error": str(error)})
+            )
+        raise
+    finally:
+        if pusher:
+            pusher.finish()
+
+
+def prepare_and_train(spec: dict, metrics: Path, pusher) -> int:
     import torch
     from peft import LoraConfig
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    from trl import SFTConfig, SFTTrainer
 
-    signal.signal(signal.SIGTERM, _request_stop)
-    spec = yaml.safe_load((HERE / "package.yaml").read_text())
     args, model_spec = spec["training_arguments"], spec["model"]
-    metrics, summary_path = HERE / "metrics.jsonl", HERE / "summary.json"
-    metrics.unlink(missing_ok=True)
     gpu = torch.cuda.is_available()
     if "quantization" in args and not gpu:
         raise SystemExit("QLoRA needs a CUDA GPU (bitsandbytes); choose LoRA to train on the CPU.")
     sft = dict(args["sft"])
     if not gpu:  # mixed precision needs a GPU; the CPU trains in fp32
         sft["bf16"] = sft["fp16"] = False
-
-    tokenizer = AutoTokenizer.from_pretrained(
-        model_spec["model_id"], revision=model_spec.get("revision")
-    )
+    revision = model_spec.get("revision") if model_spec.get("source") != "local" else None
+    tokenizer = AutoTokenizer.from_pretrained(model_spec["model_id"], revision=revision)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(
-        model_spec["model_id"], revision=model_spec.get("revision")
-    )
+    model = AutoModelForCausalLM.from_pretrained(model_spec["model_id"], revision=revision)
     rows = load_rows(spec)
     share = spec["dataset"]["train_split_percent"] / 100
     if share < 1 and len(rows) > 1:
         split = rows.train_test_split(test_size=1 - share, seed=spec["dataset"]["split_seed"])
-        train, evaluation = split["train"], split["test"]
+        train_rows, evaluation = split["train"], split["test"]
     else:
-        train, evaluation = rows, None
+        train_rows, evaluation = rows, None
     if evaluation is None:
         sft["eval_strategy"] = "no"
     lora = LoraConfig(**args["lora"]) if "lora" in args else None
-    callback = MetricsCallback(metrics)
+    return train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pusher)
+
+
+def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pusher) -> int:
+    from trl import SFTConfig, SFTTrainer
+
+    summary_path = HERE / "summary.json"
+    callback = MetricsCallback(metrics, pusher)
     trainer = SFTTrainer(
         model=model,
         args=SFTConfig(output_dir=str(HERE / "checkpoints"), report_to="none", **sft),
-        train_dataset=train,
+        train_dataset=train_rows,
         eval_dataset=evaluation,
         processing_class=tokenizer,
         peft_config=lora,

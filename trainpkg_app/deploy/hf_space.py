@@ -1,0 +1,90 @@
+"""Run a package in a private Hugging Face Space (docker) and follow it.
+
+The Space's train.py pushes metrics.jsonl, summary.json and the adapter to a private model repo
+(the results repo) and pauses its own Space when it ends, so billing stops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from huggingface_hub import HfApi, hf_hub_url
+from huggingface_hub.errors import EntryNotFoundError, RemoteEntryNotFoundError
+from huggingface_hub.utils import get_session, hf_raise_for_status
+
+from trainpkg_app.hub.errors import explain
+from trainpkg_app.package.builder import results_repo_for
+
+PENDING_STAGES = {"NO_APP_FILE", "BUILDING", "APP_STARTING", "RUNNING_BUILDING"}
+RUNNING_STAGES = {"RUNNING", "RUNNING_APP_STARTING"}
+ERROR_STAGES = {"BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "DELETING"}
+ENDED_STAGES = {"PAUSED", "SLEEPING", "STOPPED"}
+
+
+def start(
+    api: HfApi,
+    *,
+    space_id: str,
+    flavor: str,
+    private: bool,
+    sleep_minutes: int,
+    token: str,
+    folder: Path,
+) -> str:
+    """Create (or reuse) the Space, give it the token, request the hardware, upload the
+    package. Returns the Space's URL."""
+    try:
+        url = api.create_repo(
+            space_id, repo_type="space", space_sdk="docker", private=private, exist_ok=True
+        )
+        api.create_repo(results_repo_for(space_id), repo_type="model", private=True, exist_ok=True)
+        api.add_space_secret(space_id, "HF_TOKEN", token)
+        api.request_space_hardware(space_id, flavor, sleep_time=sleep_minutes * 60)
+        api.upload_folder(
+            folder_path=folder,
+            repo_id=space_id,
+            repo_type="space",
+            commit_message="Training package",
+        )
+    except Exception as error:
+        raise explain(error, space_id) from error
+    return str(url)
+
+
+def stage_of(api: HfApi, space_id: str) -> str:
+    try:
+        return str(api.get_space_runtime(space_id).stage)  # a raw string: SLEEPING is not an enum
+    except Exception as error:
+        raise explain(error, space_id) from error
+
+
+def status_for(stage: str, summary: dict | None) -> tuple[str, str]:
+    """(training status, error) for a runtime stage and the pushed summary, if any."""
+    if stage in ERROR_STAGES:
+        return "failed", f"The Space stopped with {stage}; see its logs on the Hub."
+    if stage in ENDED_STAGES:
+        if summary:
+            return summary.get("status", "failed"), summary.get("error", "")
+        return "cancelled", "The Space was paused before the training finished."
+    if stage in RUNNING_STAGES:
+        return "running", ""
+    return "pending", ""
+
+
+def read_result(api: HfApi, space_id: str, filename: str) -> bytes | None:
+    """A file the Space pushed to its results repo, or None while there is none."""
+    url = hf_hub_url(results_repo_for(space_id), filename, endpoint=api.endpoint)
+    response = get_session().get(url, headers=api._build_hf_headers())
+    try:
+        hf_raise_for_status(response)
+    except (EntryNotFoundError, RemoteEntryNotFoundError):
+        return None
+    except Exception as error:
+        raise explain(error, space_id) from error
+    return response.content
+
+
+def pause(api: HfApi, space_id: str) -> None:
+    try:
+        api.pause_space(space_id)
+    except Exception as error:
+        raise explain(error, space_id) from error
