@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -14,12 +15,25 @@ from sqlmodel import select
 from trainpkg_app.db.engine import session_scope
 from trainpkg_app.db.models import Deployment
 from trainpkg_app.deploy import service
+from trainpkg_app.hub.errors import HubProblem
 
 POLL_S = 1.0
 logger = logging.getLogger(__name__)
 
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
+HUB_POLL_S = 15.0  # a Space is asked about its stage at most this often
+_last_hub_poll: dict[str, float] = {}
+
+
+def _due(deployment: Deployment) -> bool:
+    if deployment.target == "local":
+        return True
+    now = time.monotonic()
+    if now - _last_hub_poll.get(str(deployment.id), 0.0) < HUB_POLL_S:
+        return False
+    _last_hub_poll[str(deployment.id)] = now
+    return True
 
 
 def sync_active_runs() -> None:
@@ -27,8 +41,12 @@ def sync_active_runs() -> None:
     with session_scope() as session:
         active = session.exec(select(Deployment.id).where(Deployment.status.in_(service.ACTIVE)))
         for deployment_id in active.all():
-            if service.claim(session, deployment_id, WORKER):
-                service.sync(session, session.get(Deployment, deployment_id))
+            deployment = session.get(Deployment, deployment_id)
+            if _due(deployment) and service.claim(session, deployment_id, WORKER):
+                try:
+                    service.sync(session, deployment)
+                except HubProblem as problem:  # the Hub is down: keep the run, try again later
+                    deployment.log_tail = f"Could not reach the Hub: {problem}"
 
 
 async def monitor_runs() -> None:

@@ -3,6 +3,8 @@ restart. The state lives in the DB, so it survives the tab and the app."""
 
 from __future__ import annotations
 
+import json
+import math
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -11,11 +13,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from trainpkg_app.core.hardware import find_flavor
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.errors import NotFound
-from trainpkg_app.db.models import Deployment, TrainingPackageVersion, utc_now
+from trainpkg_app.db.models import Deployment, TrainingPackage, TrainingPackageVersion, utc_now
 from trainpkg_app.db.versions import get_version, snapshot_of_version
-from trainpkg_app.deploy import local
+from trainpkg_app.deploy import hf_space, local
 from trainpkg_app.package.builder import build_package
 from trainpkg_app.settings import get_settings
 
@@ -92,10 +95,17 @@ def _caps(session: Session, deployment: Deployment) -> float | None:
 
 
 def sync(session: Session, deployment: Deployment) -> str:
-    """Read new metrics; stop a run past its time cap; finish the record when the process has
-    ended. Returns the status."""
+    """Bring the record up to date with its run; returns the status."""
     if deployment.status not in ACTIVE:
         return deployment.status
+    if deployment.target == "hf_space":
+        return _sync_space(session, deployment)
+    return _sync_local(session, deployment)
+
+
+def _sync_local(session: Session, deployment: Deployment) -> str:
+    """Read new metrics; stop a run past its time cap; finish the record when the process has
+    ended."""
     max_hours = _caps(session, deployment)
     run_dir = Path(deployment.run_dir)
     records, deployment.metrics_offset = local.new_metrics(run_dir, deployment.metrics_offset)
@@ -112,7 +122,12 @@ def sync(session: Session, deployment: Deployment) -> str:
     return deployment.status
 
 
-def _finish(session: Session, deployment: Deployment, summary: dict | None) -> None:
+def _finish(
+    session: Session,
+    deployment: Deployment,
+    summary: dict | None,
+    usd_per_hour: float | None = None,
+) -> None:
     if summary is None:
         deployment.status = TrainingStatus.FAILED.value
         deployment.error = deployment.error or "The training process ended without a summary."
@@ -121,8 +136,13 @@ def _finish(session: Session, deployment: Deployment, summary: dict | None) -> N
         deployment.error = summary.get("error", deployment.error)
     deployment.finished_at = utc_now()
     runtime_h = (deployment.finished_at - _aware(deployment.started_at)).total_seconds() / 3600
-    rate = Decimal(str(get_settings().local_usd_per_hour))  # this machine: your own rate
-    deployment.actual_cost = (rate * Decimal(str(runtime_h))).quantize(Decimal("0.0001"))
+    if usd_per_hour is None:  # this machine: your own rate
+        usd_per_hour = get_settings().local_usd_per_hour
+        billed_h = runtime_h
+    else:  # the Hub bills started minutes
+        billed_h = math.ceil(runtime_h * 60) / 60
+    rate = Decimal(str(usd_per_hour))
+    deployment.actual_cost = (rate * Decimal(str(billed_h))).quantize(Decimal("0.0001"))
     version = session.get(TrainingPackageVersion, deployment.version_id)
     losses = [m["loss"] for m in deployment.metrics or [] if "loss" in m]
     version.training_status = deployment.status
@@ -137,7 +157,9 @@ def _finish(session: Session, deployment: Deployment, summary: dict | None) -> N
 
 def cancel(session: Session, *, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> None:
     deployment = _owned(session, owner_id, deployment_id)
-    if deployment.status in ACTIVE and deployment.pid:
+    if deployment.status in ACTIVE and deployment.target == "hf_space":
+        cancel_space(session, deployment)
+    elif deployment.status in ACTIVE and deployment.pid:
         deployment.error = "Cancelled by the user."
         local.stop(deployment.pid)
 
@@ -147,7 +169,7 @@ def reconcile(session: Session) -> int:
     stale = session.exec(select(Deployment).where(Deployment.status.in_(ACTIVE))).all()
     ended = 0
     for deployment in stale:
-        if not local.is_alive(deployment.pid):
+        if deployment.target == "local" and not local.is_alive(deployment.pid):
             sync(session, deployment)
             ended += 1
     return ended
@@ -155,7 +177,6 @@ def reconcile(session: Session) -> int:
 
 def list_runs(session: Session, *, owner_id: uuid.UUID, limit: int = 100) -> list[dict[str, str]]:
     """The owner's runs, newest first, for the Runs tab."""
-    from trainpkg_app.db.models import TrainingPackage
 
     rows = session.exec(
         select(Deployment, TrainingPackageVersion, TrainingPackage)
@@ -192,3 +213,100 @@ def list_runs(session: Session, *, owner_id: uuid.UUID, limit: int = 100) -> lis
             }
         )
     return runs
+
+
+# --- Hugging Face Space -------------------------------------------------------------------
+
+
+def owner_api(session: Session, owner_id: uuid.UUID):
+    """The Hub client with the owner's stored token, else the server's; None without either."""
+    from trainpkg_app.db.hub_tokens import read_token
+    from trainpkg_app.hub.api import hub_api, server_token
+
+    stored = read_token(session, owner_id=owner_id)
+    token = stored[0] if stored else server_token()
+    return (hub_api(token), token) if token else (None, None)
+
+
+def start_space(
+    session: Session, *, owner_id: uuid.UUID, version_id: uuid.UUID, runs_dir: Path
+) -> Deployment:
+    """Upload the package to its Space and request the hardware; the Space trains itself."""
+
+    version = get_version(session, owner_id=owner_id, version_id=version_id)
+    api, token = owner_api(session, owner_id)
+    if api is None:
+        raise AlreadyRunning(
+            "A Space needs a Hugging Face token: press Set token on the deploy step."
+        )
+    deployment = Deployment(
+        version_id=version.id, target="hf_space", estimated_cost=version.estimated_cost
+    )
+    session.add(deployment)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise AlreadyRunning(
+            f"{version.name} is already being trained; wait or cancel it."
+        ) from None
+    snapshot = snapshot_of_version(version)
+    deploy = snapshot["deploy"]
+    folder = build_package(version.name, snapshot, runs_dir / str(deployment.id))
+    deployment.run_dir = str(folder)
+    deployment.deployment_url = hf_space.start(
+        api,
+        space_id=deploy["space_name"],
+        flavor=deploy["space_flavor"],
+        private=deploy.get("private", True),
+        sleep_minutes=deploy.get("sleep_minutes", 60),
+        token=token,
+        folder=folder,
+    )
+    deployment.started_at = utc_now()
+    version.training_status = TrainingStatus.PENDING.value
+    session.flush()
+    return deployment
+
+
+def _space_of(session: Session, deployment: Deployment) -> dict:
+    version = session.get(TrainingPackageVersion, deployment.version_id)
+    return (version.config_snapshot or {}).get("deploy", {})
+
+
+def _sync_space(session: Session, deployment: Deployment) -> str:
+
+    deploy = _space_of(session, deployment)
+    version = session.get(TrainingPackageVersion, deployment.version_id)
+    owner = session.get(TrainingPackage, version.package_id).owner_id
+    api, _token = owner_api(session, owner)
+    stage = hf_space.stage_of(api, deploy["space_name"])
+    pushed = hf_space.read_result(api, deploy["space_name"], "metrics.jsonl")
+    if pushed:
+        deployment.metrics = [
+            json.loads(line) for line in pushed.decode().splitlines() if line.strip()
+        ]
+    raw_summary = hf_space.read_result(api, deploy["space_name"], "summary.json")
+    summary = json.loads(raw_summary) if raw_summary else None
+    status, error = hf_space.status_for(stage, summary)
+    deployment.log_tail = f"Space stage: {stage}"
+    if status in ACTIVE:
+        deployment.status = version.training_status = status
+    else:
+        flavor = find_flavor(deploy.get("space_flavor", ""))
+        deployment.error = deployment.error or error
+        _finish(
+            session,
+            deployment,
+            {"status": status, "error": deployment.error},
+            usd_per_hour=flavor.usd_per_hour if flavor else 0.0,
+        )
+    session.flush()
+    return deployment.status
+
+
+def cancel_space(session: Session, deployment: Deployment) -> None:
+    version = session.get(TrainingPackageVersion, deployment.version_id)
+    api, _token = owner_api(session, session.get(TrainingPackage, version.package_id).owner_id)
+    deployment.error = "Cancelled by the user: the Space is paused."
+    hf_space.pause(api, _space_of(session, deployment)["space_name"])

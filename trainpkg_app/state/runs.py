@@ -11,6 +11,7 @@ from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import Deployment
 from trainpkg_app.db.versions import get_version
 from trainpkg_app.deploy import service
+from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.history import HistoryState
 from trainpkg_app.state.owner import as_owner
@@ -79,7 +80,7 @@ class RunState(rx.State):
         self.message = ""
         try:
             run_id = await as_owner(_start, version_id=uuid.UUID(version_id))
-        except (service.AlreadyRunning, NotFound) as refused:
+        except (service.AlreadyRunning, NotFound, HubProblem) as refused:
             self.message = str(refused)
             return None
         self.run_id, self.version_label, self.status = run_id, label, "running"
