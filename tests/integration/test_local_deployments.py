@@ -11,10 +11,13 @@ import uuid
 import pytest
 from sqlmodel import Session, select
 
-from tests.trainkit.packages import published_snapshot, training_env, write_rows
-from trainpkg_app.db.models import Deployment, TrainingPackageVersion, User, utc_now
-from trainpkg_app.db.packages import create_package
-from trainpkg_app.db.versions import publish_version
+from tests.trainkit.packages import (
+    publish_for_new_user,
+    published_snapshot,
+    training_env,
+    write_rows,
+)
+from trainpkg_app.db.models import Deployment, TrainingPackageVersion, utc_now
 from trainpkg_app.deploy import service
 
 
@@ -23,23 +26,8 @@ def published(migrated, tmp_path):
     """An owner and a published version whose snapshot trains the tiny model."""
 
     def publish(max_steps: int = 6, max_hours: str = "") -> tuple[uuid.UUID, uuid.UUID]:
-        with Session(migrated) as session:
-            user = User(email=f"{uuid.uuid4().hex}@example.com", password_hash="x")
-            session.add(user)
-            session.flush()
-            package = create_package(session, owner_id=user.id, name="tiny")
-            version = publish_version(
-                session,
-                owner_id=user.id,
-                package_id=package.id,
-                snapshot=published_snapshot(
-                    write_rows(tmp_path / "qa.jsonl"), max_steps, max_hours
-                ),
-                change_summary="",
-                parent_version_id=None,
-            )
-            session.commit()
-            return user.id, version.id
+        snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), max_steps, max_hours)
+        return publish_for_new_user(migrated, snapshot)
 
     return publish
 

@@ -9,7 +9,12 @@ import pytest
 from huggingface_hub import HfApi
 
 from tests.fakehub.server import VALID_TOKEN
-from tests.trainkit.packages import published_snapshot, training_env, write_rows
+from tests.trainkit.packages import (
+    publish_for_new_user,
+    published_snapshot,
+    training_env,
+    write_rows,
+)
 from tests.trainkit.tiny_model import build_tiny_model
 from trainpkg_app.deploy import hf_space
 from trainpkg_app.package.builder import build_package
@@ -108,30 +113,13 @@ def test_train_py_in_a_space_pushes_its_results_and_pauses_the_space(fake_hub, t
 def space_version(migrated, fake_hub, tmp_path, monkeypatch):
     """A published Space version, with the server's token pointing at the fake Hub."""
     from pydantic import SecretStr
-    from sqlmodel import Session
 
-    from trainpkg_app.db.models import User
-    from trainpkg_app.db.packages import create_package
-    from trainpkg_app.db.versions import publish_version
     from trainpkg_app.settings import get_settings
 
     monkeypatch.setattr(get_settings(), "hf_token", SecretStr(VALID_TOKEN))
     monkeypatch.setattr(get_settings(), "hf_endpoint", fake_hub.endpoint)
-    with Session(migrated) as session:
-        user = User(email="space@example.com", password_hash="x")
-        session.add(user)
-        session.flush()
-        package = create_package(session, owner_id=user.id, name="tiny")
-        version = publish_version(
-            session,
-            owner_id=user.id,
-            package_id=package.id,
-            change_summary="",
-            snapshot=published_snapshot(write_rows(tmp_path / "qa.jsonl"), space=SPACE),
-            parent_version_id=None,
-        )
-        session.commit()
-        return user.id, version.id
+    snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), space=SPACE)
+    return publish_for_new_user(migrated, snapshot)
 
 
 def _sync(engine, deployment_id):

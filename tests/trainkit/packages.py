@@ -88,3 +88,31 @@ def hf_cache(tmp_path_factory) -> Path:
     cache = tmp_path_factory.mktemp("hf-cache")
     build_tiny_model(cache)
     return cache
+
+
+def publish_for_new_user(engine, snapshot: dict, name: str = "tiny"):
+    """A new user with one package and its version 1 published from ``snapshot``:
+    (owner id, version id)."""
+    import uuid
+
+    from sqlmodel import Session
+
+    from trainpkg_app.db.models import User
+    from trainpkg_app.db.packages import create_package
+    from trainpkg_app.db.versions import publish_version
+
+    with Session(engine) as session:
+        user = User(email=f"{uuid.uuid4().hex}@example.com", password_hash="x")
+        session.add(user)
+        session.flush()
+        package = create_package(session, owner_id=user.id, name=name)
+        version = publish_version(
+            session,
+            owner_id=user.id,
+            package_id=package.id,
+            snapshot=snapshot,
+            change_summary="",
+            parent_version_id=None,
+        )
+        session.commit()
+        return user.id, version.id
