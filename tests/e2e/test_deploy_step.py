@@ -59,3 +59,8 @@ def test_the_token_is_checked_stored_encrypted_and_never_sent_back(page: Page, a
             connection.execute(sa.text("SELECT token_encrypted FROM hub_tokens")).scalars().all()
         )
     assert stored and all(VALID_TOKEN not in value for value in stored)
+    page.get_by_role("button", name="Set token").click()
+    page.get_by_role("dialog", name="Hugging Face token").get_by_role(
+        "button", name="Remove stored token"
+    ).click()
+    expect(page.locator("#token-status")).to_have_text(re.compile("^No Hugging Face token"))

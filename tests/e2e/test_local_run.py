@@ -9,9 +9,8 @@ from wizard_steps import expect_status, open_new_package
 from tests.trainkit.packages import ROWS
 
 
-def test_publish_deploy_locally_and_watch_it_train(
-    page: Page, tmp_path, tiny_model_folder, screenshot
-):
+def publish_local_version(page: Page, tmp_path, tiny_model_folder, max_steps: int) -> None:
+    """Walk the wizard for the tiny model on this machine, then publish v1."""
     open_new_package(page)
     page.get_by_label("Model id").fill(str(tiny_model_folder))
     page.get_by_role("button", name="Look up model details").click()
@@ -20,7 +19,7 @@ def test_publish_deploy_locally_and_watch_it_train(
 
     page.get_by_role("button", name="Apply the Quick test preset").click()
     page.get_by_role("switch", name="Advanced settings").click()
-    page.get_by_label("Max steps").fill("8")
+    page.get_by_label("Max steps").fill(str(max_steps))
     page.get_by_label("Max sequence length").fill("64")
     page.get_by_label("LoRA target modules").fill("c_attn")
     page.get_by_label("Learning rate").fill("0.01")
@@ -45,6 +44,11 @@ def test_publish_deploy_locally_and_watch_it_train(
     dialog.get_by_role("button", name="Publish version").click()
     expect(dialog).to_be_hidden()
 
+
+def test_publish_deploy_locally_and_watch_it_train(
+    page: Page, tmp_path, tiny_model_folder, screenshot
+):
+    publish_local_version(page, tmp_path, tiny_model_folder, max_steps=8)
     page.get_by_role("button", name="Deploy v1").click()
     expect(page.locator("#run-status")).to_have_text(re.compile("running|completed"))
     chart_lines = page.get_by_label("Loss chart").locator("path.recharts-line-curve")
@@ -66,3 +70,16 @@ def test_publish_deploy_locally_and_watch_it_train(
     expect(page.get_by_role("tab", name="Training Packages")).to_have_attribute(
         "aria-selected", "true"
     )
+
+
+def test_cancel_a_run_from_the_sidebar(page: Page, tmp_path, tiny_model_folder):
+    publish_local_version(page, tmp_path, tiny_model_folder, max_steps=2000)
+    page.get_by_role("button", name="Deploy v1").click()
+    expect(page.locator("#run-step")).to_contain_text(
+        re.compile(r"step [1-9]\d* of 2000"), timeout=120_000
+    )
+    page.get_by_role("button", name="Deploy v1").click()
+    expect(page.locator("#run-message")).to_contain_text("is already being trained")
+    page.get_by_role("button", name="Cancel run").click()
+    expect(page.locator("#run-status")).to_have_text("cancelled", timeout=60_000)
+    expect(page.get_by_role("button", name="Cancel run")).to_have_count(0)

@@ -28,12 +28,13 @@ def create_db_engine(url: str) -> sa.Engine:
     return engine
 
 
-@lru_cache(maxsize=4)
-def get_engine(url: str | None = None) -> sa.Engine:
+@lru_cache(maxsize=1)
+def get_engine() -> sa.Engine:
+    """The engine of the configured database (created once)."""
     settings = get_settings()
-    if url is None:
+    if not settings.database_url:
         settings.ensure_data_dir()
-    return create_db_engine(url or settings.resolved_database_url)
+    return create_db_engine(settings.resolved_database_url)
 
 
 @contextmanager

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from huggingface_hub import HfApi
 from sqlmodel import Session
 
 from trainpkg_app.db.models import HubToken, utc_now
+from trainpkg_app.hub.api import hub_api, server_token
 from trainpkg_app.secrets_store import decrypt, encrypt
 
 
@@ -28,3 +30,11 @@ def delete_token(session: Session, *, owner_id: uuid.UUID) -> None:
     if row:
         session.delete(row)
         session.flush()
+
+
+def hub_api_for_owner(session: Session, owner_id: uuid.UUID) -> tuple[HfApi | None, str | None]:
+    """The Hub client with the owner's stored token, else the server's (HF_TOKEN), and that
+    token; (None, None) when there is neither."""
+    stored = read_token(session, owner_id=owner_id)
+    token = stored[0] if stored else server_token()
+    return (hub_api(token), token) if token else (None, None)

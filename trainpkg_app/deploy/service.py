@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from trainpkg_app.core.hardware import find_flavor
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.errors import NotFound
+from trainpkg_app.db.hub_tokens import hub_api_for_owner
 from trainpkg_app.db.models import Deployment, TrainingPackage, TrainingPackageVersion, utc_now
 from trainpkg_app.db.versions import get_version, snapshot_of_version
 from trainpkg_app.deploy import hf_space, local
@@ -44,7 +45,22 @@ def start_local(
 ) -> Deployment:
     """Build the package into a run folder and launch it; one active run per version."""
     version = get_version(session, owner_id=owner_id, version_id=version_id)
-    deployment = Deployment(version_id=version.id, target="local")
+    deployment, snapshot, run_dir = _register_run(session, version, "local", runs_dir)
+    deployment.pid = local.launch(run_dir, int(snapshot["deploy"].get("num_gpus") or 0), env)
+    deployment.status, deployment.started_at = TrainingStatus.RUNNING.value, utc_now()
+    version.training_status = TrainingStatus.RUNNING.value
+    session.flush()
+    return deployment
+
+
+def _register_run(
+    session: Session, version: TrainingPackageVersion, target: str, runs_dir: Path
+) -> tuple[Deployment, dict, Path]:
+    """Record a new run (the partial unique index allows one active run per version) and build
+    its package folder."""
+    deployment = Deployment(
+        version_id=version.id, target=target, estimated_cost=version.estimated_cost
+    )
     session.add(deployment)
     try:
         session.flush()
@@ -56,11 +72,7 @@ def start_local(
     snapshot = snapshot_of_version(version)
     run_dir = build_package(version.name, snapshot, runs_dir / str(deployment.id))
     deployment.run_dir = str(run_dir)
-    deployment.pid = local.launch(run_dir, int(snapshot["deploy"].get("num_gpus") or 0), env)
-    deployment.status, deployment.started_at = TrainingStatus.RUNNING.value, utc_now()
-    version.training_status = TrainingStatus.RUNNING.value
-    session.flush()
-    return deployment
+    return deployment, snapshot, run_dir
 
 
 def _owned(session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> Deployment:
@@ -89,9 +101,10 @@ def claim(session: Session, deployment_id: uuid.UUID, worker: str, ttl_s: float 
     return result.rowcount == 1
 
 
-def _caps(session: Session, deployment: Deployment) -> float | None:
+def _deploy_settings(session: Session, deployment: Deployment) -> dict:
+    """The target settings the run's version was published with."""
     version = session.get(TrainingPackageVersion, deployment.version_id)
-    return (version.config_snapshot or {}).get("deploy", {}).get("max_hours")
+    return (version.config_snapshot or {}).get("deploy", {})
 
 
 def sync(session: Session, deployment: Deployment) -> str:
@@ -106,7 +119,7 @@ def sync(session: Session, deployment: Deployment) -> str:
 def _sync_local(session: Session, deployment: Deployment) -> str:
     """Read new metrics; stop a run past its time cap; finish the record when the process has
     ended."""
-    max_hours = _caps(session, deployment)
+    max_hours = _deploy_settings(session, deployment).get("max_hours")
     run_dir = Path(deployment.run_dir)
     records, deployment.metrics_offset = local.new_metrics(run_dir, deployment.metrics_offset)
     if records:
@@ -218,42 +231,26 @@ def list_runs(session: Session, *, owner_id: uuid.UUID, limit: int = 100) -> lis
 # --- Hugging Face Space -------------------------------------------------------------------
 
 
-def owner_api(session: Session, owner_id: uuid.UUID):
-    """The Hub client with the owner's stored token, else the server's; None without either."""
-    from trainpkg_app.db.hub_tokens import read_token
-    from trainpkg_app.hub.api import hub_api, server_token
-
-    stored = read_token(session, owner_id=owner_id)
-    token = stored[0] if stored else server_token()
-    return (hub_api(token), token) if token else (None, None)
+def _space_api(session: Session, deployment: Deployment):
+    """The Hub client of the run's owner, and the Space's id."""
+    version = session.get(TrainingPackageVersion, deployment.version_id)
+    owner = session.get(TrainingPackage, version.package_id).owner_id
+    api, _token = hub_api_for_owner(session, owner)
+    return api, _deploy_settings(session, deployment)["space_name"]
 
 
 def start_space(
     session: Session, *, owner_id: uuid.UUID, version_id: uuid.UUID, runs_dir: Path
 ) -> Deployment:
     """Upload the package to its Space and request the hardware; the Space trains itself."""
-
     version = get_version(session, owner_id=owner_id, version_id=version_id)
-    api, token = owner_api(session, owner_id)
+    api, token = hub_api_for_owner(session, owner_id)
     if api is None:
         raise AlreadyRunning(
             "A Space needs a Hugging Face token: press Set token on the deploy step."
         )
-    deployment = Deployment(
-        version_id=version.id, target="hf_space", estimated_cost=version.estimated_cost
-    )
-    session.add(deployment)
-    try:
-        session.flush()
-    except sa.exc.IntegrityError:
-        session.rollback()
-        raise AlreadyRunning(
-            f"{version.name} is already being trained; wait or cancel it."
-        ) from None
-    snapshot = snapshot_of_version(version)
+    deployment, snapshot, folder = _register_run(session, version, "hf_space", runs_dir)
     deploy = snapshot["deploy"]
-    folder = build_package(version.name, snapshot, runs_dir / str(deployment.id))
-    deployment.run_dir = str(folder)
     deployment.deployment_url = hf_space.start(
         api,
         space_id=deploy["space_name"],
@@ -269,31 +266,23 @@ def start_space(
     return deployment
 
 
-def _space_of(session: Session, deployment: Deployment) -> dict:
-    version = session.get(TrainingPackageVersion, deployment.version_id)
-    return (version.config_snapshot or {}).get("deploy", {})
-
-
 def _sync_space(session: Session, deployment: Deployment) -> str:
-
-    deploy = _space_of(session, deployment)
-    version = session.get(TrainingPackageVersion, deployment.version_id)
-    owner = session.get(TrainingPackage, version.package_id).owner_id
-    api, _token = owner_api(session, owner)
-    stage = hf_space.stage_of(api, deploy["space_name"])
-    pushed = hf_space.read_result(api, deploy["space_name"], "metrics.jsonl")
+    api, space_id = _space_api(session, deployment)
+    stage = hf_space.stage_of(api, space_id)
+    pushed = hf_space.read_result(api, space_id, "metrics.jsonl")
     if pushed:
         deployment.metrics = [
             json.loads(line) for line in pushed.decode().splitlines() if line.strip()
         ]
-    raw_summary = hf_space.read_result(api, deploy["space_name"], "summary.json")
+    raw_summary = hf_space.read_result(api, space_id, "summary.json")
     summary = json.loads(raw_summary) if raw_summary else None
     status, error = hf_space.status_for(stage, summary)
     deployment.log_tail = f"Space stage: {stage}"
     if status in ACTIVE:
+        version = session.get(TrainingPackageVersion, deployment.version_id)
         deployment.status = version.training_status = status
     else:
-        flavor = find_flavor(deploy.get("space_flavor", ""))
+        flavor = find_flavor(_deploy_settings(session, deployment).get("space_flavor", ""))
         deployment.error = deployment.error or error
         _finish(
             session,
@@ -306,7 +295,6 @@ def _sync_space(session: Session, deployment: Deployment) -> str:
 
 
 def cancel_space(session: Session, deployment: Deployment) -> None:
-    version = session.get(TrainingPackageVersion, deployment.version_id)
-    api, _token = owner_api(session, session.get(TrainingPackage, version.package_id).owner_id)
+    api, space_id = _space_api(session, deployment)
     deployment.error = "Cancelled by the user: the Space is paused."
-    hf_space.pause(api, _space_of(session, deployment)["space_name"])
+    hf_space.pause(api, space_id)

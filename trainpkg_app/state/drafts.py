@@ -55,7 +55,6 @@ class DraftState(rx.State):
     revision: int = 0
     parent_version_id: str = ""
     last_version_number: int = 0
-    conflict_revision: int = 0
     _saved_fingerprint: str = ""
     _loop_running: bool = False
     _saving: bool = False
@@ -88,7 +87,6 @@ class DraftState(rx.State):
         self.revision = stored.revision
         self.parent_version_id = stored.parent_version_id or ""
         self.last_version_number = stored.last_version_number
-        self.conflict_revision = 0
         self._saved_fingerprint = stored.content.fingerprint()
         (await self.get_state(StepDataState)).load(stored.content)
         (await self.get_state(WizardState)).load(stored.content.workflow)
@@ -148,7 +146,6 @@ class DraftState(rx.State):
         except DraftConflict as conflict:
             async with self:
                 self._saving = False
-                self.conflict_revision = conflict.current_revision
                 status = await self.get_state(SaveStatusState)
                 status.status, status.detail = CONFLICT, str(conflict)
                 return self._stop(in_loop)
@@ -198,7 +195,6 @@ class DraftState(rx.State):
                 save_draft, package_id=package_id, expected_revision=expected, content=content
             )
         except DraftConflict as conflict:
-            self.conflict_revision = conflict.current_revision
             status.status, status.detail = CONFLICT, str(conflict)
             return str(conflict)
         except sa.exc.SQLAlchemyError as error:

@@ -200,7 +200,6 @@ class HistoryState(rx.State):
             )
         except DraftConflict as conflict:
             status.status, status.detail = CONFLICT, str(conflict)
-            drafts.conflict_revision = conflict.current_revision
             self.publish_open, self.message = False, "Not published: " + str(conflict)
             return
         except sa.exc.SQLAlchemyError as error:

@@ -9,9 +9,12 @@ from functools import cache
 from typing import TypeVar
 
 import reflex as rx
+from huggingface_hub import HfApi
 
 from trainpkg_app.db.engine import session_scope
+from trainpkg_app.db.hub_tokens import hub_api_for_owner
 from trainpkg_app.db.users import get_or_create_local_user
+from trainpkg_app.hub.api import hub_api
 
 T = TypeVar("T")
 
@@ -32,12 +35,9 @@ async def as_owner(crud: Callable[..., T], /, **kwargs) -> T:
     return await rx.run_in_thread(run)
 
 
-def owner_hub_api():
-    """The Hub client for the current user (their stored token, else the server's). Blocking:
-    call it inside a thread."""
-    from trainpkg_app.db.hub_tokens import read_token
-    from trainpkg_app.hub.api import hub_api
-
+def owner_hub_api() -> HfApi:
+    """The Hub client for the current user (their stored token, else the server's, else
+    anonymous). Blocking: call it inside a thread."""
     with session_scope() as session:
-        stored = read_token(session, owner_id=current_owner_id())
-    return hub_api(stored[0] if stored else None)
+        api, _token = hub_api_for_owner(session, current_owner_id())
+    return api or hub_api()
