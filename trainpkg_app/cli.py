@@ -9,15 +9,27 @@ from pathlib import Path
 from sqlmodel import select
 
 from trainpkg_app.db.engine import session_scope
-from trainpkg_app.db.models import TrainingPackage, TrainingPackageVersion
-from trainpkg_app.db.users import get_or_create_local_user
+from trainpkg_app.db.models import TrainingPackage, TrainingPackageVersion, User
 from trainpkg_app.db.versions import snapshot_of_version
 from trainpkg_app.package.builder import build_package, zip_package
 
 
-def export(package_name: str, version_number: int, out: Path, make_zip: bool) -> Path:
-    with session_scope() as session:
-        owner = get_or_create_local_user(session)
+def _owner_id(session, email: str | None):
+    """The account named by --user; without it, the admin (the one account that exists first)."""
+    query = select(User).where(User.email == email.strip().lower()) if email else None
+    users = session.exec(query if query is not None else select(User).where(User.is_admin)).all()
+    if len(users) != 1:
+        raise SystemExit(
+            f"No account {email!r}." if email else "Say whose package it is: --user EMAIL."
+        )
+    return users[0].id
+
+
+def export(
+    package_name: str, version_number: int, out: Path, make_zip: bool, user: str | None = None
+) -> Path:
+    with session_scope(system=True) as session:  # a server-side admin tool
+        owner = _owner_id(session, user)
         version = session.exec(
             select(TrainingPackageVersion)
             .join(TrainingPackage, TrainingPackage.id == TrainingPackageVersion.package_id)
@@ -43,9 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     exporter.add_argument("--version", type=int, required=True, help="the version number")
     exporter.add_argument("--out", type=Path, required=True, help="the folder to write")
     exporter.add_argument("--zip", action="store_true", help="also write <out>.zip")
+    exporter.add_argument("--user", help="the owner's email (default: the admin)")
     options = parser.parse_args(argv)
     if options.command == "export":
-        written = export(options.package, options.version, options.out, options.zip)
+        written = export(options.package, options.version, options.out, options.zip, options.user)
         print(f"Wrote {written}")
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,7 +37,15 @@ class Settings(BaseSettings):
         default=None, description="Fernet key for secrets at rest; default: <data_dir>/secret.key"
     )
     autosave_interval_s: float = Field(default=30.0, gt=0)
+    signup: Literal["open", "invite", "closed"] = Field(
+        default="invite",
+        description="who may create an account after the first (the admin): anyone (open), "
+        "the admin (invite), or nobody (closed)",
+    )
+    session_hours: float = Field(default=168.0, gt=0, description="how long a sign-in lasts")
+    hub_poll_s: float = Field(default=15.0, gt=0, description="how often a Hub run is asked")
     max_upload_mb: float = Field(default=200.0, gt=0)
+    upload_quota_mb: float = Field(default=5000.0, gt=0, description="all of a user's uploads")
     local_usd_per_hour: float = Field(
         default=0.0, ge=0, description="what a local GPU hour costs you"
     )
@@ -60,9 +69,13 @@ class Settings(BaseSettings):
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1e6)
 
-    def uploads_dir(self, package_id: str) -> Path:
+    @property
+    def upload_quota_bytes(self) -> int:
+        return int(self.upload_quota_mb * 1e6)
+
+    def uploads_dir(self, owner_id: object, package_id: object) -> Path:
         """Uploaded datasets of one package: under the data dir, outside the web root."""
-        return self.data_dir / "uploads" / package_id
+        return self.data_dir / "uploads" / str(owner_id) / str(package_id)
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

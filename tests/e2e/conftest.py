@@ -61,6 +61,7 @@ def _wait_until_served(url: str, process: subprocess.Popen, log: Path) -> None:
 
 AUTOSAVE_INTERVAL_S = 1.0  # the real default (30 s) is checked by a unit test
 MAX_UPLOAD_MB = 1.0  # small, so that a test can go over it
+UPLOAD_QUOTA_MB = 1.5  # each user's uploads together: two near-limit files pass it
 
 
 @pytest.fixture(scope="session")
@@ -105,6 +106,8 @@ def app_url(data_dir, e2e_hub) -> Iterator[str]:
         "REFLEX_TELEMETRY_ENABLED": "false",
         "TRAINPKG_AUTOSAVE_INTERVAL_S": str(AUTOSAVE_INTERVAL_S),
         "TRAINPKG_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
+        "TRAINPKG_HUB_POLL_S": "0.5",
+        "TRAINPKG_UPLOAD_QUOTA_MB": str(UPLOAD_QUOTA_MB),
         "HF_ENDPOINT": e2e_hub.endpoint,
         "HF_HUB_CACHE": str(data_dir / "hf-cache"),
         "HF_HUB_DISABLE_TELEMETRY": "1",
@@ -144,11 +147,58 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, app_url: str) -> Iterator[Page]:
+OWNER_EMAIL, OWNER_PASSWORD = "owner@example.com", "correct horse battery staple"
+SESSION_KEY = "trainpkg_session"  # AuthState.session_token's local-storage name
+
+
+def new_account(app_db, email: str, password: str):
+    """An account made the way the admin makes one; returns its id."""
+    from sqlmodel import Session
+
+    from trainpkg_app.db.accounts import create_account
+
+    with Session(app_db) as session:
+        user_id = create_account(session, email=email, password=password).id
+        session.commit()
+    return user_id
+
+
+def signed_in_state(app_db, app_url: str, user_id) -> dict:
+    """A browser storage state holding a fresh session of the user (as after signing in)."""
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from trainpkg_app.db.accounts import start_session
+
+    with Session(app_db) as session:
+        token = start_session(session, user_id, timedelta(hours=1))
+        session.commit()
+    return {
+        "cookies": [],
+        "origins": [{"origin": app_url, "localStorage": [{"name": SESSION_KEY, "value": token}]}],
+    }
+
+
+@pytest.fixture(scope="session")
+def owner_id(app_db, app_url):
+    """The first account (the admin): the user of every test that needs no other."""
+    return new_account(app_db, OWNER_EMAIL, OWNER_PASSWORD)
+
+
+def open_context(browser: Browser, app_url: str, storage_state: dict | None = None):
     context = browser.new_context(
-        base_url=app_url, color_scheme="light", viewport={"width": 1280, "height": 900}
+        base_url=app_url,
+        color_scheme="light",
+        viewport={"width": 1280, "height": 900},
+        storage_state=storage_state,
     )
+    return context
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str, app_db, owner_id) -> Iterator[Page]:
+    context = open_context(browser, app_url, signed_in_state(app_db, app_url, owner_id))
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
@@ -161,10 +211,25 @@ def page(browser: Browser, app_url: str) -> Iterator[Page]:
 def screenshot(page: Page):
     """Save a full-page screenshot under a name, to be looked at by a person."""
 
-    def take(name: str) -> Path:
+    def take(name: str, of: Page | None = None) -> Path:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOT_DIR / f"{name}.png"
-        page.screenshot(path=path, full_page=True)
+        (of or page).screenshot(path=path, full_page=True)
         return path
 
     return take
+
+
+@pytest.fixture
+def signed_in_context(browser: Browser, app_url: str, app_db, owner_id):
+    """Make browser contexts signed in as a user (default: the owner); closed at the end."""
+    contexts = []
+
+    def make(user_id=None):
+        state = signed_in_state(app_db, app_url, user_id or owner_id)
+        contexts.append(open_context(browser, app_url, state))
+        return contexts[-1]
+
+    yield make
+    for context in contexts:
+        context.close()

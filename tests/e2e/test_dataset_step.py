@@ -120,3 +120,26 @@ def test_a_file_over_the_limit_is_refused_before_it_is_sent(page: Page, tmp_path
         "big.jsonl was not added: it is over the 1 MB limit."
     )
     expect(page.get_by_text("No dataset attached yet.")).to_be_visible()
+
+
+def test_the_upload_quota_refuses_clearly_and_keeps_no_partial_file(
+    signed_in_context, app_db, data_dir, tmp_path
+):
+    from conftest import new_account
+
+    user = new_account(app_db, f"quota-{tmp_path.name[-6:]}@example.com", "a long passphrase!")
+    page = signed_in_context(user).new_page()
+    to_dataset_step(page)
+    big = [{"prompt": f"Q{n} " + "x" * 800, "completion": "y" * 80} for n in range(1000)]
+    for name in ("first.jsonl", "second.jsonl"):  # 0.9 MB each: under the 1 MB file limit
+        (tmp_path / name).write_text("\n".join(json.dumps(row) for row in big))
+    upload(page, tmp_path / "first.jsonl")
+    expect(attached(page)).to_contain_text("first.jsonl", timeout=30_000)  # 0.9 MB to inspect
+    upload(page, tmp_path / "second.jsonl")
+    expect(page.locator("#dataset-problem")).to_contain_text(
+        "second.jsonl was not added: your uploads would use 1.8 MB of your 1.5 MB quota.",
+        timeout=30_000,
+    )
+    expect(attached(page)).not_to_contain_text("second.jsonl")
+    stored = [p.name for p in (data_dir / "uploads" / str(user)).rglob("*") if p.is_file()]
+    assert len(stored) == 1 and stored[0].endswith(".jsonl"), stored

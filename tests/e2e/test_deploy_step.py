@@ -4,17 +4,20 @@ import re
 
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
-from wizard_steps import complete, complete_through, expect_status, open_new_package
+from wizard_steps import (
+    complete,
+    complete_through,
+    expect_status,
+    open_new_package,
+    pick_searched_model,
+)
 
 from tests.fakehub.server import VALID_TOKEN
 
 
 def test_hf_space_on_a10g_small_shows_the_estimate(page: Page, screenshot):
     open_new_package(page)
-    page.get_by_label("Search the Hub").fill("qwen")
-    page.get_by_role("list", name="Search results").get_by_role("button").first.click()
-    expect(page.get_by_label("Size on disk (GB)")).to_have_value("0.988")
-    page.get_by_role("button", name="Next", exact=True).click()
+    pick_searched_model(page)
     complete(page, "config")
     page.get_by_label("Hub dataset id").fill("tatsu-lab/alpaca")
     page.get_by_role("button", name="Add dataset").click()

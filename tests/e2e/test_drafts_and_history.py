@@ -4,8 +4,15 @@ import re
 import time
 
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Page, expect
-from wizard_steps import complete_through, expect_status, header, open_new_package, progress_step
+from playwright.sync_api import Page, expect
+from wizard_steps import (
+    complete_through,
+    expect_status,
+    header,
+    open_new_package,
+    progress_step,
+    publish,
+)
 
 
 def stored_draft_model(app_db, package_name: str) -> dict:
@@ -53,10 +60,8 @@ def test_a_reload_restores_the_draft(page: Page):
     expect(page.get_by_label("Learning rate")).to_have_value("0.0003")
 
 
-def test_two_tabs_editing_one_draft_see_a_conflict_and_lose_nothing(
-    browser: Browser, app_url, app_db
-):
-    context = browser.new_context(base_url=app_url)
+def test_two_tabs_editing_one_draft_see_a_conflict_and_lose_nothing(signed_in_context, app_db):
+    context = signed_in_context()
     first, second = context.new_page(), context.new_page()
     name = open_new_package(first)
     first.get_by_label("Model id").fill("tab/one")
@@ -81,11 +86,10 @@ def test_two_tabs_editing_one_draft_see_a_conflict_and_lose_nothing(
     expect(indicator(second)).to_have_text(re.compile("^Saved"))
     assert stored_draft_model(app_db, f"{name} (my copy)")["parameters"] == "494000000"
     assert stored_draft_model(app_db, name)["size_gb"] == "1.5"
-    context.close()
 
 
-def test_a_conflict_can_load_the_newer_draft(browser: Browser, app_url):
-    context = browser.new_context(base_url=app_url)
+def test_a_conflict_can_load_the_newer_draft(signed_in_context):
+    context = signed_in_context()
     first, second = context.new_page(), context.new_page()
     open_new_package(first)
     second.goto("/training")
@@ -99,15 +103,6 @@ def test_a_conflict_can_load_the_newer_draft(browser: Browser, app_url):
     second.get_by_role("button", name="Load the newer draft").click()
     expect(second.get_by_label("Model id")).to_have_value("newer/one")
     expect(indicator(second)).to_have_text(re.compile("^Saved"))
-    context.close()
-
-
-def publish(page: Page, summary: str) -> None:
-    page.get_by_role("button", name="Publish", exact=True).click()
-    dialog = page.get_by_role("dialog", name="Publish a version")
-    dialog.get_by_label("Change summary").fill(summary)
-    dialog.get_by_role("button", name="Publish version").click()
-    expect(dialog).to_be_hidden()
 
 
 def versions(page: Page):

@@ -4,7 +4,7 @@ import json
 import re
 
 from playwright.sync_api import Page, expect
-from wizard_steps import expect_status, open_new_package
+from wizard_steps import expect_status, open_new_package, publish
 
 from tests.trainkit.packages import ROWS
 
@@ -39,10 +39,7 @@ def publish_local_version(page: Page, tmp_path, tiny_model_folder, max_steps: in
     page.get_by_role("button", name="Complete", exact=True).click()
     expect_status(page, "deploy", "Completed")
 
-    page.get_by_role("button", name="Publish", exact=True).click()
-    dialog = page.get_by_role("dialog", name="Publish a version")
-    dialog.get_by_role("button", name="Publish version").click()
-    expect(dialog).to_be_hidden()
+    publish(page)
 
 
 def test_publish_deploy_locally_and_watch_it_train(
@@ -50,13 +47,14 @@ def test_publish_deploy_locally_and_watch_it_train(
 ):
     publish_local_version(page, tmp_path, tiny_model_folder, max_steps=8)
     page.get_by_role("button", name="Deploy v1").click()
-    expect(page.locator("#run-status")).to_have_text(re.compile("running|completed"))
-    chart_lines = page.get_by_label("Loss chart").locator("path.recharts-line-curve")
+    expect(page.locator("#sidebar-run-status")).to_have_text(re.compile("running|completed"))
+    sidebar = page.locator("#sidebar-run-panel")
+    chart_lines = sidebar.get_by_label("Loss chart").locator("path.recharts-line-curve")
     expect(chart_lines.first).to_be_visible(timeout=120_000)
-    expect(page.locator("#run-status")).to_have_text("completed", timeout=180_000)
-    expect(page.locator("#run-step")).to_contain_text("step 8 of 8")
-    expect(page.get_by_label("Training progress")).to_be_visible()
-    expect(page.locator("#run-cost")).to_have_text("Actual cost: $0.00")
+    expect(page.locator("#sidebar-run-status")).to_have_text("completed", timeout=180_000)
+    expect(page.locator("#sidebar-run-step")).to_contain_text("step 8 of 8")
+    expect(sidebar.get_by_label("Training progress")).to_be_visible()
+    expect(page.locator("#sidebar-run-cost")).to_have_text("Cost (est. / actual): — / $0.00")
     screenshot("run-completed-light")
     version = page.get_by_role("list", name="Versions").get_by_role("listitem").first
     expect(version).to_contain_text("Training: completed")
@@ -75,11 +73,11 @@ def test_publish_deploy_locally_and_watch_it_train(
 def test_cancel_a_run_from_the_sidebar(page: Page, tmp_path, tiny_model_folder):
     publish_local_version(page, tmp_path, tiny_model_folder, max_steps=2000)
     page.get_by_role("button", name="Deploy v1").click()
-    expect(page.locator("#run-step")).to_contain_text(
+    expect(page.locator("#sidebar-run-step")).to_contain_text(
         re.compile(r"step [1-9]\d* of 2000"), timeout=120_000
     )
     page.get_by_role("button", name="Deploy v1").click()
-    expect(page.locator("#run-message")).to_contain_text("is already being trained")
-    page.get_by_role("button", name="Cancel run").click()
-    expect(page.locator("#run-status")).to_have_text("cancelled", timeout=60_000)
+    expect(page.locator("#sidebar-run-message")).to_contain_text("is already being trained")
+    page.locator("#sidebar-run-panel").get_by_role("button", name="Cancel run").click()
+    expect(page.locator("#sidebar-run-status")).to_have_text("cancelled", timeout=60_000)
     expect(page.get_by_role("button", name="Cancel run")).to_have_count(0)

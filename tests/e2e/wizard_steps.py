@@ -76,3 +76,19 @@ def complete(page: Page, step: str) -> None:
 def complete_through(page: Page, last: str) -> None:
     for step in STEP_IDS[: STEP_IDS.index(last) + 1]:
         complete(page, step)
+
+
+def publish(page: Page, summary: str = "") -> None:
+    page.get_by_role("button", name="Publish", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Publish a version")
+    dialog.get_by_label("Change summary").fill(summary)
+    dialog.get_by_role("button", name="Publish version").click()
+    expect(dialog).to_be_hidden()
+
+
+def pick_searched_model(page: Page, query: str = "qwen") -> None:
+    """Search the Hub and take the first hit (it brings parameters and size), then Next."""
+    page.get_by_label("Search the Hub").fill(query)
+    page.get_by_role("list", name="Search results").get_by_role("button").first.click()
+    expect(page.get_by_label("Size on disk (GB)")).to_have_value("0.988")
+    page.get_by_role("button", name="Next", exact=True).click()

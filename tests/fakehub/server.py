@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from tests.fakehub.jobs import FakeJobs
+
 VALID_TOKEN = "hf_fake_token_for_tests_only"
 ERROR_CODES = {401: None, 403: "GatedRepo", 404: "RepoNotFound"}
 
@@ -140,12 +142,21 @@ class FakeHub:
     failures: list[tuple[str, int]] = field(default_factory=list)
     repos: dict[str, dict[str, Any]] = field(default_factory=dict)  # "space:id" / "model:id"
     requests: list[str] = field(default_factory=list)
+    job_service: FakeJobs = field(default_factory=FakeJobs)
+    accepted_tokens: set[str] = field(default_factory=lambda: {VALID_TOKEN})
     _server: ThreadingHTTPServer | None = None
 
     @property
     def endpoint(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    @property
+    def jobs(self) -> dict[str, dict[str, Any]]:
+        return self.job_service.jobs
+
+    def job_log(self, job_id: str, line: str) -> None:
+        self.job_service.log(job_id, line)
 
     def add_model(self, record: dict[str, Any]) -> None:
         self.models[record["id"]] = record
@@ -193,7 +204,7 @@ class FakeHub:
                     error_code=ERROR_CODES.get(status),
                 )
         if path == "/api/whoami-v2":
-            if token != VALID_TOKEN:
+            if token not in self.accepted_tokens:
                 return _send(
                     request,
                     401,
@@ -225,6 +236,8 @@ class FakeHub:
             return _send(request, 200, self._runtime(space))
         if path == "/api/models":
             return _send(request, 200, self._search(query))
+        if self.job_service.get(request, path, self.endpoint, _send):
+            return None
         if match := re.fullmatch(r"/api/models/([^/]+/[^/]+)(?:/revision/[^/]+)?", path):
             return self._model(request, match.group(1), token)
         if match := re.fullmatch(r"/api/datasets/([^/]+/[^/]+)(?:/revision/[^/]+)?", path):
@@ -247,7 +260,7 @@ class FakeHub:
         body = request.rfile.read(length) if length else b""
         self.requests.append(f"POST {path}")
         token = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
-        if token != VALID_TOKEN:
+        if token not in self.accepted_tokens:
             return _send(
                 request,
                 401,
@@ -258,6 +271,8 @@ class FakeHub:
             if path.startswith(prefix):
                 del self.failures[index]
                 return _send(request, status, {"error": f"fake failure {status}"})
+        if self.job_service.post(request, path, body, self.endpoint, _send):
+            return None
         if path == "/api/validate-yaml":
             return _send(request, 200, {"errors": [], "warnings": []})
         if path == "/api/repos/create":

@@ -15,6 +15,7 @@ from tests.trainkit.packages import (
     training_env,
     write_rows,
 )
+from tests.trainkit.runs import cancel_run, start_run, sync_run, use_fake_hub_token
 from tests.trainkit.tiny_model import build_tiny_model
 from trainpkg_app.deploy import hf_space
 from trainpkg_app.package.builder import build_package
@@ -112,40 +113,9 @@ def test_train_py_in_a_space_pushes_its_results_and_pauses_the_space(fake_hub, t
 @pytest.fixture
 def space_version(migrated, fake_hub, tmp_path, monkeypatch):
     """A published Space version, with the server's token pointing at the fake Hub."""
-    from pydantic import SecretStr
-
-    from trainpkg_app.settings import get_settings
-
-    monkeypatch.setattr(get_settings(), "hf_token", SecretStr(VALID_TOKEN))
-    monkeypatch.setattr(get_settings(), "hf_endpoint", fake_hub.endpoint)
+    use_fake_hub_token(monkeypatch, fake_hub)
     snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), space=SPACE)
     return publish_for_new_user(migrated, snapshot)
-
-
-def _sync(engine, deployment_id):
-    from sqlmodel import Session
-
-    from trainpkg_app.db.models import Deployment
-    from trainpkg_app.deploy import service
-
-    with Session(engine, expire_on_commit=False) as session:
-        deployment = session.get(Deployment, deployment_id)
-        service.sync(session, deployment)
-        session.commit()
-        return deployment
-
-
-def _start(engine, owner, version_id, tmp_path):
-    from sqlmodel import Session
-
-    from trainpkg_app.deploy import service
-
-    with Session(engine) as session:
-        deployment = service.start_space(
-            session, owner_id=owner, version_id=version_id, runs_dir=tmp_path / "runs"
-        )
-        session.commit()
-        return deployment.id, deployment.deployment_url
 
 
 def test_a_space_run_is_followed_to_completion_with_its_cost(
@@ -156,19 +126,19 @@ def test_a_space_run_is_followed_to_completion_with_its_cost(
     from trainpkg_app.db.models import TrainingPackageVersion
 
     owner, version_id = space_version
-    deployment_id, url = _start(migrated, owner, version_id, tmp_path)
+    deployment_id, url = start_run(migrated, owner, version_id, tmp_path / "runs")
     assert url == f"{fake_hub.endpoint}/spaces/{SPACE}"
-    assert _sync(migrated, deployment_id).status == "pending"  # BUILDING
+    assert sync_run(migrated, deployment_id).status == "pending"  # BUILDING
     space, results = fake_hub.repo("space", SPACE), fake_hub.repo("model", f"{SPACE}-results")
     space["stage"] = "RUNNING"
     results["files"]["metrics.jsonl"] = b'{"step": 1, "max_steps": 2, "loss": 2.5}\n'
-    running = _sync(migrated, deployment_id)
+    running = sync_run(migrated, deployment_id)
     assert running.status == "running" and running.metrics == [
         {"step": 1, "max_steps": 2, "loss": 2.5}
     ]
     results["files"]["summary.json"] = b'{"status": "completed"}'
     space["stage"] = "PAUSED"  # train.py paused its own Space
-    done = _sync(migrated, deployment_id)
+    done = sync_run(migrated, deployment_id)
     assert done.status == "completed"
     assert float(done.actual_cost) == pytest.approx(
         1.00 / 60, abs=0.001
@@ -184,22 +154,16 @@ def test_a_space_run_is_followed_to_completion_with_its_cost(
 @pytest.mark.parametrize("stage", ["BUILD_ERROR", "RUNTIME_ERROR"])
 def test_space_errors_fail_the_run(migrated, fake_hub, space_version, tmp_path, stage):
     owner, version_id = space_version
-    deployment_id, _url = _start(migrated, owner, version_id, tmp_path)
+    deployment_id, _url = start_run(migrated, owner, version_id, tmp_path / "runs")
     fake_hub.repo("space", SPACE)["stage"] = stage
-    done = _sync(migrated, deployment_id)
+    done = sync_run(migrated, deployment_id)
     assert done.status == "failed"
     assert stage in done.error
 
 
 def test_cancel_pauses_the_space(migrated, fake_hub, space_version, tmp_path):
-    from sqlmodel import Session
-
-    from trainpkg_app.deploy import service
-
     owner, version_id = space_version
-    deployment_id, _url = _start(migrated, owner, version_id, tmp_path)
-    with Session(migrated) as session:
-        service.cancel(session, owner_id=owner, deployment_id=deployment_id)
-        session.commit()
+    deployment_id, _url = start_run(migrated, owner, version_id, tmp_path / "runs")
+    cancel_run(migrated, owner, deployment_id)
     assert fake_hub.repo("space", SPACE)["pauses"] == 1
-    assert _sync(migrated, deployment_id).status == "cancelled"
+    assert sync_run(migrated, deployment_id).status == "cancelled"

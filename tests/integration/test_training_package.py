@@ -70,9 +70,9 @@ def test_trainpkg_export_writes_a_published_version(tmp_path, monkeypatch, capsy
 
     from trainpkg_app import cli
     from trainpkg_app.db import engine as engine_module
+    from trainpkg_app.db.accounts import create_account
     from trainpkg_app.db.migrations import upgrade
     from trainpkg_app.db.packages import create_package
-    from trainpkg_app.db.users import get_or_create_local_user
     from trainpkg_app.db.versions import publish_version
     from trainpkg_app.settings import get_settings
 
@@ -84,7 +84,7 @@ def test_trainpkg_export_writes_a_published_version(tmp_path, monkeypatch, capsy
     upload = tmp_path / "qa.jsonl"
     upload.write_text(json.dumps(ROWS[0]))
     with Session(engine_module.get_engine()) as session:
-        owner = get_or_create_local_user(session)
+        owner = create_account(session, email="admin@example.com", password="a long passphrase").id
         package = create_package(session, owner_id=owner, name="tiny")
         publish_version(
             session,

@@ -30,9 +30,11 @@ def published_snapshot(
     *,
     model_folder: Path | None = None,
     space: str = "",
+    job_flavor: str = "",
 ) -> dict:
     """What publishing a LoRA draft of the tiny model with one uploaded JSONL stores: from the
-    cache (a Hub id) or a local folder; on this machine, or in the Space ``space``."""
+    cache (a Hub id) or a local folder; on this machine, in the Space ``space``, or as a Job
+    on ``job_flavor``."""
     draft = DraftContent()
     if model_folder:
         draft.forms["model"] |= {"model_id": str(model_folder), "source": "local"}
@@ -56,6 +58,12 @@ def published_snapshot(
             "target": "hf_space",
             "space_name": space,
             "space_flavor": "a10g-small",
+        }
+    if job_flavor:
+        draft.forms["deploy"] |= {
+            "target": "hf_job",
+            "job_flavor": job_flavor,
+            "timeout_minutes": "30",
         }
     draft.datasets = [
         {

@@ -105,7 +105,7 @@ def history_sidebar() -> rx.Component:
                 checked=HistoryState.include_archived,
                 on_change=HistoryState.set_include_archived,
             ),
-            run_panel(),
+            run_panel("sidebar"),
             rx.el.ul(
                 rx.foreach(HistoryState.versions, _version_item),
                 class_name="version-list",

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from trainpkg_app.components.account_menu import account_menu
 from trainpkg_app.components.color_mode import color_mode_toggle
 
 
@@ -13,7 +14,9 @@ def page_header(title: str, description: str) -> rx.Component:
             spacing="1",
         ),
         rx.spacer(),
+        account_menu(),
         color_mode_toggle(),
+        spacing="4",
         width="100%",
         align="start",
         padding_bottom="4",

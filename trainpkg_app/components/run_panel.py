@@ -36,11 +36,12 @@ def _loss_chart() -> rx.Component:
     )
 
 
-def run_panel() -> rx.Component:
+def run_panel(where: str) -> rx.Component:
+    """The current run; ``where`` ("sidebar", "deploy") keeps the element ids unique."""
     return rx.vstack(
         rx.cond(
             RunState.message != "",
-            rx.text(RunState.message, size="2", role="status", id="run-message"),
+            rx.text(RunState.message, size="2", role="status", id=f"{where}-run-message"),
         ),
         rx.cond(
             RunState.run_id != "",
@@ -49,13 +50,26 @@ def run_panel() -> rx.Component:
                     rx.hstack(
                         rx.text("Run of ", RunState.version_label, weight="bold", size="2"),
                         rx.spacer(),
-                        rx.badge(RunState.status, high_contrast=True, id="run-status"),
+                        rx.badge(RunState.status, high_contrast=True, id=f"{where}-run-status"),
                         width="100%",
                     ),
                     rx.progress(value=RunState.progress, max=100, aria_label="Training progress"),
-                    rx.text(RunState.step_label, " ", RunState.eta, size="1", id="run-step"),
+                    rx.text(
+                        RunState.step_label, " ", RunState.eta, size="1", id=f"{where}-run-step"
+                    ),
                     _loss_chart(),
-                    rx.text("Actual cost: ", RunState.actual_cost, size="2", id="run-cost"),
+                    rx.text(
+                        "Cost (est. / actual): ",
+                        RunState.estimated_cost,
+                        " / ",
+                        RunState.actual_cost,
+                        size="2",
+                        id=f"{where}-run-cost",
+                    ),
+                    rx.cond(
+                        RunState.url != "",
+                        rx.link("Open on the Hub", href=RunState.url, is_external=True, size="2"),
+                    ),
                     rx.cond(
                         RunState.error != "",
                         rx.text(RunState.error, size="2", color=rx.color("red", 11)),
@@ -82,4 +96,5 @@ def run_panel() -> rx.Component:
         ),
         width="100%",
         aria_live="polite",
+        id=f"{where}-run-panel",
     )

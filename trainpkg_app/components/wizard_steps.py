@@ -5,6 +5,7 @@ import reflex as rx
 from trainpkg_app.components import dataset_step
 from trainpkg_app.components.form_field import switch_field
 from trainpkg_app.components.model_search import model_facts_list, model_search
+from trainpkg_app.components.run_panel import run_panel
 from trainpkg_app.components.wizard_fields import (
     choice_field,
     select_field,
@@ -14,6 +15,7 @@ from trainpkg_app.core.hardware import flavors_for
 from trainpkg_app.core.presets import PRESET_LABELS
 from trainpkg_app.state.hub_token import HubTokenState
 from trainpkg_app.state.model_search import ModelSearchState
+from trainpkg_app.state.runs import RunState
 from trainpkg_app.state.step_data import StepDataState
 
 METHODS = [
@@ -270,6 +272,27 @@ def _estimate() -> rx.Component:
     )
 
 
+def _run_section() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Run", as_="h3", size="3"),
+        rx.text(
+            "Deploying trains the newest published version on the target it was published "
+            "with; publish first to deploy what you see here.",
+            size="2",
+            color=rx.color("gray", 11),
+        ),
+        rx.button(
+            rx.icon("rocket", size=14, aria_hidden="true"),
+            "Deploy latest version",
+            on_click=RunState.deploy_latest,
+            id="deploy-latest",
+        ),
+        run_panel("deploy"),
+        spacing="2",
+        width="100%",
+    )
+
+
 def deploy_body() -> rx.Component:
     target = StepDataState.forms["deploy"]["target"].to(str)
     return rx.vstack(
@@ -339,6 +362,7 @@ def deploy_body() -> rx.Component:
             rx.fragment(),
         ),
         rx.cond(target != "", _estimate()),
+        _run_section(),
         spacing="4",
         width="100%",
     )

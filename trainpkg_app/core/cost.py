@@ -41,6 +41,12 @@ def training_tokens(
     return math.ceil(rows * train_share * mean_tokens * epochs)
 
 
+def compute_seconds(*, parameters: int, tokens: int, method: str, flavor: Flavor) -> float:
+    """The training compute alone: k x parameters x tokens at the flavor's peak x MFU."""
+    flops = K_FACTOR[method] * parameters * tokens
+    return flops / (flavor.gpus * flavor.tflops * 1e12 * MFU[method])
+
+
 def estimate_run(
     *,
     parameters: int,
@@ -55,7 +61,7 @@ def estimate_run(
         return None
     k, mfu = K_FACTOR[method], MFU[method]
     flops = k * parameters * tokens
-    seconds = flops / (flavor.gpus * flavor.tflops * 1e12 * mfu)
+    seconds = compute_seconds(parameters=parameters, tokens=tokens, method=method, flavor=flavor)
     overhead = OVERHEAD_MINUTES[target]
     minutes = math.ceil(seconds / 60 + overhead)
     hours = minutes / 60

@@ -134,10 +134,23 @@ def columns_of(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def store_upload(folder: Path, filename: str, data: bytes) -> Path:
-    """Write under a generated name (never the user's path), atomically."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write under a generated name (never the user's path), atomically: a failed write (a full
+    disk) leaves no file behind."""
     target = folder / f"{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
     partial = target.with_suffix(target.suffix + ".partial")
-    partial.write_bytes(data)
-    partial.replace(target)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        partial.replace(target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise DatasetFileError(
+            f"the server could not store it ({error.strerror or error}); nothing was kept. "
+            "Ask the admin to free disk space."
+        ) from None
     return target
+
+
+def folder_bytes(folder: Path) -> int:
+    """The size of every file under the folder (0 when it does not exist)."""
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())

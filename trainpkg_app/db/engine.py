@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -38,12 +39,32 @@ def get_engine() -> sa.Engine:
 
 
 @contextmanager
-def session_scope(engine: sa.Engine | None = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
+def session_scope(engine: sa.Engine | None = None, *, system: bool = False) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error. ``system`` (the run monitor,
+    the CLI) may see every owner's rows under PostgreSQL's row-level security."""
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         try:
+            if system:
+                _set_row_scope(session, "", system=True)
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+def scope_to_user(session: Session, user_id: uuid.UUID) -> None:
+    """Row-level security: this transaction sees only the user's rows (PostgreSQL)."""
+    _set_row_scope(session, str(user_id), system=False)
+
+
+def _set_row_scope(session: Session, user_id: str, *, system: bool) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite: the owner checks of the data layer are the guard
+    session.execute(
+        sa.text(
+            "SELECT set_config('app.user_id', :user_id, true), "
+            "set_config('app.system', :system, true)"
+        ),
+        {"user_id": user_id, "system": "on" if system else "off"},
+    )

@@ -35,6 +35,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _timestamp(*, nullable: bool = False, default: bool = True) -> Any:
     return Field(
         default_factory=utc_now if default else None,
@@ -58,6 +63,34 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = _timestamp()
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser: it holds a random token, the database only its SHA-256."""
+
+    __tablename__ = "user_sessions"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _timestamp()
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    revoked_at: datetime | None = _timestamp(nullable=True, default=False)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed sign-in, kept for the throttle (per account and per client)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        sa.Index("ix_login_attempts_account_at", "account", "at"),
+        sa.Index("ix_login_attempts_client_at", "client", "at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account: str = Field(max_length=320)
+    client: str = Field(max_length=128)
+    at: datetime = _timestamp()
 
 
 class TrainingPackage(SQLModel, table=True):
@@ -212,6 +245,7 @@ class Deployment(SQLModel, table=True):
     estimated_cost: Decimal | None = Field(default=None, sa_type=Money)
     actual_cost: Decimal | None = Field(default=None, sa_type=Money)
     deployment_url: str | None = None
+    remote_id: str | None = Field(default=None, max_length=200)  # a Job: namespace/job id
     # Which app process follows this run (several workers: exactly one), and until when.
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_expires_at: datetime | None = _timestamp(nullable=True, default=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from sqlmodel import Session, select
 from trainpkg_app.core.drafts import DraftContent
 from trainpkg_app.db.errors import NameTaken, NotFound
 from trainpkg_app.db.models import TrainingPackage, utc_now
+from trainpkg_app.settings import get_settings
 
 UNTITLED = "Untitled package"
 
@@ -106,5 +108,7 @@ def rename_package(
 
 
 def delete_package(session: Session, *, owner_id: uuid.UUID, package_id: uuid.UUID) -> None:
+    """Delete the package, its versions and its uploaded files."""
     session.delete(get_package(session, owner_id=owner_id, package_id=package_id))
     session.flush()
+    shutil.rmtree(get_settings().uploads_dir(owner_id, package_id), ignore_errors=True)

@@ -16,13 +16,13 @@ from trainpkg_app.db.engine import session_scope
 from trainpkg_app.db.models import Deployment
 from trainpkg_app.deploy import service
 from trainpkg_app.hub.errors import HubProblem
+from trainpkg_app.settings import get_settings
 
 POLL_S = 1.0
 logger = logging.getLogger(__name__)
 
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
-HUB_POLL_S = 15.0  # a Space is asked about its stage at most this often
 _last_hub_poll: dict[str, float] = {}
 
 
@@ -30,7 +30,7 @@ def _due(deployment: Deployment) -> bool:
     if deployment.target == "local":
         return True
     now = time.monotonic()
-    if now - _last_hub_poll.get(str(deployment.id), 0.0) < HUB_POLL_S:
+    if now - _last_hub_poll.get(str(deployment.id), 0.0) < get_settings().hub_poll_s:
         return False
     _last_hub_poll[str(deployment.id)] = now
     return True
@@ -38,7 +38,7 @@ def _due(deployment: Deployment) -> bool:
 
 def sync_active_runs() -> None:
     """Follow every active run this worker holds the lease of (claiming free ones)."""
-    with session_scope() as session:
+    with session_scope(system=True) as session:
         active = session.exec(select(Deployment.id).where(Deployment.status.in_(service.ACTIVE)))
         for deployment_id in active.all():
             deployment = session.get(Deployment, deployment_id)
@@ -52,7 +52,7 @@ def sync_active_runs() -> None:
 async def monitor_runs() -> None:
     """A lifespan task: reconcile once, then follow active runs until the app stops."""
     try:
-        with session_scope() as session:
+        with session_scope(system=True) as session:
             ended = await asyncio.to_thread(service.reconcile, session)
         if ended:
             logger.warning("Marked %d run(s) failed: their process was gone at start-up.", ended)

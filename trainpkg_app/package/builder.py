@@ -79,7 +79,10 @@ def pinned_requirements() -> str:
     return "\n".join(lines) + "\n"
 
 
-def package_spec(name: str, snapshot: dict[str, Any]) -> dict[str, Any]:
+def package_spec(
+    name: str, snapshot: dict[str, Any], results_repo: str | None = None
+) -> dict[str, Any]:
+    """package.yaml's content; ``results_repo`` is where a Hub run pushes its results."""
     config = TrainingConfig.model_validate(snapshot["config"])
     dataset = dict(snapshot["dataset"])
     dataset["datasets"] = [
@@ -95,7 +98,9 @@ def package_spec(name: str, snapshot: dict[str, Any]) -> dict[str, Any]:
         "deploy": snapshot["deploy"],
     }
     if snapshot["deploy"].get("target") == "hf_space":
-        spec["results_repo"] = results_repo_for(snapshot["deploy"]["space_name"])
+        results_repo = results_repo_for(snapshot["deploy"]["space_name"])
+    if results_repo:
+        spec["results_repo"] = results_repo
     return spec
 
 
@@ -104,7 +109,9 @@ def results_repo_for(space_id: str) -> str:
     return f"{space_id}-results"
 
 
-def build_package(name: str, snapshot: dict[str, Any], out_dir: Path) -> Path:
+def build_package(
+    name: str, snapshot: dict[str, Any], out_dir: Path, results_repo: str | None = None
+) -> Path:
     """Write the package folder (replacing an older one) and return it."""
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -112,12 +119,12 @@ def build_package(name: str, snapshot: dict[str, Any], out_dir: Path) -> Path:
     for ref in snapshot["dataset"]["datasets"]:
         if ref.get("source") == "upload":
             shutil.copy2(ref["path"], out_dir / "data" / Path(ref["path"]).name)
-    spec = package_spec(name, snapshot)
+    spec = package_spec(name, snapshot, results_repo)
     (out_dir / "package.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     shutil.copy2(TRAIN_SCRIPT, out_dir / "train.py")
     shutil.copy2(dataset_formats.__file__, out_dir / "formats.py")
     (out_dir / "requirements.txt").write_text(pinned_requirements())
-    front = SPACE_FRONT_MATTER if "results_repo" in spec else ""
+    front = SPACE_FRONT_MATTER if snapshot["deploy"].get("target") == "hf_space" else ""
     (out_dir / "README.md").write_text(front.format(name=name) + README.format(name=name))
     (out_dir / "Dockerfile").write_text(DOCKERFILE)
     return out_dir

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from trainpkg_app.components.account_menu import accounts_dialog
 from trainpkg_app.components.conflict_banner import conflict_banner
 from trainpkg_app.components.history_dialogs import compare_dialog, publish_dialog, restore_dialog
 from trainpkg_app.components.history_sidebar import history_sidebar
@@ -10,6 +11,7 @@ from trainpkg_app.components.package_bar import package_bar
 from trainpkg_app.components.page_header import page_header
 from trainpkg_app.components.runs_tab import runs_tab
 from trainpkg_app.components.wizard import wizard
+from trainpkg_app.state.auth import AuthState
 from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.hub_token import HubTokenState
 from trainpkg_app.state.packages import PackagesState
@@ -81,9 +83,10 @@ def training_page() -> rx.Component:
             on_change=TrainingTabsState.set_tab,
             width="100%",
         ),
+        accounts_dialog(),
         size="4",
         padding_y="6",
     )
 
 
-ON_LOAD = [PackagesState.open_initial, HubTokenState.load_status]
+ON_LOAD = [AuthState.require_session, PackagesState.open_initial, HubTokenState.load_status]

@@ -27,6 +27,8 @@ sys.path.insert(0, str(HERE))
 from formats import Detected, render_example  # noqa: E402  (copied beside this file)
 
 STOP_REQUESTED = {"signal": None}
+IN_JOB = os.environ.get("TRAINPKG_IN_JOB") == "1"  # a Hugging Face Job: the app reads our logs
+METRICS_MARK, SUMMARY_MARK = "TRAINPKG_METRICS ", "TRAINPKG_SUMMARY "
 
 
 def _request_stop(signum, _frame) -> None:
@@ -37,6 +39,8 @@ def write_json_line(path: Path, record: dict) -> None:
     with path.open("a") as handle:  # one line per write: a reader always sees whole records
         handle.write(json.dumps(record) + "\n")
         handle.flush()
+    if IN_JOB:
+        print(METRICS_MARK + json.dumps(record), flush=True)
 
 
 def load_rows(spec: dict):
@@ -92,13 +96,14 @@ def serve_status(port: int = 7860) -> None:
 
 
 class ResultsPusher:
-    """In a Hugging Face Space: push metrics (every 30 s) and, at the end, the summary and the
-    adapter to the results repo, then pause this Space so that billing stops."""
+    """On the Hub (a Space or a Job): push metrics (every 30 s) and, at the end, the summary and
+    the adapter to the results repo; a Space then pauses itself so that billing stops."""
 
-    def __init__(self, repo_id: str, metrics: Path):
+    def __init__(self, repo_id: str, metrics: Path, space_id: str | None):
         from huggingface_hub import HfApi
 
         self.api, self.repo_id, self.metrics, self.last_push = HfApi(), repo_id, metrics, 0.0
+        self.space_id = space_id
 
     def push_metrics(self, force: bool = False) -> None:
         if not self.metrics.exists() or (not force and time.monotonic() - self.last_push < 30):
@@ -126,7 +131,8 @@ class ResultsPusher:
                 repo_id=self.repo_id,
             )
         finally:
-            self.api.pause_space(os.environ["SPACE_ID"])
+            if self.space_id:
+                self.api.pause_space(self.space_id)
 
 
 class MetricsCallback:
@@ -174,19 +180,22 @@ def main() -> int:
     spec = yaml.safe_load((HERE / "package.yaml").read_text())
     metrics = HERE / "metrics.jsonl"
     metrics.unlink(missing_ok=True)
-    in_space = spec.get("results_repo") and os.environ.get("SPACE_ID")
-    pusher = ResultsPusher(spec["results_repo"], metrics) if in_space else None
-    if in_space:
+    space_id = os.environ.get("SPACE_ID")
+    on_hub = spec.get("results_repo") and (space_id or IN_JOB)
+    pusher = ResultsPusher(spec["results_repo"], metrics, space_id) if on_hub else None
+    if on_hub and space_id:
         serve_status(int(os.environ.get("PORT", "7860")))
+    summary = HERE / "summary.json"
+    summary.unlink(missing_ok=True)
     try:  # whatever happens, a Space pauses itself at the end (billing stops)
         return prepare_and_train(spec, metrics, pusher)
     except BaseException as error:
-        if not (HERE / "summary.json").exists():
-            (HERE / "summary.json").write_text(
-                json.dumps({"status": "failed", "error": str(error)})
-            )
+        if not summary.exists():
+            summary.write_text(json.dumps({"status": "failed", "error": str(error)}))
         raise
     finally:
+        if IN_JOB and summary.exists():
+            print(SUMMARY_MARK + json.dumps(json.loads(summary.read_text())), flush=True)
         if pusher:
             pusher.finish()
 

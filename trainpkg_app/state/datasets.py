@@ -5,6 +5,7 @@ A refused file changes nothing but the message; files are read in a thread."""
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import reflex as rx
@@ -14,7 +15,6 @@ from trainpkg_app.core.dataset_files import (
     columns_of,
     content_hash,
     read_rows,
-    store_upload,
 )
 from trainpkg_app.core.dataset_formats import (
     FORMAT_LABELS,
@@ -29,12 +29,13 @@ from trainpkg_app.core.dataset_formats import (
 from trainpkg_app.core.dataset_stats import token_stats
 from trainpkg_app.core.forms import dataset_row
 from trainpkg_app.core.step_data import DatasetRef
+from trainpkg_app.db.uploads import store_package_upload
 from trainpkg_app.hub.datasets import hub_dataset_details
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.hub.tokenizer import cached_token_counter
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.drafts import DraftState
-from trainpkg_app.state.owner import owner_hub_api
+from trainpkg_app.state.owner import as_owner, owner_hub_api, session_token
 from trainpkg_app.state.step_data import StepDataState
 
 PREVIEW_ROWS = 3
@@ -145,10 +146,18 @@ class DatasetState(rx.State):
         inspected = await rx.run_in_thread(
             lambda: _inspect(pending["rows"], detected, model_id, max_seq)
         )
-        folder = get_settings().uploads_dir(drafts.package_id)
-        stored = await rx.run_in_thread(
-            lambda: store_upload(folder, pending["name"], pending["data"])
-        )
+        try:
+            stored = await as_owner(
+                self,
+                store_package_upload,
+                package_id=uuid.UUID(drafts.package_id),
+                filename=pending["name"],
+                data=pending["data"],
+            )
+        except DatasetFileError as refusal:
+            self.busy, self.progress = "", 0
+            self.problem = f"{pending['name']} was not added: {refusal}"
+            return None
         taken = {ref["dataset_id"] for ref in data.datasets}
         ref = DatasetRef(
             source="upload",
@@ -206,10 +215,9 @@ class DatasetState(rx.State):
         if error:
             return None
         self.busy, self.problem = f"Looking up {dataset_id} on the Hub…", ""
+        api = await owner_hub_api(await session_token(self))
         try:
-            details = await rx.run_in_thread(
-                lambda: hub_dataset_details(owner_hub_api(), dataset_id)
-            )
+            details = await rx.run_in_thread(lambda: hub_dataset_details(api, dataset_id))
         except HubProblem as failure:
             self.busy = ""
             if failure.kind == "not_found":

@@ -19,7 +19,7 @@ from trainpkg_app.core.names import generate_draft_name, generate_version_name
 from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft, save_draft
 from trainpkg_app.db.errors import DraftConflict, NotFound
 from trainpkg_app.settings import get_settings
-from trainpkg_app.state.owner import as_owner
+from trainpkg_app.state.owner import as_owner, as_user, session_token
 from trainpkg_app.state.save_status import (
     CONFLICT,
     RETRYING,
@@ -137,11 +137,16 @@ class DraftState(rx.State):
                 return Step.CONTINUE
             self._saving = True
             package_id, expected = uuid.UUID(self.package_id), self.revision
+            token = await session_token(self)
             if status.status != RETRYING:
                 status.status = SAVING
         try:
-            revision = await as_owner(
-                save_draft, package_id=package_id, expected_revision=expected, content=content
+            revision = await as_user(
+                token,
+                save_draft,
+                package_id=package_id,
+                expected_revision=expected,
+                content=content,
             )
         except DraftConflict as conflict:
             async with self:
@@ -192,7 +197,7 @@ class DraftState(rx.State):
         package_id, expected = uuid.UUID(self.package_id), self.revision
         try:
             self.revision = await as_owner(
-                save_draft, package_id=package_id, expected_revision=expected, content=content
+                self, save_draft, package_id=package_id, expected_revision=expected, content=content
             )
         except DraftConflict as conflict:
             status.status, status.detail = CONFLICT, str(conflict)
@@ -214,7 +219,7 @@ class DraftState(rx.State):
     @rx.event
     async def reload_newer(self):
         """Conflict: drop this session's edits and show the draft that was saved elsewhere."""
-        await self.show(await as_owner(load_draft, package_id=uuid.UUID(self.package_id)))
+        await self.show(await as_owner(self, load_draft, package_id=uuid.UUID(self.package_id)))
         return _refresh_packages()
 
     @rx.event
@@ -223,5 +228,5 @@ class DraftState(rx.State):
         content = await self.content()
         name = f"{self.package_name} (my copy)"
 
-        await self.show(await as_owner(create_with_draft, name=name, content=content))
+        await self.show(await as_owner(self, create_with_draft, name=name, content=content))
         return _refresh_packages()

@@ -58,8 +58,8 @@ def _choices(versions: list[VersionSummary]) -> list[dict[str, str]]:
     ]
 
 
-async def _version_snapshot(version_id: str) -> dict:
-    version = await as_owner(get_version, version_id=uuid.UUID(version_id))
+async def _version_snapshot(state: rx.State, version_id: str) -> dict:
+    version = await as_owner(state, get_version, version_id=uuid.UUID(version_id))
     return snapshot_of_version(version)
 
 
@@ -128,6 +128,7 @@ class HistoryState(rx.State):
 
     async def _query(self, package_id: str) -> tuple[list[VersionSummary], int]:
         return await as_owner(
+            self,
             list_versions,
             package_id=uuid.UUID(package_id),
             offset=self.offset,
@@ -189,6 +190,7 @@ class HistoryState(rx.State):
 
         try:
             version, revision = await as_owner(
+                self,
                 publish_draft,
                 package_id=uuid.UUID(package_id),
                 expected_revision=expected,
@@ -219,14 +221,14 @@ class HistoryState(rx.State):
         self.compare_left, self.compare_right, self.only_differences = version_id, DRAFT, True
         package_id = await self._package_id()
         recent, _ = await as_owner(
+            self,
             list_versions,
             package_id=uuid.UUID(package_id),
             limit=CHOICES_LIMIT,
             include_archived=True,
         )
         self.compare_choices = _choices(recent)
-        await self._compute_diff()
-        self.compare_open = True
+        self.compare_open = await self._compute_diff()
 
     @rx.event
     def set_compare_open(self, value: bool):
@@ -249,11 +251,17 @@ class HistoryState(rx.State):
     async def _side(self, choice: str) -> dict:
         if choice == DRAFT:
             return comparable_view(await (await self.get_state(DraftState)).content())
-        return await _version_snapshot(choice)
+        return await _version_snapshot(self, choice)
 
-    async def _compute_diff(self) -> None:
-        left, right = await self._side(self.compare_left), await self._side(self.compare_right)
+    async def _compute_diff(self) -> bool:
+        """The diff of the chosen sides; False (and why) when a side does not exist."""
+        try:
+            left, right = await self._side(self.compare_left), await self._side(self.compare_right)
+        except (NotFound, ValueError) as missing:
+            self.message, self.compare_open = str(missing), False
+            return False
         self.diff_rows = [row.model_dump(mode="json") for row in diff_snapshots(left, right)]
+        return True
 
     # --- restore and archive -------------------------------------------------------------
 
@@ -269,7 +277,7 @@ class HistoryState(rx.State):
         status = await self.get_state(SaveStatusState)
         if status.status != "saved" or not drafts.parent_version_id:
             return False
-        parent = await _version_snapshot(drafts.parent_version_id)
+        parent = await _version_snapshot(self, drafts.parent_version_id)
         view = comparable_view(await drafts.content())
         return all(row.change == "unchanged" for row in diff_snapshots(parent, view))
 
@@ -287,6 +295,7 @@ class HistoryState(rx.State):
         self.restore_version_id = ""
         try:
             content, revision = await as_owner(
+                self,
                 restore_into_draft,
                 package_id=uuid.UUID(drafts.package_id),
                 version_id=uuid.UUID(version_id),
@@ -303,5 +312,9 @@ class HistoryState(rx.State):
 
     @rx.event
     async def archive(self, version_id: str, archived: bool):
-        await as_owner(set_archived, version_id=uuid.UUID(version_id), archived=archived)
+        try:
+            await as_owner(self, set_archived, version_id=uuid.UUID(version_id), archived=archived)
+        except (NotFound, ValueError) as missing:
+            self.message = str(missing)
+            return
         await self._reload()

@@ -25,7 +25,7 @@ class HubTokenState(rx.State):
         await self._refresh_status()
 
     async def _refresh_status(self) -> None:
-        stored = await as_owner(read_token)
+        stored = await as_owner(self, read_token)
         if stored:
             self.status = f"Token set for {stored[1]}"
         elif server_token():
@@ -49,11 +49,11 @@ class HubTokenState(rx.State):
         except HubProblem as refused:
             self.checking, self.error = False, str(refused)
             return
-        await as_owner(save_token, token=token, hub_username=name)
+        await as_owner(self, save_token, token=token, hub_username=name)
         self.checking, self.error, self.dialog_open = False, "", False
         self.status = f"Token set for {name}"
 
     @rx.event
     async def remove(self):
-        await as_owner(delete_token)
+        await as_owner(self, delete_token)
         await self._refresh_status()

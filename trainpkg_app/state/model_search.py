@@ -15,7 +15,7 @@ from trainpkg_app.hub.models import (
     search_models,
 )
 from trainpkg_app.state.drafts import DraftState
-from trainpkg_app.state.owner import owner_hub_api
+from trainpkg_app.state.owner import owner_hub_api, session_token
 from trainpkg_app.state.step_data import StepDataState
 
 
@@ -29,13 +29,9 @@ def _hit_row(hit: ModelHit) -> dict[str, str]:
     }
 
 
-def _details(model_id: str) -> ModelInfo:
+def _details(api, model_id: str) -> ModelInfo:
     looks_local = model_id.startswith(("/", "./", "~", "../"))
-    return (
-        local_model_details(model_id)
-        if looks_local
-        else hub_model_details(owner_hub_api(), model_id)
-    )
+    return local_model_details(model_id) if looks_local else hub_model_details(api, model_id)
 
 
 class ModelSearchState(rx.State):
@@ -58,10 +54,11 @@ class ModelSearchState(rx.State):
     async def run_search(self):
         async with self:
             serial, text = self._search_serial, self.query
+            token = await session_token(self)
+        api = await owner_hub_api(token)
         try:
             rows = [
-                _hit_row(hit)
-                for hit in await rx.run_in_thread(lambda: search_models(owner_hub_api(), text))
+                _hit_row(hit) for hit in await rx.run_in_thread(lambda: search_models(api, text))
             ]
             problem, cached = "", []
         except HubProblem as failure:
@@ -80,8 +77,10 @@ class ModelSearchState(rx.State):
             return
         async with self:
             self.looking_up, self.problem = model_id, ""
+            token = await session_token(self)
+        api = await owner_hub_api(token)
         try:
-            info = await rx.run_in_thread(lambda: _details(model_id))
+            info = await rx.run_in_thread(lambda: _details(api, model_id))
         except HubProblem as failure:
             async with self:
                 self.looking_up, self.problem = "", str(failure)

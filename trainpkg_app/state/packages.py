@@ -8,7 +8,7 @@ import reflex as rx
 
 from trainpkg_app.core.step_data import PackageName
 from trainpkg_app.core.validation import parse
-from trainpkg_app.db.drafts import StoredDraft, create_with_draft, open_or_create
+from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft, open_or_create
 from trainpkg_app.db.errors import NameTaken, NotFound
 from trainpkg_app.db.packages import delete_package, list_packages, rename_package
 from trainpkg_app.state.drafts import DraftState
@@ -17,6 +17,17 @@ from trainpkg_app.state.owner import as_owner
 
 def _rows(summaries: list) -> list[dict[str, str]]:
     return [{"id": p.id, "name": p.name} for p in summaries]
+
+
+NO_SUCH_PACKAGE = "This package does not exist."
+
+
+def _after_open() -> list:
+    """Once a package is shown: its versions, and its latest run."""
+    from trainpkg_app.state.history import HistoryState  # both are built on this module
+    from trainpkg_app.state.runs import RunState
+
+    return [HistoryState.refresh, RunState.show_latest]
 
 
 class PackagesState(rx.State):
@@ -31,7 +42,7 @@ class PackagesState(rx.State):
         await drafts.show(stored)
         self.name_input, self.name_error = stored.name, ""
         self.last_package_id = stored.package_id
-        self.packages = _rows(await as_owner(list_packages))
+        self.packages = _rows(await as_owner(self, list_packages))
 
     async def _flush_current(self) -> bool:
         """Save the open draft's edits before leaving it; False (and a notice) if that failed."""
@@ -41,17 +52,28 @@ class PackagesState(rx.State):
 
     @rx.event
     async def open_initial(self):
-        """Page load: the package opened last, else the newest, else a new one."""
+        """Page load: the package in the URL (?package=<id>), else the one opened last, else
+        the newest, else a new one."""
         self.notice = ""
-        await self._show(await as_owner(open_or_create, package_id=self.last_package_id))
-        from trainpkg_app.state.history import HistoryState  # built on this module
+        wanted = self.router.url.query_parameters.get("package", "")
+        if wanted and await self._try_open(wanted):
+            return _after_open()
+        await self._show(await as_owner(self, open_or_create, package_id=self.last_package_id))
+        return _after_open()
 
-        return HistoryState.refresh
+    async def _try_open(self, package_id: str) -> bool:
+        """Open the package; when it is not there (or not this user's): say so, exactly alike."""
+        try:
+            await self._show(await as_owner(self, load_draft, package_id=uuid.UUID(package_id)))
+        except (NotFound, ValueError):
+            self.notice = NO_SUCH_PACKAGE
+            return False
+        return True
 
     @rx.event
     async def refresh(self):
         """Re-read the list, and show the open draft's name (after it changed elsewhere)."""
-        self.packages = _rows(await as_owner(list_packages))
+        self.packages = _rows(await as_owner(self, list_packages))
         self.name_input = (await self.get_state(DraftState)).package_name
         self.name_error = ""
 
@@ -64,20 +86,15 @@ class PackagesState(rx.State):
 
     async def _open(self, package_id: str):
         self.notice = ""
-        await self._show(await as_owner(open_or_create, package_id=package_id))
-        from trainpkg_app.state.history import HistoryState
-
-        return HistoryState.refresh
+        return _after_open() if await self._try_open(package_id) else None
 
     @rx.event
     async def new_package(self):
         if not await self._flush_current():
             return None
         self.notice = ""
-        await self._show(await as_owner(create_with_draft))
-        from trainpkg_app.state.history import HistoryState
-
-        return HistoryState.refresh
+        await self._show(await as_owner(self, create_with_draft))
+        return _after_open()
 
     @rx.event
     def set_name_input(self, value: str):
@@ -93,18 +110,19 @@ class PackagesState(rx.State):
             return
 
         try:
-            await as_owner(rename_package, package_id=uuid.UUID(drafts.package_id), name=name)
+            await as_owner(self, rename_package, package_id=uuid.UUID(drafts.package_id), name=name)
         except (NameTaken, NotFound) as refused:
             self.name_error = str(refused)
             return
         drafts.package_name = name
-        self.packages = _rows(await as_owner(list_packages))
+        self.packages = _rows(await as_owner(self, list_packages))
 
     @rx.event
     async def delete_current(self):
         drafts = await self.get_state(DraftState)
         doomed = drafts.package_id
 
-        await as_owner(delete_package, package_id=uuid.UUID(doomed))
-        self.last_package_id = ""
-        return await self._open("")
+        await as_owner(self, delete_package, package_id=uuid.UUID(doomed))
+        self.last_package_id, self.notice = "", ""
+        await self._show(await as_owner(self, open_or_create, package_id=None))  # the newest
+        return _after_open()

@@ -9,25 +9,20 @@ import reflex as rx
 
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import Deployment
-from trainpkg_app.db.versions import get_version
+from trainpkg_app.db.versions import list_versions
 from trainpkg_app.deploy import service
+from trainpkg_app.deploy.records import owned
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.settings import get_settings
+from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.history import HistoryState
-from trainpkg_app.state.owner import as_owner
+from trainpkg_app.state.owner import as_owner, as_user, session_token
 
-NOT_YET = (
-    "Deploying to a Hugging Face Space or Job is not built yet: export the package "
-    "(trainpkg export) and run it there by hand, or choose This machine."
-)
+NOTHING_PUBLISHED = "Publish a version first: only published versions are deployed."
 
 
-def _latest_view(session, *, owner_id, deployment_id: uuid.UUID) -> dict:
-    deployment = session.get(Deployment, deployment_id)
-    if deployment is None:
-        raise NotFound("This run does not exist.")
-    get_version(session, owner_id=owner_id, version_id=deployment.version_id)
-    return run_view(deployment)
+def _money(amount) -> str:
+    return f"${amount:.2f}" if amount is not None else "—"
 
 
 def run_view(deployment: Deployment) -> dict:
@@ -36,6 +31,7 @@ def run_view(deployment: Deployment) -> dict:
     last = metrics[-1] if metrics else {}
     max_steps = last.get("max_steps") or 0
     return {
+        "run_id": str(deployment.id),
         "status": deployment.status,
         "progress": round(100 * last.get("step", 0) / max_steps) if max_steps else 0,
         "step_label": f"step {last.get('step', 0)} of {max_steps}" if max_steps else "starting…",
@@ -44,21 +40,34 @@ def run_view(deployment: Deployment) -> dict:
             {"step": m["step"], **{k: m[k] for k in ("loss", "eval_loss") if k in m}} for m in steps
         ],
         "log_tail": deployment.log_tail,
+        "url": deployment.deployment_url or "",
         "error": deployment.error,
-        "actual_cost": f"${deployment.actual_cost:.2f}"
-        if deployment.actual_cost is not None
-        else "—",
+        "estimated_cost": _money(deployment.estimated_cost),
+        "actual_cost": _money(deployment.actual_cost),
     }
 
 
-def _start(session, *, owner_id, version_id: uuid.UUID) -> str:
-    version = get_version(session, owner_id=owner_id, version_id=version_id)
-    if version.deployment_target != "local":
-        raise service.AlreadyRunning(NOT_YET)
-    deployment = service.start_local(
+def _view_of(session, *, owner_id, deployment_id: uuid.UUID) -> dict:
+    return run_view(owned(session, owner_id, deployment_id))
+
+
+def _view_of_latest(session, *, owner_id, package_id: uuid.UUID) -> dict | None:
+    found = service.latest_run(session, owner_id=owner_id, package_id=package_id)
+    return run_view(found[0]) | {"version_label": f"v{found[1]}"} if found else None
+
+
+def _newest_published(session, *, owner_id, package_id: uuid.UUID) -> tuple[str, str]:
+    rows, _total = list_versions(session, owner_id=owner_id, package_id=package_id, limit=1)
+    if not rows:
+        raise NotFound(NOTHING_PUBLISHED)
+    return rows[0].id, f"v{rows[0].version_number}"
+
+
+def _start(session, *, owner_id, version_id: uuid.UUID) -> dict:
+    deployment = service.start(
         session, owner_id=owner_id, version_id=version_id, runs_dir=get_settings().data_dir / "runs"
     )
-    return str(deployment.id)
+    return run_view(deployment)
 
 
 class RunState(rx.State):
@@ -70,41 +79,83 @@ class RunState(rx.State):
     eta: str = ""
     points: list[dict[str, float]] = []
     log_tail: str = ""
+    url: str = ""
     error: str = ""
+    estimated_cost: str = ""
     actual_cost: str = ""
     message: str = ""
     _watch_serial: int = 0
 
+    def _show(self, view: dict) -> None:
+        for key, value in view.items():
+            setattr(self, key, value)
+
+    def _follow(self, view: dict):
+        """Show a run; keep watching it while it is active."""
+        self._show(view)
+        self._watch_serial += 1
+        return RunState.watch if view["status"] in service.ACTIVE else None
+
     @rx.event
     async def deploy(self, version_id: str, label: str):
+        return await self._deploy(version_id, label)
+
+    @rx.event
+    async def deploy_latest(self):
+        """The deploy step's button: deploy the package's newest published version."""
+        package_id = (await self.get_state(DraftState)).package_id
+        try:
+            version_id, label = await as_owner(
+                self, _newest_published, package_id=uuid.UUID(package_id)
+            )
+        except NotFound as missing:
+            self.message = str(missing)
+            return None
+        return await self._deploy(version_id, label)
+
+    async def _deploy(self, version_id: str, label: str):
         self.message = ""
         try:
-            run_id = await as_owner(_start, version_id=uuid.UUID(version_id))
+            view = await as_owner(self, _start, version_id=uuid.UUID(version_id))
         except (service.AlreadyRunning, NotFound, HubProblem) as refused:
             self.message = str(refused)
             return None
-        self.run_id, self.version_label, self.status = run_id, label, "running"
-        self.points, self.log_tail, self.error, self.progress = [], "", "", 0
-        self._watch_serial += 1
-        return RunState.watch
+        self.version_label = label
+        return [self._follow(view), HistoryState.refresh]  # the version shows its new status
+
+    @rx.event
+    async def show_latest(self):
+        """When a package opens: its newest run, followed live while it is active."""
+        package_id = (await self.get_state(DraftState)).package_id
+        self.message = ""
+        view = await as_owner(self, _view_of_latest, package_id=uuid.UUID(package_id))
+        if view is None:
+            self.run_id = ""
+            self._watch_serial += 1
+            return None
+        return self._follow(view)
 
     @rx.event(background=True)
     async def watch(self):
         """Show the run's record as the monitor updates it, until it ends (latest watch wins)."""
         async with self:
             serial, run_id = self._watch_serial, self.run_id
+            token = await session_token(self)
         while True:
-            view = await as_owner(_latest_view, deployment_id=uuid.UUID(run_id))
+            view = await as_user(token, _view_of, deployment_id=uuid.UUID(run_id))
             async with self:
                 if serial != self._watch_serial:
                     return
-                for key, value in view.items():
-                    setattr(self, key, value)
+                self._show(view)
             if view["status"] not in service.ACTIVE:
                 return HistoryState.refresh  # the version's training status and cost changed
             await asyncio.sleep(1)
 
     @rx.event
     async def cancel(self):
-        await as_owner(service.cancel, deployment_id=uuid.UUID(self.run_id))
+        try:
+            await as_owner(self, service.cancel, deployment_id=uuid.UUID(self.run_id))
+        except HubProblem as problem:
+            self.message = f"Could not cancel: {problem}"
+            return
         self.message = "Cancelling: the run saves what it has and stops."

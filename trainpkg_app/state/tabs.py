@@ -17,7 +17,7 @@ class TrainingTabsState(rx.State):
     async def set_tab(self, value: str):
         self.tab = value
         if value == "runs":
-            self.runs = await as_owner(list_runs)
+            self.runs = await as_owner(self, list_runs)
 
     @rx.event
     def open_version(self, package_id: str):

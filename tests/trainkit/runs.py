@@ -1,0 +1,54 @@
+"""Start and follow runs through the deploy service, one transaction each (like the app)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def use_fake_hub_token(monkeypatch, fake_hub) -> None:
+    """The server's own token (HF_TOKEN) and endpoint point at the fake Hub."""
+    from pydantic import SecretStr
+
+    from tests.fakehub.server import VALID_TOKEN
+    from trainpkg_app.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "hf_token", SecretStr(VALID_TOKEN))
+    monkeypatch.setattr(get_settings(), "hf_endpoint", fake_hub.endpoint)
+
+
+def start_run(engine, owner, version_id, runs_dir: Path):
+    """Deploy the version on its own target: (deployment id, deployment URL)."""
+    from sqlmodel import Session
+
+    from trainpkg_app.deploy import service
+
+    with Session(engine) as session:
+        deployment = service.start(
+            session, owner_id=owner, version_id=version_id, runs_dir=runs_dir
+        )
+        session.commit()
+        return deployment.id, deployment.deployment_url
+
+
+def sync_run(engine, deployment_id):
+    """One monitor pass over the run; returns the refreshed record."""
+    from sqlmodel import Session
+
+    from trainpkg_app.db.models import Deployment
+    from trainpkg_app.deploy import service
+
+    with Session(engine, expire_on_commit=False) as session:
+        deployment = session.get(Deployment, deployment_id)
+        service.sync(session, deployment)
+        session.commit()
+        return deployment
+
+
+def cancel_run(engine, owner, deployment_id) -> None:
+    from sqlmodel import Session
+
+    from trainpkg_app.deploy import service
+
+    with Session(engine) as session:
+        service.cancel(session, owner_id=owner, deployment_id=deployment_id)
+        session.commit()

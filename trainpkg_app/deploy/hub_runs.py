@@ -1,0 +1,170 @@
+"""Runs on the Hub (a Space or a Job): start them, follow them, cancel them. The record lives in
+the database; the Hub client is the run owner's (stored token, else HF_TOKEN)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from sqlmodel import Session
+
+from trainpkg_app.core.hardware import find_flavor
+from trainpkg_app.core.vocabulary import TrainingStatus
+from trainpkg_app.db.hub_tokens import hub_api_for_owner
+from trainpkg_app.db.models import Deployment, TrainingPackage, TrainingPackageVersion, utc_now
+from trainpkg_app.db.versions import get_version
+from trainpkg_app.deploy import hf_job, hf_space
+from trainpkg_app.deploy.records import (
+    ACTIVE,
+    KEPT_POINTS,
+    AlreadyRunning,
+    deploy_settings,
+    finish,
+    mark_active,
+    register_run,
+)
+from trainpkg_app.hub.errors import explain
+
+NO_TOKEN = "{what} needs a Hugging Face token: press Set token on the deploy step."
+LOG_LINES = 30
+
+
+def _owner_api(session: Session, owner_id: uuid.UUID, what: str):
+    api, token = hub_api_for_owner(session, owner_id)
+    if api is None:
+        raise AlreadyRunning(NO_TOKEN.format(what=what))
+    return api, token
+
+
+def _run_api(session: Session, deployment: Deployment):
+    version = session.get(TrainingPackageVersion, deployment.version_id)
+    owner = session.get(TrainingPackage, version.package_id).owner_id
+    return _owner_api(session, owner, "This run")[0]
+
+
+def _settle(
+    session: Session,
+    deployment: Deployment,
+    status: str,
+    error: str,
+    flavor_name: str | None,
+    billed_s: float | None = None,
+) -> str:
+    """Record the status the Hub reported; an ended run is finished at the flavor's price."""
+    if status in ACTIVE:
+        mark_active(session, deployment, status)
+    else:
+        deployment.error = deployment.error or error
+        flavor = find_flavor(flavor_name or "")
+        finish(
+            session,
+            deployment,
+            {"status": status, "error": deployment.error},
+            usd_per_hour=flavor.usd_per_hour if flavor else 0.0,
+            billed_s=billed_s,
+        )
+    session.flush()
+    return deployment.status
+
+
+# --- Space ----------------------------------------------------------------------------------
+
+
+def start_space(
+    session: Session, *, owner_id: uuid.UUID, version_id: uuid.UUID, runs_dir: Path
+) -> Deployment:
+    """Upload the package to its Space and request the hardware; the Space trains itself."""
+    version = get_version(session, owner_id=owner_id, version_id=version_id)
+    api, token = _owner_api(session, owner_id, "A Space")
+    deployment, snapshot, folder = register_run(session, version, "hf_space", runs_dir)
+    deploy = snapshot["deploy"]
+    deployment.deployment_url = hf_space.start(
+        api,
+        space_id=deploy["space_name"],
+        flavor=deploy["space_flavor"],
+        private=deploy.get("private", True),
+        sleep_minutes=deploy.get("sleep_minutes", 60),
+        token=token,
+        folder=folder,
+    )
+    deployment.remote_id = deploy["space_name"]
+    deployment.started_at = utc_now()
+    version.training_status = TrainingStatus.PENDING.value
+    session.flush()
+    return deployment
+
+
+def sync_space(session: Session, deployment: Deployment) -> str:
+    api, settings = _run_api(session, deployment), deploy_settings(session, deployment)
+    space_id = settings["space_name"]
+    stage = hf_space.stage_of(api, space_id)
+    pushed = hf_space.read_result(api, space_id, "metrics.jsonl")
+    if pushed:
+        deployment.metrics = [
+            json.loads(line) for line in pushed.decode().splitlines() if line.strip()
+        ][-KEPT_POINTS:]
+    raw_summary = hf_space.read_result(api, space_id, "summary.json")
+    summary = json.loads(raw_summary) if raw_summary else None
+    deployment.log_tail = f"Space stage: {stage}"
+    status, error = hf_space.status_for(stage, summary)
+    return _settle(session, deployment, status, error, settings.get("space_flavor"))
+
+
+def cancel_space(session: Session, deployment: Deployment) -> None:
+    space_id = deploy_settings(session, deployment)["space_name"]
+    deployment.error = "Cancelled by the user: the Space is paused."
+    hf_space.pause(_run_api(session, deployment), space_id)
+
+
+# --- Job ------------------------------------------------------------------------------------
+
+
+def start_job(
+    session: Session, *, owner_id: uuid.UUID, version_id: uuid.UUID, runs_dir: Path
+) -> Deployment:
+    """Upload the package to a private repo and run it as a Job with the flavor and timeout."""
+    version = get_version(session, owner_id=owner_id, version_id=version_id)
+    api, token = _owner_api(session, owner_id, "A Job")
+    try:
+        namespace = api.whoami()["name"]
+    except Exception as error:
+        raise explain(error) from error
+    repo_id = hf_job.repo_for(namespace, version.name)
+    deployment, snapshot, folder = register_run(
+        session, version, "hf_job", runs_dir, results_repo=repo_id
+    )
+    deploy = snapshot["deploy"]
+    job_id, deployment.deployment_url = hf_job.start(
+        api,
+        repo_id=repo_id,
+        flavor=deploy["job_flavor"],
+        timeout_minutes=deploy["timeout_minutes"],
+        token=token,
+        folder=folder,
+    )
+    deployment.remote_id = f"{namespace}/{job_id}"
+    deployment.started_at = utc_now()
+    version.training_status = TrainingStatus.PENDING.value
+    session.flush()
+    return deployment
+
+
+def sync_job(session: Session, deployment: Deployment) -> str:
+    """Status from the Job's stage; metrics and the summary from its logs."""
+    api = _run_api(session, deployment)
+    namespace, job_id = deployment.remote_id.split("/", 1)
+    stage, message, running_s = hf_job.inspect(api, job_id, namespace)
+    metrics, summary, other = hf_job.parse_logs(hf_job.read_logs(api, job_id, namespace))
+    if metrics:
+        deployment.metrics = metrics[-KEPT_POINTS:]
+    deployment.log_tail = "\n".join([f"Job stage: {stage}", *other[-LOG_LINES:]])
+    status, error = hf_job.status_for(stage, message, summary)
+    flavor = deploy_settings(session, deployment).get("job_flavor")
+    return _settle(session, deployment, status, error, flavor, billed_s=running_s)
+
+
+def cancel_job(session: Session, deployment: Deployment) -> None:
+    namespace, job_id = deployment.remote_id.split("/", 1)
+    deployment.error = "Cancelled by the user."
+    hf_job.cancel(_run_api(session, deployment), job_id, namespace)

@@ -1,0 +1,124 @@
+"""The run record in the database, whatever the target: register a run (one active per
+version), read its target settings, and finish it with its actual cost."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from trainpkg_app.core.vocabulary import TrainingStatus
+from trainpkg_app.db.errors import NotFound
+from trainpkg_app.db.models import (
+    Deployment,
+    TrainingPackage,
+    TrainingPackageVersion,
+    as_utc,
+    utc_now,
+)
+from trainpkg_app.db.versions import snapshot_of_version
+from trainpkg_app.package.builder import build_package
+from trainpkg_app.settings import get_settings
+
+ACTIVE = (TrainingStatus.PENDING.value, TrainingStatus.RUNNING.value)
+KEPT_POINTS = 2000
+
+
+class AlreadyRunning(RuntimeError):
+    """The run cannot start (already running, or its target is not ready); says why."""
+
+
+def register_run(
+    session: Session,
+    version: TrainingPackageVersion,
+    target: str,
+    runs_dir: Path,
+    results_repo: str | None = None,
+) -> tuple[Deployment, dict, Path]:
+    """Record a new run (the partial unique index allows one active run per version) and build
+    its package folder."""
+    deployment = Deployment(
+        version_id=version.id, target=target, estimated_cost=version.estimated_cost
+    )
+    session.add(deployment)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise AlreadyRunning(
+            f"{version.name} is already being trained; wait or cancel it."
+        ) from None
+    snapshot = snapshot_of_version(version)
+    run_dir = build_package(
+        version.name, snapshot, runs_dir / str(deployment.id), results_repo=results_repo
+    )
+    deployment.run_dir = str(run_dir)
+    return deployment, snapshot, run_dir
+
+
+def owned(session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> Deployment:
+    """The run, if its version belongs to the owner; otherwise "not found"."""
+    deployment = session.exec(
+        select(Deployment)
+        .join(TrainingPackageVersion, TrainingPackageVersion.id == Deployment.version_id)
+        .join(TrainingPackage, TrainingPackage.id == TrainingPackageVersion.package_id)
+        .where(Deployment.id == deployment_id, TrainingPackage.owner_id == owner_id)
+    ).first()
+    if deployment is None:  # not there, or not theirs: the same answer
+        raise NotFound("This run does not exist.")
+    return deployment
+
+
+def deploy_settings(session: Session, deployment: Deployment) -> dict:
+    """The target settings the run's version was published with."""
+    version = session.get(TrainingPackageVersion, deployment.version_id)
+    return (version.config_snapshot or {}).get("deploy", {})
+
+
+def mark_active(session: Session, deployment: Deployment, status: str) -> None:
+    version = session.get(TrainingPackageVersion, deployment.version_id)
+    deployment.status = version.training_status = status
+
+
+def finish(
+    session: Session,
+    deployment: Deployment,
+    summary: dict | None,
+    usd_per_hour: float | None = None,
+    billed_s: float | None = None,
+) -> None:
+    """End the record and its version: status, error, actual cost and a metrics digest.
+
+    ``usd_per_hour`` None means this machine (the user's own rate, exact runtime); otherwise the
+    Hub bills started minutes of ``billed_s`` (default: the record's own runtime)."""
+    if summary is None:
+        deployment.status = TrainingStatus.FAILED.value
+        deployment.error = deployment.error or "The training process ended without a summary."
+    else:
+        deployment.status = summary.get("status", TrainingStatus.FAILED.value)
+        deployment.error = summary.get("error", deployment.error)
+    deployment.finished_at = utc_now()
+    started = as_utc(deployment.started_at or deployment.created_at)
+    runtime_h = (deployment.finished_at - started).total_seconds() / 3600
+    if usd_per_hour is None:  # this machine: your own rate
+        usd_per_hour = get_settings().local_usd_per_hour
+        billed_h = runtime_h
+    else:  # the Hub bills started minutes
+        seconds = runtime_h * 3600 if billed_s is None else billed_s
+        billed_h = math.ceil(seconds / 60) / 60
+    rate = Decimal(str(usd_per_hour))
+    deployment.actual_cost = (rate * Decimal(str(billed_h))).quantize(Decimal("0.0001"))
+    version = session.get(TrainingPackageVersion, deployment.version_id)
+    losses = [m["loss"] for m in deployment.metrics or [] if "loss" in m]
+    version.training_status = deployment.status
+    version.actual_cost = deployment.actual_cost
+    version.training_metrics = {
+        "steps": (deployment.metrics or [{}])[-1].get("step"),
+        "last_loss": losses[-1] if losses else None,
+        "runtime_h": round(runtime_h, 6),
+        "deployment_id": str(deployment.id),
+    }
