@@ -12,6 +12,9 @@ from trainpkg_app.pages.training import ON_LOAD, TITLE, training_page
 from trainpkg_app.security_headers import with_security_headers
 from trainpkg_app.state.auth import LOGIN_ROUTE, AuthState
 from trainpkg_app.state.owner import NotSignedIn
+from trainpkg_app.worker_respawn import enable_worker_respawn
+
+enable_worker_respawn()
 
 
 def handle_backend_error(exception: Exception) -> EventSpec:

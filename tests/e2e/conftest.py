@@ -3,62 +3,31 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.browserkit.app import (
+    CHROMIUM_ARGS,
+    PROJECT_ROOT,
+    app_environment,
+    free_port,
+    new_account,
+    signed_in_state,
+    start_app,
+    stop_app,
+)
 from tests.fakehub.fixtures import started_hub
 from tests.fakehub.server import FakeHub
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Screenshots go to test-results/; TRAINPKG_UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/.
 SCREENSHOT_DIR = PROJECT_ROOT / (
     "docs/screenshots"
     if os.environ.get("TRAINPKG_UPDATE_SCREENSHOTS")
     else "test-results/screenshots"
 )
-VENV_BIN = Path(sys.executable).parent
-START_TIMEOUT_S = 300
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_served(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the app exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(
-        f"the app did not serve {url} within {START_TIMEOUT_S}s:\n{log.read_text()[-4000:]}"
-    )
-
-
 AUTOSAVE_INTERVAL_S = 1.0  # the real default (30 s) is checked by a unit test
 MAX_UPLOAD_MB = 1.0  # small, so that a test can go over it
 UPLOAD_QUOTA_MB = 1.5  # each user's uploads together: two near-limit files pass it
@@ -98,44 +67,20 @@ def tiny_model_folder(data_dir) -> Path:
 @pytest.fixture(scope="session")
 def app_url(data_dir, e2e_hub) -> Iterator[str]:
     """Migrate a fresh SQLite database and start `reflex run --env prod`, as `make run` does."""
-    port = _free_port()
-    env = os.environ | {
-        "TRAINPKG_DATA_DIR": str(data_dir),
-        "PORT": str(port),
-        "REFLEX_USE_SYSTEM_BUN": "1",
-        "REFLEX_TELEMETRY_ENABLED": "false",
-        "TRAINPKG_AUTOSAVE_INTERVAL_S": str(AUTOSAVE_INTERVAL_S),
-        "TRAINPKG_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
-        "TRAINPKG_HUB_POLL_S": "0.5",
-        "TRAINPKG_UPLOAD_QUOTA_MB": str(UPLOAD_QUOTA_MB),
-        "HF_ENDPOINT": e2e_hub.endpoint,
-        "HF_HUB_CACHE": str(data_dir / "hf-cache"),
-        "HF_HUB_DISABLE_TELEMETRY": "1",
-    }
-    for name in ("TRAINPKG_DATABASE_URL", "HF_TOKEN", "TRAINPKG_HF_TOKEN", "TRAINPKG_HF_ENDPOINT"):
-        env.pop(name, None)
-    subprocess.run([VENV_BIN / "alembic", "upgrade", "head"], cwd=PROJECT_ROOT, env=env, check=True)
-    log = data_dir / "app.log"
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [VENV_BIN / "reflex", "run", "--env", "prod", "--single-port"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_served(f"{base_url}/ping", process, log)
-        _wait_until_served(f"{base_url}/training", process, log)
-        yield base_url
-    finally:
-        os.killpg(process.pid, 15)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
+    port = free_port()
+    env = app_environment(
+        data_dir,
+        port,
+        TRAINPKG_AUTOSAVE_INTERVAL_S=str(AUTOSAVE_INTERVAL_S),
+        TRAINPKG_MAX_UPLOAD_MB=str(MAX_UPLOAD_MB),
+        TRAINPKG_HUB_POLL_S="0.5",
+        TRAINPKG_UPLOAD_QUOTA_MB=str(UPLOAD_QUOTA_MB),
+        HF_ENDPOINT=e2e_hub.endpoint,
+        HF_HUB_CACHE=str(data_dir / "hf-cache"),
+    )
+    process = start_app(env, data_dir / "app.log")
+    yield f"http://127.0.0.1:{port}"
+    stop_app(process)
 
 
 @pytest.fixture(scope="session")
@@ -148,36 +93,6 @@ def browser() -> Iterator[Browser]:
 
 
 OWNER_EMAIL, OWNER_PASSWORD = "owner@example.com", "correct horse battery staple"
-SESSION_KEY = "trainpkg_session"  # AuthState.session_token's local-storage name
-
-
-def new_account(app_db, email: str, password: str):
-    """An account made the way the admin makes one; returns its id."""
-    from sqlmodel import Session
-
-    from trainpkg_app.db.accounts import create_account
-
-    with Session(app_db) as session:
-        user_id = create_account(session, email=email, password=password).id
-        session.commit()
-    return user_id
-
-
-def signed_in_state(app_db, app_url: str, user_id) -> dict:
-    """A browser storage state holding a fresh session of the user (as after signing in)."""
-    from datetime import timedelta
-
-    from sqlmodel import Session
-
-    from trainpkg_app.db.accounts import start_session
-
-    with Session(app_db) as session:
-        token = start_session(session, user_id, timedelta(hours=1))
-        session.commit()
-    return {
-        "cookies": [],
-        "origins": [{"origin": app_url, "localStorage": [{"name": SESSION_KEY, "value": token}]}],
-    }
 
 
 @pytest.fixture(scope="session")

@@ -130,15 +130,15 @@ def test_the_upload_quota_refuses_clearly_and_keeps_no_partial_file(
     user = new_account(app_db, f"quota-{tmp_path.name[-6:]}@example.com", "a long passphrase!")
     page = signed_in_context(user).new_page()
     to_dataset_step(page)
-    big = [{"prompt": f"Q{n} " + "x" * 800, "completion": "y" * 80} for n in range(1000)]
+    big = [{"prompt": f"Q{n} " + "x" * 8000, "completion": "y" * 800} for n in range(100)]
     for name in ("first.jsonl", "second.jsonl"):  # 0.9 MB each: under the 1 MB file limit
         (tmp_path / name).write_text("\n".join(json.dumps(row) for row in big))
     upload(page, tmp_path / "first.jsonl")
-    expect(attached(page)).to_contain_text("first.jsonl", timeout=30_000)  # 0.9 MB to inspect
+    expect(attached(page)).to_contain_text("first.jsonl", timeout=60_000)  # 0.9 MB to inspect
     upload(page, tmp_path / "second.jsonl")
     expect(page.locator("#dataset-problem")).to_contain_text(
         "second.jsonl was not added: your uploads would use 1.8 MB of your 1.5 MB quota.",
-        timeout=30_000,
+        timeout=60_000,
     )
     expect(attached(page)).not_to_contain_text("second.jsonl")
     stored = [p.name for p in (data_dir / "uploads" / str(user)).rglob("*") if p.is_file()]

@@ -17,3 +17,8 @@ class AutosaveSchedule(BaseModel, frozen=True):
         if consecutive_failures <= 0:
             return self.interval_s
         return min(self.first_retry_s * 2 ** (consecutive_failures - 1), self.max_retry_s)
+
+    def stale_after_s(self) -> float:
+        """A loop silent for longer than its longest sleep (plus slack) has died with its
+        worker: another may start."""
+        return max(self.interval_s, self.max_retry_s) + 15.0

@@ -6,6 +6,9 @@ edit, ended once everything is saved), so a closed tab leaves no loop behind."""
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import time
 import uuid
 from datetime import UTC, datetime
 from enum import Enum
@@ -48,6 +51,28 @@ def _refresh_packages():
     return PackagesState.refresh
 
 
+THIS_WORKER = f"{socket.gethostname()}:{os.getpid()}"
+SAVE_STALE_S = 60.0  # a save that has not answered by then died with its worker
+
+
+def worker_alive(worker: str) -> bool:
+    """False when the worker is known dead (a process of this host that is gone)."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine: only the loop's heartbeat can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _schedule() -> AutosaveSchedule:
+    return AutosaveSchedule(interval_s=get_settings().autosave_interval_s)
+
+
 class DraftState(rx.State):
     package_id: str = ""
     package_name: str = ""
@@ -56,8 +81,11 @@ class DraftState(rx.State):
     parent_version_id: str = ""
     last_version_number: int = 0
     _saved_fingerprint: str = ""
-    _loop_running: bool = False
-    _saving: bool = False
+    # Leases, not flags: a worker that dies mid-loop or mid-save must not block this session.
+    _loop_beat: float = 0.0  # when the auto-save loop last woke (0: no loop)
+    _loop_worker: str = ""  # host:pid of the worker that runs it
+    _saving_since: float = 0.0
+    _saving_worker: str = ""
 
     @rx.var
     def draft_name(self) -> str:
@@ -93,18 +121,24 @@ class DraftState(rx.State):
         status = await self.get_state(SaveStatusState)
         status.status, status.detail = SAVED, ""
 
+    async def has_unsaved_edits(self) -> bool:
+        return (await self.content()).fingerprint() != self._saved_fingerprint
+
     @rx.event
     async def ensure_autosave(self):
         """Start the auto-save loop unless one runs already (latest edit wins nothing twice)."""
         status = await self.get_state(SaveStatusState)
-        if self._loop_running or status.status == CONFLICT or not self.package_id:
+        recent = time.time() - self._loop_beat < _schedule().stale_after_s()
+        if (recent and worker_alive(self._loop_worker)) or status.status == CONFLICT:
             return None
-        self._loop_running = True
+        if not self.package_id:
+            return None
+        self._loop_beat, self._loop_worker = time.time(), THIS_WORKER
         return DraftState.autosave_loop
 
     @rx.event(background=True)
     async def autosave_loop(self):
-        schedule = AutosaveSchedule(interval_s=get_settings().autosave_interval_s)
+        schedule = _schedule()
         failures = 0
         while True:
             await asyncio.sleep(schedule.next_delay(failures))
@@ -133,9 +167,12 @@ class DraftState(rx.State):
                 if fingerprint == self._saved_fingerprint and status.status == UNSAVED:
                     status.status = SAVED
                 return self._stop(in_loop)
-            if self._saving:
+            if in_loop:
+                self._loop_beat = time.time()
+            saving = time.time() - self._saving_since < SAVE_STALE_S
+            if saving and worker_alive(self._saving_worker):
                 return Step.CONTINUE
-            self._saving = True
+            self._saving_since, self._saving_worker = time.time(), THIS_WORKER
             package_id, expected = uuid.UUID(self.package_id), self.revision
             token = await session_token(self)
             if status.status != RETRYING:
@@ -150,25 +187,25 @@ class DraftState(rx.State):
             )
         except DraftConflict as conflict:
             async with self:
-                self._saving = False
+                self._saving_since = 0.0
                 status = await self.get_state(SaveStatusState)
                 status.status, status.detail = CONFLICT, str(conflict)
                 return self._stop(in_loop)
         except NotFound as gone:
             async with self:
-                self._saving = False
+                self._saving_since = 0.0
                 status = await self.get_state(SaveStatusState)
                 status.status, status.detail = CONFLICT, f"{gone} Keep your edits as a new draft."
                 return self._stop(in_loop)
         except sa.exc.SQLAlchemyError as error:
             async with self:
-                self._saving = False
+                self._saving_since = 0.0
                 status = await self.get_state(SaveStatusState)
                 status.status = RETRYING
                 status.detail = f"The database did not answer ({type(error).__name__}); retrying."
                 return Step.FAILED
         async with self:
-            self._saving = False
+            self._saving_since = 0.0
             self.revision, self._saved_fingerprint = revision, fingerprint
             status = await self.get_state(SaveStatusState)
             status.saved_at, status.detail = _now_iso(), ""
@@ -180,7 +217,7 @@ class DraftState(rx.State):
 
     def _stop(self, in_loop: bool) -> Step:
         if in_loop:
-            self._loop_running = False
+            self._loop_beat = 0.0
         return Step.STOP
 
     async def flush(self) -> str:

@@ -56,6 +56,11 @@ class PackagesState(rx.State):
         the newest, else a new one."""
         self.notice = ""
         wanted = self.router.url.query_parameters.get("package", "")
+        drafts = await self.get_state(DraftState)
+        if not wanted and drafts.package_id and await drafts.has_unsaved_edits():
+            # A reconnect (a worker restarted) or a reload: keep the edits the server holds.
+            self.packages = _rows(await as_owner(self, list_packages))
+            return [*_after_open(), DraftState.ensure_autosave]
         if wanted and await self._try_open(wanted):
             return _after_open()
         await self._show(await as_owner(self, open_or_create, package_id=self.last_package_id))

@@ -1,0 +1,134 @@
+"""The app with Redis, several workers and PostgreSQL: edits and runs survive worker deaths,
+database outages and restarts, and each run has exactly one monitor."""
+
+import json
+import re
+import signal
+import time
+
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+
+from tests.e2e.wizard_steps import open_new_package
+from tests.scaled.conftest import WORKERS, ScaledApp
+
+
+def _indicator(page: Page):
+    return page.locator("#save-indicator")
+
+
+def _draft_model(scaled: ScaledApp, package_name: str) -> dict:
+    with scaled.engine.connect() as connection:
+        row = connection.execute(
+            sa.text("SELECT draft_model FROM training_packages WHERE name = :name"),
+            {"name": package_name},
+        ).scalar_one()
+    return row if isinstance(row, dict) else json.loads(row)
+
+
+def test_the_app_runs_several_workers(scaled: ScaledApp):
+    assert len(scaled.workers()) == WORKERS
+
+
+def test_killed_workers_are_replaced_and_the_session_goes_on(page: Page, scaled: ScaledApp):
+    """Every worker dies mid-session: the supervisor starts new ones, the tab reconnects still
+    signed in, the saved draft is intact and new edits save.
+
+    Not covered, because it does not hold: edits made in the last auto-save interval before
+    the crash. Reflex 0.10 finds the dead worker's socket record in Redis and gives the
+    reconnecting tab a new state token, so the unsaved in-memory edits stay behind."""
+    name = open_new_package(page)
+    page.get_by_label("Model id").fill("kept/model")
+    page.get_by_label("Parameters").focus()
+    expect(_indicator(page)).to_have_text(re.compile("^Saved at"), timeout=30_000)
+    assert scaled.kill_workers() == WORKERS
+    deadline = time.monotonic() + 60
+    while len(scaled.workers()) < WORKERS and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(scaled.workers()) == WORKERS  # the supervisor replaced them
+    expect(page.get_by_label("Model id")).to_have_value("kept/model", timeout=60_000)
+    expect(page.get_by_label("Package name")).to_have_value(name)
+    page.get_by_label("Size on disk (GB)").fill("2.5")
+    page.get_by_label("Parameters").focus()
+    expect(_indicator(page)).to_have_text(re.compile("^Saved at"), timeout=60_000)
+    stored = _draft_model(scaled, name)
+    assert (stored["model_id"], stored["size_gb"]) == ("kept/model", "2.5")
+
+
+def test_a_database_outage_during_auto_save_loses_nothing(page: Page, scaled: ScaledApp):
+    name = open_new_package(page)
+    scaled.proxy.cut()
+    try:
+        page.get_by_label("Model id").fill("written/while-down")
+        page.get_by_label("Parameters").focus()
+        expect(_indicator(page)).to_have_text(
+            re.compile("^Unsaved changes: retrying"), timeout=60_000
+        )
+        page.get_by_label("Parameters").fill("123")  # more edits while it is down
+    finally:
+        scaled.proxy.start()
+    expect(_indicator(page)).to_have_text(re.compile("^Saved at"), timeout=90_000)
+    stored = _draft_model(scaled, name)
+    assert (stored["model_id"], stored["parameters"]) == ("written/while-down", "123")
+
+
+def test_a_restart_of_the_whole_app_loses_no_draft(page: Page, scaled: ScaledApp):
+    name = open_new_package(page)
+    page.get_by_label("Model id").fill("before/restart")
+    page.get_by_label("Parameters").focus()
+    expect(_indicator(page)).to_have_text(re.compile("^Saved at"), timeout=30_000)
+    scaled.stop(signal.SIGKILL)
+    scaled.start()
+    page.reload()
+    expect(page.get_by_label("Package name")).to_have_value(name)
+    expect(page.get_by_label("Model id")).to_have_value("before/restart")
+
+
+def _publish_tiny_version(scaled: ScaledApp, user, folder, steps: int) -> str:
+    """A published local version of the tiny model for the user; returns its package id."""
+    from sqlmodel import Session
+
+    from tests.trainkit.packages import published_snapshot, write_rows
+    from tests.trainkit.tiny_model import build_tiny_model
+    from trainpkg_app.db.packages import create_package
+    from trainpkg_app.db.versions import publish_version
+
+    model = build_tiny_model(folder / "models")
+    snapshot = published_snapshot(write_rows(folder / "qa.jsonl"), steps, model_folder=model)
+    with Session(scaled.engine) as session:
+        package = create_package(session, owner_id=user, name=f"tiny {folder.name}")
+        publish_version(
+            session,
+            owner_id=user,
+            package_id=package.id,
+            snapshot=snapshot,
+            change_summary="",
+            parent_version_id=None,
+        )
+        session.commit()
+        return str(package.id)
+
+
+def test_a_run_has_one_monitor_and_survives_an_app_crash(
+    page: Page, scaled: ScaledApp, user, tmp_path
+):
+    steps = 300
+    package_id = _publish_tiny_version(scaled, user, tmp_path, steps)
+    page.goto(f"/training?package={package_id}")
+    page.get_by_role("button", name="Deploy v1").click()
+    expect(page.locator("#sidebar-run-step")).to_contain_text(
+        re.compile(rf"step [1-9]\d* of {steps}"), timeout=120_000
+    )
+    scaled.stop(signal.SIGKILL)  # the runner has its own session: it trains on
+    scaled.start()
+    page.reload()
+    expect(page.locator("#sidebar-run-status")).to_have_text("completed", timeout=240_000)
+    with scaled.engine.connect() as connection:
+        status, metrics, owner = connection.execute(
+            sa.text("SELECT status, metrics, lease_owner FROM deployments")
+        ).one()
+    metrics = metrics if isinstance(metrics, list) else json.loads(metrics)
+    logged = [m["step"] for m in metrics if "loss" in m]
+    assert status == "completed" and owner
+    assert logged == sorted(set(logged)), "two monitors appended the same records"
+    assert logged[-1] == steps
