@@ -133,8 +133,11 @@ def test_the_upload_quota_refuses_clearly_and_keeps_no_partial_file(
     big = [{"prompt": f"Q{n} " + "x" * 8000, "completion": "y" * 800} for n in range(100)]
     for name in ("first.jsonl", "second.jsonl"):  # 0.9 MB each: under the 1 MB file limit
         (tmp_path / name).write_text("\n".join(json.dumps(row) for row in big))
-    upload(page, tmp_path / "first.jsonl")
+    with page.expect_response(lambda response: "_upload" in response.url) as first:
+        upload(page, tmp_path / "first.jsonl")
     expect(attached(page)).to_contain_text("first.jsonl", timeout=60_000)  # 0.9 MB to inspect
+    # Reflex refuses a second upload while the first request is open ("already in progress").
+    assert first.value.finished() is None
     upload(page, tmp_path / "second.jsonl")
     expect(page.locator("#dataset-problem")).to_contain_text(
         "second.jsonl was not added: your uploads would use 1.8 MB of your 1.5 MB quota.",

@@ -24,9 +24,13 @@ DESCRIPTION = (
 )
 # Best effort: save when the tab is hidden or closed.
 SAVE_ON_HIDE = """
-const saveNow = () => document.getElementById('autosave-now')?.click();
-document.addEventListener('visibilitychange', () => { if (document.hidden) saveNow(); });
-window.addEventListener('pagehide', saveNow);
+if (!window.__trainpkgSaveOnHide) {  // once per page load, however often the page mounts
+  window.__trainpkgSaveOnHide = () => document.getElementById('autosave-now')?.click();
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) window.__trainpkgSaveOnHide();
+  });
+  window.addEventListener('pagehide', window.__trainpkgSaveOnHide);
+}
 """
 
 
