@@ -23,19 +23,23 @@ from trainpkg_app.package.builder import build_package
 SPACE = "test-user/trainer"
 
 
+def _start_space(api, folder, flavor: str, sleep_minutes: int = 60) -> str:
+    return hf_space.start(
+        api,
+        space_id=SPACE,
+        flavor=flavor,
+        private=True,
+        sleep_minutes=sleep_minutes,
+        token=VALID_TOKEN,
+        folder=folder,
+    )
+
+
 def test_starting_a_space_makes_the_calls_a_billing_safe_run_needs(fake_hub, tmp_path):
     snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), space=SPACE)
     folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
     api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
-    url = hf_space.start(
-        api,
-        space_id=SPACE,
-        flavor="a10g-small",
-        private=True,
-        sleep_minutes=60,
-        token=VALID_TOKEN,
-        folder=folder,
-    )
+    url = _start_space(api, folder, "a10g-small")
     assert url == f"{fake_hub.endpoint}/spaces/{SPACE}"
     space = fake_hub.repo("space", SPACE)
     assert space["private"] and space["sdk"] == "docker"
@@ -51,15 +55,7 @@ def test_a_reused_space_is_updated_not_refused(fake_hub, tmp_path):
     folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
     api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
     for _ in range(2):
-        hf_space.start(
-            api,
-            space_id=SPACE,
-            flavor="t4-small",
-            private=True,
-            sleep_minutes=30,
-            token=VALID_TOKEN,
-            folder=folder,
-        )
+        _start_space(api, folder, "t4-small", sleep_minutes=30)
     assert fake_hub.repo("space", SPACE)["hardware"] == "t4-small"
 
 
@@ -79,15 +75,7 @@ def test_train_py_in_a_space_pushes_its_results_and_pauses_the_space(fake_hub, t
     )
     folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
     api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
-    hf_space.start(
-        api,
-        space_id=SPACE,
-        flavor="a10g-small",
-        private=True,
-        sleep_minutes=60,
-        token=VALID_TOKEN,
-        folder=folder,
-    )
+    _start_space(api, folder, "a10g-small")
     env = training_env(tmp_path / "unused-cache", tmp_path)
     env.pop("HF_HUB_OFFLINE")
     env |= {"SPACE_ID": SPACE, "HF_TOKEN": VALID_TOKEN, "HF_ENDPOINT": fake_hub.endpoint}

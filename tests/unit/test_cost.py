@@ -104,3 +104,11 @@ def test_the_wizard_estimate_for_a_space():
     assert run_estimate(forms, [{"dataset_id": "o/d"}])["message"] == (
         "No estimate: o/d has no known row count."
     )
+
+
+def test_costs_are_shown_in_dollars_or_as_a_dash():
+    from decimal import Decimal
+
+    from trainpkg_app.core.cost import usd
+
+    assert (usd(Decimal("1234.5")), usd(0), usd(None)) == ("$1,234.50", "$0.00", "—")

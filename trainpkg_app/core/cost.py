@@ -78,3 +78,8 @@ def estimate_run(
         formula=formula,
         assumptions=assumptions or [],
     )
+
+
+def usd(amount) -> str:
+    """A cost for the UI: ``$1,234.50``, or an em dash when there is none."""
+    return f"${amount:,.2f}" if amount is not None else "—"

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from trainpkg_app.core.cost import usd
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.models import (
     Deployment,
@@ -133,10 +134,6 @@ def reconcile(session: Session) -> int:
     return ended
 
 
-def _money(amount) -> str:
-    return f"${amount:.2f}" if amount is not None else "—"
-
-
 def list_runs(session: Session, *, owner_id: uuid.UUID, limit: int = 100) -> list[dict[str, str]]:
     """The owner's runs, newest first, for the Runs tab."""
     rows = session.exec(
@@ -165,8 +162,8 @@ def list_runs(session: Session, *, owner_id: uuid.UUID, limit: int = 100) -> lis
                 "status": deployment.status,
                 "started": deployment.started_at.isoformat() if deployment.started_at else "",
                 "duration": f"{minutes:.1f} min" if minutes is not None else "—",
-                "estimated_cost": _money(version.estimated_cost),
-                "actual_cost": _money(deployment.actual_cost),
+                "estimated_cost": usd(version.estimated_cost),
+                "actual_cost": usd(deployment.actual_cost),
                 "url": deployment.deployment_url or "",
             }
         )

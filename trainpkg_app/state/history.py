@@ -8,6 +8,7 @@ from decimal import Decimal
 import reflex as rx
 import sqlalchemy as sa
 
+from trainpkg_app.core.cost import usd
 from trainpkg_app.core.diff import diff_snapshots
 from trainpkg_app.core.drafts import comparable_view, snapshot_of
 from trainpkg_app.core.insights import run_estimate
@@ -32,10 +33,6 @@ CHOICES_LIMIT = 100
 DRAFT = "draft"
 
 
-def _money(value: Decimal | None) -> str:
-    return f"${value:,.2f}" if value is not None else "—"
-
-
 def version_row(version: VersionSummary) -> dict[str, str]:
     return {
         "id": version.id,
@@ -47,8 +44,8 @@ def version_row(version: VersionSummary) -> dict[str, str]:
         "target": version.deployment_target or "—",
         "deployment_url": version.deployment_url,
         "training_status": version.training_status or "not run",
-        "estimated_cost": _money(version.estimated_cost),
-        "actual_cost": _money(version.actual_cost),
+        "estimated_cost": usd(version.estimated_cost),
+        "actual_cost": usd(version.actual_cost),
     }
 
 

@@ -7,6 +7,7 @@ import uuid
 
 import reflex as rx
 
+from trainpkg_app.core.cost import usd
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import Deployment
 from trainpkg_app.db.versions import list_versions
@@ -19,10 +20,6 @@ from trainpkg_app.state.history import HistoryState
 from trainpkg_app.state.owner import as_owner, as_user, session_token
 
 NOTHING_PUBLISHED = "Publish a version first: only published versions are deployed."
-
-
-def _money(amount) -> str:
-    return f"${amount:.2f}" if amount is not None else "—"
 
 
 def run_view(deployment: Deployment) -> dict:
@@ -42,8 +39,8 @@ def run_view(deployment: Deployment) -> dict:
         "log_tail": deployment.log_tail,
         "url": deployment.deployment_url or "",
         "error": deployment.error,
-        "estimated_cost": _money(deployment.estimated_cost),
-        "actual_cost": _money(deployment.actual_cost),
+        "estimated_cost": usd(deployment.estimated_cost),
+        "actual_cost": usd(deployment.actual_cost),
     }
 
 
