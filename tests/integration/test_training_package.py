@@ -104,3 +104,42 @@ def test_trainpkg_export_writes_a_published_version(tmp_path, monkeypatch, capsy
         cli.main(["export", "tiny", "--version", "2", "--out", str(tmp_path / "out2")])
     get_settings.cache_clear()
     engine_module.get_engine.cache_clear()
+
+
+def _train_module(folder):
+    """The package's own train.py, imported as a module (formats.py beside it)."""
+    import importlib.util
+
+    sys.path.insert(0, str(folder))
+    try:
+        spec = importlib.util.spec_from_file_location("package_train", folder / "train.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(folder))
+
+
+@pytest.mark.parametrize("method", ["lora", "qlora", "full"])
+def test_the_base_model_loads_as_the_method_and_the_memory_estimate_assume_it(tmp_path, method):
+    import torch
+
+    config = {"method": method, "precision": "bf16"}
+    upload = write_rows(tmp_path / "qa.jsonl")
+    snapshot = published_snapshot(upload, config=config)
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    args = yaml.safe_load((folder / "package.yaml").read_text())["training_arguments"]
+    options = _train_module(folder).loading_options(args, gpu=True)
+    requirements = (folder / "requirements.txt").read_text()
+    if method == "qlora":  # 4-bit weights, bf16 compute, and bitsandbytes to load them
+        quantization = options["quantization_config"]
+        assert quantization.load_in_4bit and quantization.bnb_4bit_quant_type == "nf4"
+        assert options["dtype"] == torch.bfloat16
+        assert "bitsandbytes" in requirements
+    elif method == "lora":  # the frozen base in the 16-bit precision it trains in
+        assert options == {"dtype": torch.bfloat16}
+        assert "bitsandbytes" not in requirements
+    else:  # a full fine-tune keeps fp32 weights: the master copy for mixed precision
+        assert options == {}
+    if method != "qlora":  # the CPU trains in fp32 (QLoRA is refused there, see train.py)
+        assert _train_module(folder).loading_options(args, gpu=False) == {}

@@ -31,21 +31,26 @@ def published_snapshot(
     model_folder: Path | None = None,
     space: str = "",
     job_flavor: str = "",
+    config: dict[str, str] | None = None,
 ) -> dict:
     """What publishing a LoRA draft of the tiny model with one uploaded JSONL stores: from the
     cache (a Hub id) or a local folder; on this machine, in the Space ``space``, or as a Job
-    on ``job_flavor``."""
+    on ``job_flavor``; ``config`` overrides config form fields."""
     draft = DraftContent()
     if model_folder:
         draft.forms["model"] |= {"model_id": str(model_folder), "source": "local"}
     else:
         draft.forms["model"] |= {"model_id": TINY_MODEL_ID, "revision": SNAPSHOT}
-    draft.forms["config"] = apply_preset(draft.forms["config"], "quick_test") | {
-        "max_steps": str(max_steps),
-        "max_seq_length": "64",
-        "lora_target_modules": "c_attn",
-        "learning_rate": "0.01",
-    }
+    draft.forms["config"] = (
+        apply_preset(draft.forms["config"], "quick_test")
+        | {
+            "max_steps": str(max_steps),
+            "max_seq_length": "64",
+            "lora_target_modules": "c_attn",
+            "learning_rate": "0.01",
+        }
+        | (config or {})
+    )
     draft.forms["dataset"] |= {"train_split_percent": "75"}
     draft.forms["deploy"] |= {
         "target": "local",

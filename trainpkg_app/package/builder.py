@@ -36,7 +36,9 @@ FALLBACK_PINS = {
     "pyyaml": ">=6",
     "pydantic": ">=2.9",
     "safetensors": ">=0.4",
+    "bitsandbytes": ">=0.45",
 }
+QLORA_LIBRARIES = ["bitsandbytes"]  # 4-bit loading; CUDA only, so only QLoRA packages ask for it
 DOCKERFILE = """FROM python:3.11-slim
 WORKDIR /package
 COPY requirements.txt .
@@ -69,9 +71,10 @@ python -m venv .venv && .venv/bin/pip install -r requirements.txt
 """
 
 
-def pinned_requirements() -> str:
+def pinned_requirements(method: str = "lora") -> str:
+    """The training libraries at the versions installed here (a range where one is missing)."""
     lines = []
-    for name in TRAINING_LIBRARIES:
+    for name in TRAINING_LIBRARIES + (QLORA_LIBRARIES if method == "qlora" else []):
         try:
             lines.append(f"{name}=={metadata.version(name)}")
         except metadata.PackageNotFoundError:
@@ -123,7 +126,7 @@ def build_package(
     (out_dir / "package.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     shutil.copy2(TRAIN_SCRIPT, out_dir / "train.py")
     shutil.copy2(dataset_formats.__file__, out_dir / "formats.py")
-    (out_dir / "requirements.txt").write_text(pinned_requirements())
+    (out_dir / "requirements.txt").write_text(pinned_requirements(snapshot["config"]["method"]))
     front = SPACE_FRONT_MATTER if snapshot["deploy"].get("target") == "hf_space" else ""
     (out_dir / "README.md").write_text(front.format(name=name) + README.format(name=name))
     (out_dir / "Dockerfile").write_text(DOCKERFILE)

@@ -216,7 +216,9 @@ def prepare_and_train(spec: dict, metrics: Path, pusher) -> int:
     tokenizer = AutoTokenizer.from_pretrained(model_spec["model_id"], revision=revision)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(model_spec["model_id"], revision=revision)
+    model = AutoModelForCausalLM.from_pretrained(
+        model_spec["model_id"], revision=revision, **loading_options(args, gpu)
+    )
     rows = load_rows(spec)
     share = spec["dataset"]["train_split_percent"] / 100
     if share < 1 and len(rows) > 1:
@@ -228,6 +230,31 @@ def prepare_and_train(spec: dict, metrics: Path, pusher) -> int:
         sft["eval_strategy"] = "no"
     lora = LoraConfig(**args["lora"]) if "lora" in args else None
     return train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pusher)
+
+
+def peak_gpu_memory_gb() -> float | None:
+    import torch
+
+    return round(torch.cuda.max_memory_allocated() / 1e9, 2) if torch.cuda.is_available() else None
+
+
+def loading_options(args: dict, gpu: bool) -> dict:
+    """How the base model loads: QLoRA in 4 bit (bitsandbytes); LoRA on a GPU in the 16-bit
+    precision it trains in, as the memory estimate assumes; a full fine-tune in fp32, whose
+    weights are the master copy that mixed precision needs."""
+    import torch
+
+    sixteen_bit = "bfloat16" if args["sft"]["bf16"] else "float16" if args["sft"]["fp16"] else None
+    if "quantization" in args:
+        from transformers import BitsAndBytesConfig
+
+        quantization = dict(args["quantization"])
+        compute = getattr(torch, quantization["bnb_4bit_compute_dtype"])
+        quantization["bnb_4bit_compute_dtype"] = compute
+        return {"quantization_config": BitsAndBytesConfig(**quantization), "dtype": compute}
+    if "lora" in args and gpu and sixteen_bit:
+        return {"dtype": getattr(torch, sixteen_bit)}
+    return {}
 
 
 def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pusher) -> int:
@@ -264,6 +291,7 @@ def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pu
                 "global_step": trainer.state.global_step,
                 "training_loss": final_loss,
                 "total_flos": trainer.state.total_flos,
+                "peak_gpu_memory_gb": peak_gpu_memory_gb(),
             },
             indent=2,
         )
