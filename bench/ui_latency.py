@@ -90,11 +90,11 @@ def run(page: Page, rounds: int) -> dict[str, list[float]]:
             _measure(
                 page,
                 "document.querySelector('[aria-label=\"Compare v1\"]')",
-                "document.querySelector('[role=dialog]') !== null",
+                "document.getElementById('compare-panel') !== null",
             )
         )
-        page.keyboard.press("Escape")
-        page.wait_for_selector("[role=dialog]", state="detached")
+        page.locator("#compare-panel").get_by_role("button", name="Close").click()
+        page.wait_for_selector("#compare-panel", state="detached")
     return timings
 
 

@@ -141,7 +141,8 @@ def test_publish_compare_restore_and_archive(page: Page, screenshot):
     expect(versions(page).first).to_contain_text("v2")
 
     page.get_by_role("button", name="Compare v1").click()
-    dialog = page.get_by_role("dialog", name="Compare")
+    dialog = page.get_by_role("region", name="Compare")
+    expect(dialog.get_by_role("heading", name="Compare")).to_be_focused()
     dialog.get_by_label("Right").select_option(label=f"v2 · {slug}-v2")
     rows = dialog.get_by_role("region", name="Differences").locator("tbody tr")
     expect(rows).to_have_count(2)
@@ -153,6 +154,11 @@ def test_publish_compare_restore_and_archive(page: Page, screenshot):
     dialog.get_by_role("switch", name="Only differences").click()
     expect(rows).not_to_have_count(2)
     dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_have_count(0)
+    page.get_by_role("button", name="Compare v2").click()
+    expect(dialog.get_by_role("heading", name="Compare")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
 
     page.get_by_role("button", name="Restore v1").click()
     expect(page.locator("#history-message")).to_have_text(

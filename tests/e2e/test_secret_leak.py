@@ -64,7 +64,7 @@ def test_the_token_never_leaves_its_encrypted_column(
     page.get_by_role("button", name="Deploy latest version").click()
     expect(page.locator("#deploy-run-status")).to_have_text("pending")
     page.get_by_role("button", name="Compare v1").click()
-    compare = page.get_by_role("dialog")
+    compare = page.get_by_role("region", name="Compare")
     compare.get_by_role("button", name="Close").click()
     expect(compare).to_be_hidden()
     page.get_by_role("tab", name="Runs").click()

@@ -1,10 +1,22 @@
-"""Dialogs of the history sidebar: publish, compare, restore."""
+"""What the history sidebar opens: the publish and restore dialogs, the compare panel."""
 
 import reflex as rx
 
 from trainpkg_app.components.form_field import switch_field
 from trainpkg_app.state.history import HistoryState
 
+# Escape closes the compare panel while focus is in it (or nowhere), as it would a dialog.
+ESCAPE_CLOSES_COMPARE = """
+if (!window.__trainpkgEscapeCloses) {
+  window.__trainpkgEscapeCloses = true;
+  document.addEventListener('keydown', (event) => {
+    const panel = document.getElementById('compare-panel');
+    const focus = document.activeElement;
+    const inside = panel?.contains(focus) || focus === document.body;
+    if (event.key === 'Escape' && inside) document.getElementById('compare-close')?.click();
+  });
+}
+"""
 CHANGE_COLORS = {"added": "green", "removed": "red", "changed": "amber", "unchanged": "gray"}
 
 
@@ -77,57 +89,87 @@ def _diff_row(row: rx.Var) -> rx.Component:
     )
 
 
-def compare_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Compare"),
-            rx.hstack(
-                _side_select(
-                    "compare-left", "Left", HistoryState.compare_left, HistoryState.set_compare_left
-                ),
-                _side_select(
-                    "compare-right",
-                    "Right",
-                    HistoryState.compare_right,
-                    HistoryState.set_compare_right,
-                ),
-                spacing="3",
-                width="100%",
-            ),
-            switch_field(
-                "Only differences",
-                checked=HistoryState.only_differences,
-                on_change=HistoryState.set_only_differences,
-            ),
-            rx.cond(
-                HistoryState.shown_diff_rows.length() > 0,
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                *[
-                                    rx.table.column_header_cell(title)
-                                    for title in ("Step", "Field", "Change", "Left", "Right")
-                                ],
-                            )
+def compare_panel() -> rx.Component:
+    """Compare, inline above the wizard (a Radix dialog cost ~25 ms of style work per open:
+    its portal starts a new theme root; bench/ui_latency.py). Escape or Close ends it."""
+    return rx.fragment(rx.script(ESCAPE_CLOSES_COMPARE), _compare_section())
+
+
+def _compare_section() -> rx.Component:
+    return rx.cond(
+        HistoryState.compare_open,
+        rx.el.section(
+            rx.card(
+                rx.vstack(
+                    rx.hstack(
+                        rx.heading("Compare", size="4", id="compare-heading", tab_index=-1),
+                        rx.button(
+                            "Close",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=HistoryState.set_compare_open(False),
+                            id="compare-close",
                         ),
-                        rx.table.body(rx.foreach(HistoryState.shown_diff_rows, _diff_row)),
-                        size="1",
+                        justify="between",
+                        width="100%",
                     ),
-                    role="region",
-                    aria_label="Differences",
-                ),
-                rx.text("No differences.", size="2"),
+                    rx.hstack(
+                        _side_select(
+                            "compare-left",
+                            "Left",
+                            HistoryState.compare_left,
+                            HistoryState.set_compare_left,
+                        ),
+                        _side_select(
+                            "compare-right",
+                            "Right",
+                            HistoryState.compare_right,
+                            HistoryState.set_compare_right,
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    switch_field(
+                        "Only differences",
+                        checked=HistoryState.only_differences,
+                        on_change=HistoryState.set_only_differences,
+                    ),
+                    rx.cond(
+                        HistoryState.shown_diff_rows.length() > 0,
+                        rx.box(
+                            rx.table.root(
+                                rx.table.header(
+                                    rx.table.row(
+                                        *[
+                                            rx.table.column_header_cell(title)
+                                            for title in (
+                                                "Step",
+                                                "Field",
+                                                "Change",
+                                                "Left",
+                                                "Right",
+                                            )
+                                        ],
+                                    )
+                                ),
+                                rx.table.body(rx.foreach(HistoryState.shown_diff_rows, _diff_row)),
+                                size="1",
+                            ),
+                            role="region",
+                            aria_label="Differences",
+                            overflow_x="auto",
+                            width="100%",
+                        ),
+                        rx.text("No differences.", size="2"),
+                    ),
+                    spacing="3",
+                )
             ),
-            rx.hstack(
-                rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
-                justify="end",
-                padding_top="3",
-            ),
-            max_width="60rem",
+            id="compare-panel",
+            role="region",
+            aria_labelledby="compare-heading",
+            style={"width": "100%"},
         ),
-        open=HistoryState.compare_open,
-        on_open_change=HistoryState.set_compare_open,
     )
 
 

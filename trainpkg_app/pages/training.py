@@ -4,7 +4,7 @@ import reflex as rx
 
 from trainpkg_app.components.account_menu import accounts_dialog
 from trainpkg_app.components.conflict_banner import conflict_banner
-from trainpkg_app.components.history_dialogs import compare_dialog, publish_dialog, restore_dialog
+from trainpkg_app.components.history_dialogs import compare_panel, publish_dialog, restore_dialog
 from trainpkg_app.components.history_sidebar import history_sidebar
 from trainpkg_app.components.hub_token_dialog import hub_token_dialog
 from trainpkg_app.components.package_bar import package_bar
@@ -56,6 +56,7 @@ def _packages_tab() -> rx.Component:
         ),
         package_bar(),
         conflict_banner(),
+        compare_panel(),
         rx.grid(
             rx.box(wizard(), min_width="0"),
             history_sidebar(),
@@ -65,7 +66,6 @@ def _packages_tab() -> rx.Component:
         ),
         publish_dialog(),
         hub_token_dialog(),
-        compare_dialog(),
         restore_dialog(),
         _save_on_hide(),
         spacing="4",

@@ -80,7 +80,7 @@ class HistoryState(rx.State):
     compare_right: str = DRAFT
     compare_choices: list[dict[str, str]] = []
     only_differences: bool = True
-    diff_rows: list[dict[str, str]] = []
+    _diff_rows: list[dict[str, str]] = []  # backend only: the panel shows shown_diff_rows
     # restore
     restore_version_id: str = ""
     restore_label: str = ""
@@ -88,8 +88,8 @@ class HistoryState(rx.State):
     @rx.var
     def shown_diff_rows(self) -> list[dict[str, str]]:
         if not self.only_differences:
-            return self.diff_rows
-        return [row for row in self.diff_rows if row["change"] != "unchanged"]
+            return self._diff_rows
+        return [row for row in self._diff_rows if row["change"] != "unchanged"]
 
     @rx.var
     def page_label(self) -> str:
@@ -226,6 +226,8 @@ class HistoryState(rx.State):
         )
         self.compare_choices = _choices(recent)
         self.compare_open = await self._compute_diff()
+        if self.compare_open:  # keyboard and screen-reader users land in the panel
+            return rx.call_script("document.getElementById('compare-heading')?.focus()")
 
     @rx.event
     def set_compare_open(self, value: bool):
@@ -257,7 +259,7 @@ class HistoryState(rx.State):
         except (NotFound, ValueError) as missing:
             self.message, self.compare_open = str(missing), False
             return False
-        self.diff_rows = [row.model_dump(mode="json") for row in diff_snapshots(left, right)]
+        self._diff_rows = [row.model_dump(mode="json") for row in diff_snapshots(left, right)]
         return True
 
     # --- restore and archive -------------------------------------------------------------
