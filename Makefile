@@ -58,7 +58,7 @@ run-scaled: $(STAMP)-train .tools/node_modules/.bin/bun
 	@test -n "$${TRAINPKG_DATABASE_URL:-}" || { echo "Set TRAINPKG_DATABASE_URL=postgresql+psycopg://user@host:5432/db first (README: Scale-out)."; exit 1; }
 	$(BIN)/alembic upgrade head
 	PATH="$(abspath .tools/node_modules/.bin):$$PATH" PORT=$(PORT) REFLEX_REDIS_URL=$(REDIS_URL) \
-		GRANIAN_WORKERS=$(WORKERS) $(BIN)/reflex run --env prod --single-port
+		REFLEX_OPLOCK_ENABLED=true GRANIAN_WORKERS=$(WORKERS) $(BIN)/reflex run --env prod --single-port
 
 lint: $(STAMP)-test
 	$(BIN)/ruff check .

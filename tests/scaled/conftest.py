@@ -92,6 +92,7 @@ def scaled(tmp_path_factory) -> Iterator[ScaledApp]:
             TRAINPKG_DATABASE_URL=proxied,
             REFLEX_REDIS_URL=redis_url,
             GRANIAN_WORKERS=str(WORKERS),
+            REFLEX_OPLOCK_ENABLED="true",  # as make run-scaled
             TRAINPKG_AUTOSAVE_INTERVAL_S="5",  # long enough to kill a worker mid-interval
             HF_HUB_OFFLINE="1",  # runs train a local tiny model
             HF_DATASETS_OFFLINE="1",

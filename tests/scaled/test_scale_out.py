@@ -32,11 +32,7 @@ def test_the_app_runs_several_workers(scaled: ScaledApp):
 
 def test_killed_workers_are_replaced_and_the_session_goes_on(page: Page, scaled: ScaledApp):
     """Every worker dies mid-session: the supervisor starts new ones, the tab reconnects still
-    signed in, the saved draft is intact and new edits save.
-
-    Not covered, because it does not hold: edits made in the last auto-save interval before
-    the crash. Reflex 0.10 finds the dead worker's socket record in Redis and gives the
-    reconnecting tab a new state token, so the unsaved in-memory edits stay behind."""
+    signed in, the saved draft is intact and new edits save."""
     name = open_new_package(page)
     page.get_by_label("Model id").fill("kept/model")
     page.get_by_label("Parameters").focus()
@@ -53,6 +49,33 @@ def test_killed_workers_are_replaced_and_the_session_goes_on(page: Page, scaled:
     expect(_indicator(page)).to_have_text(re.compile("^Saved at"), timeout=60_000)
     stored = _draft_model(scaled, name)
     assert (stored["model_id"], stored["size_gb"]) == ("kept/model", "2.5")
+
+
+def test_a_worker_killed_mid_edit_loses_no_edit(page: Page, scaled: ScaledApp):
+    """Edits typed since the last auto-save, when every worker dies: the reconnecting tab gets
+    them back from the browser's journal (a new worker cannot read the dead one's memory),
+    shows them as unsaved, and saves them."""
+    name = open_new_package(page)
+    page.get_by_label("Model id").fill("saved/first")
+    page.get_by_label("Parameters").focus()
+    expect(_indicator(page)).to_have_text(re.compile("^Saved at"), timeout=30_000)
+    page.get_by_label("Model id").fill("typed/before-the-crash")
+    page.get_by_label("Parameters").fill("7000000")
+    page.get_by_label("Model id").focus()
+    expect(_indicator(page)).to_have_text(re.compile("^Unsaved changes"))
+    page.wait_for_function(  # the server has both edits: the browser's journal holds them
+        "(localStorage.getItem('trainpkg_unsaved_edits') || '').includes('7000000')"
+    )
+    assert scaled.kill_workers() == WORKERS  # well inside the 5 s auto-save interval
+    assert _draft_model(scaled, name)["model_id"] == "saved/first"  # not saved when killed
+    expect(page.get_by_label("Model id")).to_have_value("typed/before-the-crash", timeout=60_000)
+    expect(page.get_by_label("Parameters")).to_have_value("7000000")
+    deadline = time.monotonic() + 60
+    while _draft_model(scaled, name)["model_id"] != "typed/before-the-crash":
+        assert time.monotonic() < deadline, "the recovered edits were not saved within 60 s"
+        time.sleep(0.5)
+    assert _draft_model(scaled, name)["parameters"] == "7000000"
+    expect(_indicator(page)).to_have_text(re.compile("^Saved"))
 
 
 def test_a_database_outage_during_auto_save_loses_nothing(page: Page, scaled: ScaledApp):

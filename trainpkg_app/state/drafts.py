@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from trainpkg_app.core.autosave import AutosaveSchedule
 from trainpkg_app.core.drafts import DraftContent
+from trainpkg_app.core.edit_journal import EditJournal
 from trainpkg_app.core.names import generate_draft_name, generate_version_name
 from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft, save_draft
 from trainpkg_app.db.errors import DraftConflict, NotFound
@@ -121,12 +122,39 @@ class DraftState(rx.State):
         status = await self.get_state(SaveStatusState)
         status.status, status.detail = SAVED, ""
 
+    async def recover_unsaved_edits(self) -> bool:
+        """Put back the edits the browser kept (a worker or the app died before saving them);
+        drop them when the draft was saved elsewhere since. True when some came back."""
+        data = await self.get_state(StepDataState)
+        journal = EditJournal.parse(data.edit_journal)
+        if not journal.applies_to(self.package_id, self.revision):
+            data.edit_journal = ""
+            return False
+        content = await self.content()
+        data.load(content.model_copy(update={"forms": journal.apply(content.forms)}))
+        if not await self.has_unsaved_edits():
+            data.edit_journal = ""
+            return False
+        (await self.get_state(SaveStatusState)).status = UNSAVED
+        return True
+
+    async def _journal_saved(self, revision: int, everything: bool) -> None:
+        """A save went through: the browser forgets what it holds, or rebases what is newer."""
+        data = await self.get_state(StepDataState)
+        journal = EditJournal.parse(data.edit_journal)
+        data.edit_journal = "" if everything else journal.rebased(revision).dump()
+
     async def has_unsaved_edits(self) -> bool:
         return (await self.content()).fingerprint() != self._saved_fingerprint
 
     @rx.event
     async def ensure_autosave(self):
         """Start the auto-save loop unless one runs already (latest edit wins nothing twice)."""
+        return await self.autosave_loop_if_needed()
+
+    async def autosave_loop_if_needed(self):
+        """The loop to start, or None while one runs: called inside an edit, it spares the
+        browser a second event per keystroke (bench/concurrent_sessions.py)."""
         status = await self.get_state(SaveStatusState)
         recent = time.time() - self._loop_beat < _schedule().stale_after_s()
         if (recent and worker_alive(self._loop_worker)) or status.status == CONFLICT:
@@ -209,7 +237,9 @@ class DraftState(rx.State):
             self.revision, self._saved_fingerprint = revision, fingerprint
             status = await self.get_state(SaveStatusState)
             status.saved_at, status.detail = _now_iso(), ""
-            if (await self.content()).fingerprint() == fingerprint:
+            everything = (await self.content()).fingerprint() == fingerprint
+            await self._journal_saved(revision, everything)
+            if everything:
                 status.status = SAVED
                 return self._stop(in_loop)
             status.status = UNSAVED
@@ -244,14 +274,16 @@ class DraftState(rx.State):
             status.detail = f"The database did not answer ({type(error).__name__}); retrying."
             return "The draft could not be saved: the database did not answer. Try again shortly."
         self._saved_fingerprint = fingerprint
+        await self._journal_saved(self.revision, everything=True)
         status.status, status.saved_at, status.detail = SAVED, _now_iso(), ""
         return ""
 
-    def adopt(self, revision: int, content: DraftContent, parent_version_id: str) -> None:
+    async def adopt(self, revision: int, content: DraftContent, parent_version_id: str) -> None:
         """Record a save done elsewhere in this session (publish, restore)."""
         self.revision = revision
         self._saved_fingerprint = content.fingerprint()
         self.parent_version_id = parent_version_id
+        await self._journal_saved(revision, everything=True)
 
     @rx.event
     async def reload_newer(self):

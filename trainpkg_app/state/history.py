@@ -204,7 +204,7 @@ class HistoryState(rx.State):
         except sa.exc.SQLAlchemyError as error:
             self.message = f"Not published: the database did not answer ({type(error).__name__})."
             return
-        drafts.adopt(revision, content, str(version.id))
+        await drafts.adopt(revision, content, str(version.id))
         drafts.last_version_number = version.version_number
         status.status = "saved"
         self.publish_open, self.offset = False, 0
@@ -305,7 +305,7 @@ class HistoryState(rx.State):
             return
         (await self.get_state(StepDataState)).load(content)
         (await self.get_state(WizardState)).load(content.workflow)
-        drafts.adopt(revision, content, version_id)
+        await drafts.adopt(revision, content, version_id)
         (await self.get_state(SaveStatusState)).status = "saved"
         self.message = f"Restored {self.restore_label} into the draft. History is unchanged."
 

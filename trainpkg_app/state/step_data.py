@@ -10,6 +10,7 @@ from typing import Any
 import reflex as rx
 
 from trainpkg_app.core.drafts import DraftContent
+from trainpkg_app.core.edit_journal import EditJournal
 from trainpkg_app.core.forms import default_forms
 from trainpkg_app.core.insights import arguments_yaml, memory_fit, run_estimate
 from trainpkg_app.core.presets import apply_preset
@@ -23,11 +24,16 @@ from trainpkg_app.state.wizard import WizardState
 EMPTY_BY_STEP: dict[str, dict[str, str]] = {step.value: {} for step in STEPS}
 
 
-def _autosave_event():
+async def _drafts(state: rx.State):
     # drafts.py builds on this module, so it is imported where it is needed.
     from trainpkg_app.state.drafts import DraftState
 
-    return DraftState.ensure_autosave
+    return await state.get_state(DraftState)
+
+
+async def _autosave_follow_up(state: rx.State):
+    """After an edit: the auto-save loop, when none runs yet."""
+    return await (await _drafts(state)).autosave_loop_if_needed()
 
 
 class StepDataState(rx.State):
@@ -38,6 +44,8 @@ class StepDataState(rx.State):
     summaries: dict[str, str] = {step.value: "" for step in STEPS}
 
     advanced_config: bool = False
+    # Unsaved edits, mirrored to the browser until saved (core/edit_journal.py).
+    edit_journal: str = rx.LocalStorage("", name="trainpkg_unsaved_edits")
 
     @rx.var
     def memory_fit(self) -> dict[str, str]:
@@ -58,7 +66,7 @@ class StepDataState(rx.State):
     @rx.event
     async def use_preset(self, preset: str):
         await self.replace_form("config", apply_preset(self.forms["config"], preset))
-        return _autosave_event()
+        return await _autosave_follow_up(self)
 
     @rx.var
     def model_facts(self) -> list[dict[str, str]]:
@@ -104,20 +112,25 @@ class StepDataState(rx.State):
         result = validate_step(StepId(step), self.step_form(step))
         shown = {f: m for f, m in result.errors.items() if f in self.errors[step]}
         self._set_feedback(step, shown, result.warnings)
+        await self._after_edit(step, {field: value})
+        return await _autosave_follow_up(self)
+
+    async def _after_edit(self, step: str, fields: dict[str, str]) -> None:
         wizard = await self.get_state(WizardState)
         wizard.reopen_if_completed(StepId(step))
-        status = await self.get_state(SaveStatusState)
-        status.mark_dirty()
-        return _autosave_event()
+        (await self.get_state(SaveStatusState)).mark_dirty()
+        drafts = await _drafts(self)
+        journal = EditJournal.parse(self.edit_journal)
+        # An edit sent while a reconnected page is still opening its draft joins the journal.
+        base = (drafts.package_id, drafts.revision) if drafts.package_id else journal.key
+        self.edit_journal = journal.record(*base, step, fields).dump()
 
     async def replace_form(self, step: str, form: dict[str, str]):
         """Put a whole form in at once (a model looked up on the Hub), as one edit."""
         self.forms = self.forms | {step: form}
         result = validate_step(StepId(step), self.step_form(step))
         self._set_feedback(step, {}, result.warnings)
-        wizard = await self.get_state(WizardState)
-        wizard.reopen_if_completed(StepId(step))
-        (await self.get_state(SaveStatusState)).mark_dirty()
+        await self._after_edit(step, form)
 
     def check_new_dataset(self, dataset_id: str) -> str:
         """Why this Hub id cannot be attached ('' if it can); the message shows at the field."""
