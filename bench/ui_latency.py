@@ -3,7 +3,7 @@ update it causes, measured in the page (performance.now() and a MutationObserver
 browser driver's own overhead is not counted. Every click is a round trip to the backend.
 
 Actions: Next and Back between two wizard steps (validation on the server), choosing a training
-method (an edit), and opening a version's compare dialog. Prints p50/p95 per action and overall
+method (an edit), and opening a version's compare panel. Prints p50/p95 per action and overall
 and writes bench/results/ui-latency.json. Traffic stays on 127.0.0.1; it stops by itself.
 
     TRAINPKG_CHROMIUM=/usr/bin/chromium .venv/bin/python bench/ui_latency.py [rounds]

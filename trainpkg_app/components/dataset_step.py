@@ -65,11 +65,16 @@ def _upload() -> rx.Component:
             rx.foreach(rx.selected_files(UPLOAD_ID), lambda name: rx.text(name, size="2")),
             rx.button(
                 "Upload and inspect",
-                on_click=DatasetState.handle_upload(
-                    rx.upload_files(
-                        upload_id=UPLOAD_ID, on_upload_progress=DatasetState.set_progress
-                    )
-                ),
+                on_click=[
+                    DatasetState.start_upload,
+                    DatasetState.handle_upload(
+                        rx.upload_files(
+                            upload_id=UPLOAD_ID, on_upload_progress=DatasetState.set_progress
+                        )
+                    ),
+                ],
+                loading=DatasetState.uploading,
+                disabled=DatasetState.uploading,
             ),
             align="center",
             spacing="3",

@@ -65,6 +65,7 @@ def _unique_name(name: str, taken: set[str]) -> str:
 class DatasetState(rx.State):
     progress: int = 0
     busy: str = ""
+    uploading: bool = False
     problem: str = ""
     format_label: str = ""
     preview: list[str] = []
@@ -105,7 +106,18 @@ class DatasetState(rx.State):
         self.progress = round(100 * float(progress.get("progress") or 0))
 
     @rx.event
+    def start_upload(self):
+        """The button stays disabled until this upload ends (Reflex refuses a second meanwhile)."""
+        self.uploading = True
+
+    @rx.event
     async def handle_upload(self, files: list[rx.UploadFile]):
+        try:
+            return await self._inspect_upload(files)
+        finally:
+            self.uploading = False
+
+    async def _inspect_upload(self, files: list[rx.UploadFile]):
         if not files:
             self.problem = "Choose a file first."
             return None

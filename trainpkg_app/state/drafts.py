@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
 import time
 import uuid
@@ -169,7 +170,8 @@ class DraftState(rx.State):
         schedule = _schedule()
         failures = 0
         while True:
-            await asyncio.sleep(schedule.next_delay(failures))
+            # +-10 %: sessions that started together do not all save in the same instant
+            await asyncio.sleep(schedule.next_delay(failures) * random.uniform(0.9, 1.1))
             outcome = await self._save_once(in_loop=True)
             if outcome == Step.STOP:
                 return
