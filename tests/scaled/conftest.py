@@ -93,7 +93,7 @@ def scaled(tmp_path_factory) -> Iterator[ScaledApp]:
             REFLEX_REDIS_URL=redis_url,
             GRANIAN_WORKERS=str(WORKERS),
             REFLEX_OPLOCK_ENABLED="true",  # as make run-scaled
-            TRAINPKG_AUTOSAVE_INTERVAL_S="5",  # long enough to kill a worker mid-interval
+            TRAINPKG_AUTOSAVE_INTERVAL_S="10",  # room to kill workers before the next save
             HF_HUB_OFFLINE="1",  # runs train a local tiny model
             HF_DATASETS_OFFLINE="1",
             TOKENIZERS_PARALLELISM="false",

@@ -17,6 +17,13 @@ def _indicator(page: Page):
     return page.locator("#save-indicator")
 
 
+def _wait_for_journal(page: Page, text: str) -> None:
+    """Until the server has the edit: the browser's unsaved-edits journal holds it."""
+    page.wait_for_function(
+        f"(localStorage.getItem('trainpkg_unsaved_edits') || '').includes({text!r})"
+    )
+
+
 def _draft_model(scaled: ScaledApp, package_name: str) -> dict:
     with scaled.engine.connect() as connection:
         row = connection.execute(
@@ -63,10 +70,8 @@ def test_a_worker_killed_mid_edit_loses_no_edit(page: Page, scaled: ScaledApp):
     page.get_by_label("Parameters").fill("7000000")
     page.get_by_label("Model id").focus()
     expect(_indicator(page)).to_have_text(re.compile("^Unsaved changes"))
-    page.wait_for_function(  # the server has both edits: the browser's journal holds them
-        "(localStorage.getItem('trainpkg_unsaved_edits') || '').includes('7000000')"
-    )
-    assert scaled.kill_workers() == WORKERS  # well inside the 5 s auto-save interval
+    _wait_for_journal(page, "7000000")
+    assert scaled.kill_workers() == WORKERS  # well inside the 10 s auto-save interval
     assert _draft_model(scaled, name)["model_id"] == "saved/first"  # not saved when killed
     expect(page.get_by_label("Model id")).to_have_value("typed/before-the-crash", timeout=60_000)
     expect(page.get_by_label("Parameters")).to_have_value("7000000")

@@ -13,6 +13,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from enum import Enum
+from pathlib import Path
 
 import reflex as rx
 import sqlalchemy as sa
@@ -68,7 +69,16 @@ def worker_alive(worker: str) -> bool:
         return False
     except PermissionError:
         pass
-    return True
+    return not _is_zombie(int(pid))
+
+
+def _is_zombie(pid: int) -> bool:
+    """A killed worker nobody reaped yet (its supervisor died too) still answers kill(0)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no such process, or no /proc (macOS): kill(0) had the last word
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def _schedule() -> AutosaveSchedule:
