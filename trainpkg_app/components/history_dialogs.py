@@ -95,73 +95,67 @@ def compare_panel() -> rx.Component:
     return rx.fragment(rx.script(ESCAPE_CLOSES_COMPARE), _compare_section())
 
 
+def _compare_header() -> rx.Component:
+    return rx.hstack(
+        rx.heading("Compare", size="4", id="compare-heading", tab_index=-1),
+        rx.button(
+            "Close",
+            variant="soft",
+            color_scheme="gray",
+            on_click=HistoryState.set_compare_open(False),
+            id="compare-close",
+        ),
+        justify="between",
+        width="100%",
+    )
+
+
+def _compare_sides() -> rx.Component:
+    return rx.hstack(
+        _side_select(
+            "compare-left", "Left", HistoryState.compare_left, HistoryState.set_compare_left
+        ),
+        _side_select(
+            "compare-right", "Right", HistoryState.compare_right, HistoryState.set_compare_right
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _diff_table() -> rx.Component:
+    titles = ("Step", "Field", "Change", "Left", "Right")
+    return rx.cond(
+        HistoryState.shown_diff_rows.length() > 0,
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(t) for t in titles])),
+                rx.table.body(rx.foreach(HistoryState.shown_diff_rows, _diff_row)),
+                size="1",
+            ),
+            role="region",
+            aria_label="Differences",
+            overflow_x="auto",
+            width="100%",
+        ),
+        rx.text("No differences.", size="2"),
+    )
+
+
 def _compare_section() -> rx.Component:
     return rx.cond(
         HistoryState.compare_open,
         rx.el.section(
             rx.card(
                 rx.vstack(
-                    rx.hstack(
-                        rx.heading("Compare", size="4", id="compare-heading", tab_index=-1),
-                        rx.button(
-                            "Close",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=HistoryState.set_compare_open(False),
-                            id="compare-close",
-                        ),
-                        justify="between",
-                        width="100%",
-                    ),
-                    rx.hstack(
-                        _side_select(
-                            "compare-left",
-                            "Left",
-                            HistoryState.compare_left,
-                            HistoryState.set_compare_left,
-                        ),
-                        _side_select(
-                            "compare-right",
-                            "Right",
-                            HistoryState.compare_right,
-                            HistoryState.set_compare_right,
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
+                    _compare_header(),
+                    _compare_sides(),
                     switch_field(
                         "Only differences",
                         checked=HistoryState.only_differences,
                         on_change=HistoryState.set_only_differences,
                     ),
-                    rx.cond(
-                        HistoryState.shown_diff_rows.length() > 0,
-                        rx.box(
-                            rx.table.root(
-                                rx.table.header(
-                                    rx.table.row(
-                                        *[
-                                            rx.table.column_header_cell(title)
-                                            for title in (
-                                                "Step",
-                                                "Field",
-                                                "Change",
-                                                "Left",
-                                                "Right",
-                                            )
-                                        ],
-                                    )
-                                ),
-                                rx.table.body(rx.foreach(HistoryState.shown_diff_rows, _diff_row)),
-                                size="1",
-                            ),
-                            role="region",
-                            aria_label="Differences",
-                            overflow_x="auto",
-                            width="100%",
-                        ),
-                        rx.text("No differences.", size="2"),
-                    ),
+                    _diff_table(),
                     spacing="3",
                 )
             ),

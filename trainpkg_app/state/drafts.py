@@ -142,18 +142,21 @@ class DraftState(rx.State):
             data.edit_journal = ""
             return False
         content = await self.content()
-        data.load(content.model_copy(update={"forms": journal.apply(content.forms)}))
-        if not await self.has_unsaved_edits():
+        recovered = content.model_copy(update={"forms": journal.apply(content.forms)})
+        if recovered.fingerprint() == self._saved_fingerprint:  # nothing the server lacks
             data.edit_journal = ""
             return False
+        data.load(recovered)
         (await self.get_state(SaveStatusState)).status = UNSAVED
         return True
 
     async def _journal_saved(self, revision: int, everything: bool) -> None:
         """A save went through: the browser forgets what it holds, or rebases what is newer."""
         data = await self.get_state(StepDataState)
-        journal = EditJournal.parse(data.edit_journal)
-        data.edit_journal = "" if everything else journal.rebased(revision).dump()
+        if everything:
+            data.edit_journal = ""
+        else:
+            data.edit_journal = EditJournal.parse(data.edit_journal).rebased(revision).dump()
 
     async def has_unsaved_edits(self) -> bool:
         return (await self.content()).fingerprint() != self._saved_fingerprint

@@ -36,15 +36,16 @@ class PackagesState(rx.State):
     name_error: str = ""
     notice: str = ""
     last_package_id: str = rx.LocalStorage("", name="trainpkg_last_package", sync=True)
-    _recovered: bool = False  # the last package shown got unsaved edits back from the browser
 
-    def _opened(self) -> list:
-        return [*_after_open(), *([DraftState.ensure_autosave] if self._recovered else [])]
+    async def _opened(self) -> list:
+        """After opening: versions and runs; auto-save too when edits came back unsaved."""
+        unsaved = await (await self.get_state(DraftState)).has_unsaved_edits()
+        return [*_after_open(), *([DraftState.ensure_autosave] if unsaved else [])]
 
     async def _show(self, stored: StoredDraft) -> None:
         drafts = await self.get_state(DraftState)
         await drafts.show(stored)
-        self._recovered = await drafts.recover_unsaved_edits()
+        await drafts.recover_unsaved_edits()
         self.name_input, self.name_error = stored.name, ""
         self.last_package_id = stored.package_id
         self.packages = _rows(await as_owner(self, list_packages))
@@ -66,11 +67,11 @@ class PackagesState(rx.State):
             # A reconnect (a worker restarted) or a reload: keep the edits the server holds.
             self.packages = _rows(await as_owner(self, list_packages))
             await drafts.recover_unsaved_edits()  # newer than the server's, if it lost a lease
-            return [*_after_open(), DraftState.ensure_autosave]
+            return await self._opened()
         if wanted and await self._try_open(wanted):
-            return self._opened()
+            return await self._opened()
         await self._show(await as_owner(self, open_or_create, package_id=self.last_package_id))
-        return self._opened()
+        return await self._opened()
 
     async def _try_open(self, package_id: str) -> bool:
         """Open the package; when it is not there (or not this user's): say so, exactly alike."""
