@@ -15,10 +15,10 @@ from wizard_steps import (
 )
 
 
-def stored_draft_model(app_db, package_name: str) -> dict:
+def stored_draft_model(app_db, package_name: str, step: str = "model") -> dict:
     with app_db.connect() as connection:
         row = connection.execute(
-            sa.text("SELECT draft_model FROM training_packages WHERE name = :name"),
+            sa.text(f"SELECT draft_{step} FROM training_packages WHERE name = :name"),
             {"name": package_name},
         ).scalar_one_or_none()
     return {} if row is None else __import__("json").loads(row)
@@ -45,12 +45,14 @@ def test_an_edit_reaches_the_database_after_the_autosave_interval(page: Page, ap
     expect(indicator(page)).to_have_text(re.compile(r"^Saved at \d\d:\d\d:\d\d$"))
 
 
-def test_a_reload_restores_the_draft(page: Page):
+def test_a_reload_restores_the_draft(page: Page, app_db):
     name = open_new_package(page)
     complete_through(page, "model")
     page.get_by_role("radio", name=re.compile("^QLoRA")).click()
     page.get_by_label("Learning rate").fill("0.0003")
     page.get_by_label("Epochs").focus()
+    # The indicator already reads "Saved at" from the step change: wait for this edit's save.
+    wait_for_db(lambda: stored_draft_model(app_db, name, "config").get("learning_rate") == "0.0003")
     expect(indicator(page)).to_have_text(re.compile("^Saved at"))
     page.reload()
     expect(page.get_by_label("Package name")).to_have_value(name)
@@ -73,6 +75,8 @@ def test_two_tabs_editing_one_draft_see_a_conflict_and_lose_nothing(signed_in_co
 
     first.get_by_label("Size on disk (GB)").fill("1.5")
     first.get_by_label("Parameters").focus()
+    # "Saved at" still shows from the first save: wait until this one reached the database.
+    wait_for_db(lambda: stored_draft_model(app_db, name).get("size_gb") == "1.5")
     expect(indicator(first)).to_have_text(re.compile("^Saved at"))
     second.get_by_label("Parameters").fill("494000000")
     second.get_by_label("Model id").focus()
