@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import time
 
 import sqlalchemy as sa
 from sqlmodel import select
 
+from trainpkg_app.core.workers import this_worker
 from trainpkg_app.db.engine import session_scope
 from trainpkg_app.db.models import Deployment
 from trainpkg_app.deploy import service
@@ -21,8 +20,6 @@ from trainpkg_app.settings import get_settings
 POLL_S = 1.0
 logger = logging.getLogger(__name__)
 
-
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
 _last_hub_poll: dict[str, float] = {}
 
 
@@ -42,7 +39,7 @@ def sync_active_runs() -> None:
         active = session.exec(select(Deployment.id).where(Deployment.status.in_(service.ACTIVE)))
         for deployment_id in active.all():
             deployment = session.get(Deployment, deployment_id)
-            if _due(deployment) and service.claim(session, deployment_id, WORKER):
+            if _due(deployment) and service.claim(session, deployment_id, this_worker()):
                 try:
                     service.sync(session, deployment)
                 except HubProblem as problem:  # the Hub is down: keep the run, try again later

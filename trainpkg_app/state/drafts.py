@@ -6,14 +6,11 @@ edit, ended once everything is saved), so a closed tab leaves no loop behind."""
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import socket
 import time
 import uuid
 from datetime import UTC, datetime
 from enum import Enum
-from pathlib import Path
 
 import reflex as rx
 import sqlalchemy as sa
@@ -22,6 +19,7 @@ from trainpkg_app.core.autosave import AutosaveSchedule
 from trainpkg_app.core.drafts import DraftContent
 from trainpkg_app.core.edit_journal import EditJournal
 from trainpkg_app.core.names import generate_draft_name, generate_version_name
+from trainpkg_app.core.workers import this_worker, worker_alive
 from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft, save_draft
 from trainpkg_app.db.errors import DraftConflict, NotFound
 from trainpkg_app.settings import get_settings
@@ -54,31 +52,8 @@ def _refresh_packages():
     return PackagesState.refresh
 
 
-THIS_WORKER = f"{socket.gethostname()}:{os.getpid()}"
 SAVE_STALE_S = 60.0  # a save that has not answered by then died with its worker
-
-
-def worker_alive(worker: str) -> bool:
-    """False when the worker is known dead (a process of this host that is gone)."""
-    host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True  # another machine: only the loop's heartbeat can tell
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return not _is_zombie(int(pid))
-
-
-def _is_zombie(pid: int) -> bool:
-    """A killed worker nobody reaped yet (its supervisor died too) still answers kill(0)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:  # no such process, or no /proc (macOS): kill(0) had the last word
-        return False
-    return stat.rpartition(")")[2].split()[:1] == ["Z"]
+LOOP_START_WAIT_S = 10.0  # a loop start event not back by then was lost: ask again
 
 
 def _schedule() -> AutosaveSchedule:
@@ -94,8 +69,13 @@ class DraftState(rx.State):
     last_version_number: int = 0
     _saved_fingerprint: str = ""
     # Leases, not flags: a worker that dies mid-loop or mid-save must not block this session.
-    _loop_beat: float = 0.0  # when the auto-save loop last woke (0: no loop)
+    _loop_beat: float = 0.0  # when the running auto-save loop last woke (0: none runs)
     _loop_worker: str = ""  # host:pid of the worker that runs it
+    # The connection sent the loop's start event, and when, until the loop starts: a page
+    # that reloads or reconnects meanwhile never sends it back, so its next connection asks
+    # again (as does this one, should the event be lost some other way).
+    _loop_asked_by: str = ""
+    _loop_asked_at: float = 0.0
     _saving_since: float = 0.0
     _saving_worker: str = ""
 
@@ -167,19 +147,30 @@ class DraftState(rx.State):
         return await self.autosave_loop_if_needed()
 
     async def autosave_loop_if_needed(self):
-        """The loop to start, or None while one runs: called inside an edit, it spares the
-        browser a second event per keystroke (bench/concurrent_sessions.py)."""
+        """The loop to start, or None while one runs or this connection was sent its start:
+        called inside an edit, it spares the browser a second event per keystroke
+        (bench/concurrent_sessions.py)."""
         status = await self.get_state(SaveStatusState)
-        recent = time.time() - self._loop_beat < _schedule().stale_after_s()
-        if (recent and worker_alive(self._loop_worker)) or status.status == CONFLICT:
+        if self._loop_runs() or status.status == CONFLICT or not self.package_id:
             return None
-        if not self.package_id:
+        connection = self.router.session.session_id
+        in_flight = time.time() - self._loop_asked_at < LOOP_START_WAIT_S
+        if in_flight and self._loop_asked_by == connection:
             return None
-        self._loop_beat, self._loop_worker = time.time(), THIS_WORKER
+        self._loop_asked_by, self._loop_asked_at = connection, time.time()
         return DraftState.autosave_loop
+
+    def _loop_runs(self) -> bool:
+        recent = time.time() - self._loop_beat < _schedule().stale_after_s()
+        return recent and worker_alive(self._loop_worker)
 
     @rx.event(background=True)
     async def autosave_loop(self):
+        async with self:
+            self._loop_asked_by, self._loop_asked_at = "", 0.0
+            if self._loop_runs():  # asked twice (two connections): the first one runs
+                return
+            self._loop_beat, self._loop_worker = time.time(), this_worker()
         schedule = _schedule()
         failures = 0
         while True:
@@ -215,7 +206,7 @@ class DraftState(rx.State):
             saving = time.time() - self._saving_since < SAVE_STALE_S
             if saving and worker_alive(self._saving_worker):
                 return Step.CONTINUE
-            self._saving_since, self._saving_worker = time.time(), THIS_WORKER
+            self._saving_since, self._saving_worker = time.time(), this_worker()
             package_id, expected = uuid.UUID(self.package_id), self.revision
             token = await session_token(self)
             if status.status != RETRYING:

@@ -1,16 +1,18 @@
-"""Whether an auto-save lease's worker still lives (a dead one's lease may be taken over)."""
+"""Which worker holds a lease (auto-save loop, run monitor), and whether it still lives (a dead
+one's lease may be taken over)."""
 
+import multiprocessing
 import os
 import socket
 import subprocess
 import sys
 import time
 
-from trainpkg_app.state.drafts import THIS_WORKER, worker_alive
+from trainpkg_app.core.workers import this_worker, worker_alive
 
 
 def test_this_worker_lives_and_an_ended_one_does_not():
-    assert worker_alive(THIS_WORKER)
+    assert worker_alive(this_worker())
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()  # reaped: the pid is gone
     assert not worker_alive(f"{socket.gethostname()}:{ended.pid}")
@@ -28,6 +30,20 @@ def test_a_killed_worker_that_nobody_reaped_is_dead():
         assert not worker_alive(f"{socket.gethostname()}:{zombie.pid}")
     finally:
         zombie.wait()
+
+
+def _report_worker(pipe) -> None:
+    pipe.send((this_worker(), os.getpid()))
+
+
+def test_each_forked_worker_names_itself():
+    """The server imports the app, then forks its workers: each must name its own pid."""
+    parent, child = multiprocessing.Pipe()
+    worker = multiprocessing.get_context("fork").Process(target=_report_worker, args=(child,))
+    worker.start()
+    name, pid = parent.recv()
+    worker.join()
+    assert name == f"{socket.gethostname()}:{pid}" != this_worker()
 
 
 def test_a_worker_on_another_machine_counts_as_alive():

@@ -1,0 +1,37 @@
+"""Which worker process this is, and whether another one still lives: the leases of auto-save
+loops and run monitors name their worker so a dead one's lease can be taken over."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+
+def this_worker() -> str:
+    """host:pid, read when asked: a constant set at import would name the process that
+    imported the app before the server forked its workers, the same for all of them."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_alive(worker: str) -> bool:
+    """False when the worker is known dead (a process of this host that is gone)."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine: only the lease's heartbeat can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return not _is_zombie(int(pid))
+
+
+def _is_zombie(pid: int) -> bool:
+    """A killed worker nobody reaped yet (its supervisor died too) still answers kill(0)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no such process, or no /proc (macOS): kill(0) had the last word
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
