@@ -7,6 +7,9 @@ memory, set against the app's time and memory estimates.
     .venv/bin/python bench/gpu_training.py prepare          # here: bench/gpu-work/ (packages)
     python3 bench/gpu_training.py train OUT_DIR              # on the GPU machine
     .venv/bin/python bench/gpu_training.py report RUNS.json  # here: bench/results/gpu-training.json
+
+GPU_BENCH_SIZE=7b (same three commands) does LoRA and QLoRA on a Llama-2-7B-shaped model
+instead (a full fine-tune of 7B with AdamW needs more than 80 GB); its results end in -7b.
 """
 
 from __future__ import annotations
@@ -20,24 +23,31 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORK = ROOT / "bench" / "gpu-work"
-MODEL = Path("/tmp/trainpkg-gpu-model")  # the same absolute path here and on the GPU machine
+SIZE = os.environ.get("GPU_BENCH_SIZE", "1b")
+SUFFIX = "" if SIZE == "1b" else f"-{SIZE}"
+WORK = ROOT / "bench" / "gpu-work" / SIZE
+MODEL = Path(f"/tmp/trainpkg-gpu-model-{SIZE}")  # the same absolute path here and there
 RESULTS = ROOT / "bench" / "results"
-STEPS, BATCH, SEQ = 30, 8, 1024
-LLAMA = {  # ~0.94B parameters with a 32k vocabulary
-    "hidden_size": 2048,
-    "intermediate_size": 5504,
-    "num_hidden_layers": 16,
-    "num_attention_heads": 16,
-    "num_key_value_heads": 16,
+SHAPES = {  # Llama shapes with a 32k vocabulary: ~0.94B and ~6.7B parameters
+    "1b": {"hidden_size": 2048, "intermediate_size": 5504, "num_hidden_layers": 16},
+    "7b": {"hidden_size": 4096, "intermediate_size": 11008, "num_hidden_layers": 32},
+}
+HEADS = {"1b": 16, "7b": 32}
+STEPS, BATCH, SEQ = {"1b": (30, 8, 1024), "7b": (20, 4, 1024)}[SIZE]
+LLAMA = SHAPES[SIZE] | {
+    "num_attention_heads": HEADS[SIZE],
+    "num_key_value_heads": HEADS[SIZE],
     "vocab_size": 32000,
     "max_position_embeddings": 2048,
 }
+ADAPTER = {"lora_target_modules": "all-linear", "lora_r": "16"}
 RUNS = {
-    "lora": {"method": "lora", "lora_target_modules": "all-linear", "lora_r": "16"},
-    "qlora": {"method": "qlora", "lora_target_modules": "all-linear", "lora_r": "16"},
+    "lora": {"method": "lora"} | ADAPTER,
+    "qlora": {"method": "qlora"} | ADAPTER,
     "full": {"method": "full", "gradient_checkpointing": "true"},
 }
+if SIZE != "1b":
+    del RUNS["full"]
 
 
 def write_model_config() -> None:
@@ -100,12 +110,14 @@ def train(out: Path) -> None:
 
     shutil.rmtree(MODEL, ignore_errors=True)
     shutil.copytree(WORK / "model", MODEL)
-    model = AutoModelForCausalLM.from_config(
-        AutoConfig.from_pretrained(MODEL), dtype=torch.bfloat16
-    )
-    model.save_pretrained(MODEL)
+    with torch.device("cuda"):  # random weights made on the GPU: seconds, not minutes, for 7B
+        model = AutoModelForCausalLM.from_config(
+            AutoConfig.from_pretrained(MODEL), dtype=torch.bfloat16
+        )
+    model.save_pretrained(MODEL, max_shard_size="5GB")
     figures = {"gpu": torch.cuda.get_device_name(), "parameters": model.num_parameters()}
     del model
+    torch.cuda.empty_cache()
     env = os.environ | {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     for name in RUNS:
         folder = WORK / name
@@ -124,9 +136,25 @@ def train(out: Path) -> None:
             "wall_s": round(wall, 1),
             "summary": json.loads(summary.read_text()) if summary.exists() else None,
             "losses": [json.loads(line).get("loss") for line in metrics][:STEPS],
+            "step_elapsed_s": _step_times(metrics),
         }
         print(name, json.dumps(figures[name])[:400], flush=True)
-    (out / "gpu-runs.json").write_text(json.dumps(figures, indent=2))
+        (out / f"gpu-runs{SUFFIX}.json").write_text(json.dumps(figures, indent=2))  # as it goes
+
+
+def _step_times(metrics: list[str]) -> list[list[float]]:
+    """[step, seconds since training started] for each logged step."""
+    rows = [json.loads(line) for line in metrics]
+    return [[row["step"], row["elapsed_s"]] for row in rows if "elapsed_s" in row]
+
+
+def steady_tokens_per_s(step_times: list[list[float]]) -> float | None:
+    """Tokens/s after the first quarter of the steps (start-up and warm-up left out)."""
+    later = [pair for pair in step_times if pair[0] > STEPS // 4]
+    if len(later) < 2:
+        return None
+    (first_step, first_s), (last_step, last_s) = later[0], later[-1]
+    return round((last_step - first_step) * BATCH * SEQ / (last_s - first_s))
 
 
 def report(runs_file: Path) -> None:
@@ -141,12 +169,16 @@ def report(runs_file: Path) -> None:
     runs = json.loads(runs_file.read_text())
     gpu = find_flavor("h200").model_copy(update={"id": "device", "gpu_memory_gb": 80})
     parameters, table = runs["parameters"], {}
-    for name in RUNS:
+    for name in [name for name in RUNS if name in runs]:  # a run cut short has no entry
         config = yaml.safe_load((WORK / name / "package.yaml").read_text())["config"]
         summary = runs[name]["summary"] or {}
         tokens = STEPS * BATCH * SEQ
         estimate_s = compute_seconds(
-            parameters=parameters, tokens=tokens, method=config["method"], flavor=gpu
+            parameters=parameters,
+            tokens=tokens,
+            method=config["method"],
+            gradient_checkpointing=config["gradient_checkpointing"],
+            flavor=gpu,
         )
         memory = estimate_memory(
             parameters=parameters,
@@ -165,7 +197,9 @@ def report(runs_file: Path) -> None:
             "train_loop_s": measured_s,
             "tokens": tokens,
             "tokens_per_s": round(tokens / measured_s) if measured_s else None,
+            "steady_tokens_per_s": steady_tokens_per_s(runs[name].get("step_elapsed_s", [])),
             "estimated_compute_s": round(estimate_s, 1),
+            "estimated_tokens_per_s": round(tokens / estimate_s),
             "estimate_over_measured": round(estimate_s / measured_s, 2) if measured_s else None,
             "peak_gpu_memory_gb": summary.get("peak_gpu_memory_gb"),
             "estimated_memory_gb": memory.total_gb,
@@ -180,7 +214,7 @@ def report(runs_file: Path) -> None:
         "runs": table,
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "gpu-training.json").write_text(json.dumps(figures, indent=2) + "\n")
+    (RESULTS / f"gpu-training{SUFFIX}.json").write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
 
 

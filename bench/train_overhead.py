@@ -89,7 +89,11 @@ def estimated_seconds(snapshot: dict, model_folder: Path) -> dict:
         job=False,
     )
     seconds = compute_seconds(
-        parameters=parameters, tokens=tokens, method=config["method"], flavor=cpu
+        parameters=parameters,
+        tokens=tokens,
+        method=config["method"],
+        gradient_checkpointing=config["gradient_checkpointing"],
+        flavor=cpu,
     )
     return {
         "parameters": parameters,

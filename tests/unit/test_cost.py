@@ -38,6 +38,7 @@ def test_a_hand_computed_lora_run_on_an_a10g():
         parameters=500_000_000,
         tokens=54_000_000,
         method="lora",
+        gradient_checkpointing=False,
         flavor=find_flavor("a10g-small"),
         target="hf_space",
     )
@@ -46,12 +47,29 @@ def test_a_hand_computed_lora_run_on_an_a10g():
     assert "4 x 500,000,000 params x 54,000,000 tokens" in estimate.formula
 
 
+def test_gradient_checkpointing_adds_a_second_forward_pass():
+    # (4 + 2) x 0.5e9 x 54e6 = 1.62e17 FLOP; / (70e12 x 0.3) = 7714 s = 128.6 min; + 10 = 139 min
+    estimate = estimate_run(
+        parameters=500_000_000,
+        tokens=54_000_000,
+        method="lora",
+        gradient_checkpointing=True,
+        flavor=find_flavor("a10g-small"),
+        target="hf_space",
+    )
+    assert estimate.hours == pytest.approx(139 / 60, abs=0.01)
+    assert estimate.formula.startswith(
+        "6 (4 + 2: gradient checkpointing reruns the forward pass) x 500,000,000 params"
+    )
+
+
 def test_a_full_fine_tune_on_four_a100s():
     # 6 x 7e9 x 1e9 = 4.2e19; / (4 x 312e12 x 0.35) = 96,154 s = 1602.6 min; + 5 = 1608 min
     estimate = estimate_run(
         parameters=7_000_000_000,
         tokens=1_000_000_000,
         method="full",
+        gradient_checkpointing=False,
         flavor=find_flavor("a100x4"),
         target="hf_job",
     )
@@ -65,6 +83,7 @@ def test_cpu_flavors_are_not_estimated():
             parameters=1,
             tokens=1,
             method="lora",
+            gradient_checkpointing=False,
             flavor=find_flavor("cpu-basic"),
             target="hf_space",
         )
@@ -95,10 +114,11 @@ def test_the_wizard_estimate_for_a_space():
     forms["deploy"] |= {"target": "hf_space", "space_flavor": "a10g-small"}
     assert run_estimate(forms, [])["message"].startswith("The estimate needs")
     datasets = [{"dataset_id": "a.jsonl", "rows": "20000", "mean_tokens": "1000"}]
-    # 20,000 x 1,000 x 0.9 x 3 epochs = 54e6 tokens: the hand-computed case above
+    # 20,000 x 1,000 x 0.9 x 3 epochs = 54e6 tokens, gradient checkpointing on (the default):
+    # the hand-computed case above
     result = run_estimate(forms, datasets)
-    assert result["message"] == "About 1.6 h and $1.60 on Nvidia A10G small."
-    assert result["cost_usd"] == "1.60"
+    assert result["message"] == "About 2.3 h and $2.32 on Nvidia A10G small."
+    assert result["cost_usd"] == "2.32"
     unmeasured = run_estimate(forms, [{"dataset_id": "o/d", "rows": "100"}])
     assert "512 tokens a row assumed" in unmeasured["formula"]
     assert run_estimate(forms, [{"dataset_id": "o/d"}])["message"] == (

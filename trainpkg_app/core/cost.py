@@ -1,7 +1,8 @@
 """Training time and cost, estimated before launch (the formula and inputs are shown).
 
 tokens  = rows x train share x mean tokens per row x epochs   (or max steps x tokens a step)
-compute = k x parameters x tokens          (k = 6 full fine-tune, 4 LoRA / QLoRA)
+compute = k x parameters x tokens          (k = 6 full fine-tune, 4 LoRA / QLoRA; +2 with
+                                            gradient checkpointing, which reruns the forward)
 hours   = compute / (GPUs x peak FLOP/s x MFU) / 3600 + overhead
 cost    = price per hour x hours, billed by the minute
 """
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 from trainpkg_app.core.hardware import Flavor
 
 K_FACTOR = {"full": 6, "lora": 4, "qlora": 4}
+RECOMPUTE_K = 2  # gradient checkpointing runs each forward pass twice (2 x parameters a token)
 MFU = {"full": 0.35, "lora": 0.3, "qlora": 0.2}
 OVERHEAD_MINUTES = {"hf_space": 10, "hf_job": 5, "local": 2}  # build, download, eval, save
 
@@ -41,9 +43,15 @@ def training_tokens(
     return math.ceil(rows * train_share * mean_tokens * epochs)
 
 
-def compute_seconds(*, parameters: int, tokens: int, method: str, flavor: Flavor) -> float:
+def flop_factor(method: str, gradient_checkpointing: bool) -> int:
+    return K_FACTOR[method] + (RECOMPUTE_K if gradient_checkpointing else 0)
+
+
+def compute_seconds(
+    *, parameters: int, tokens: int, method: str, gradient_checkpointing: bool, flavor: Flavor
+) -> float:
     """The training compute alone: k x parameters x tokens at the flavor's peak x MFU."""
-    flops = K_FACTOR[method] * parameters * tokens
+    flops = flop_factor(method, gradient_checkpointing) * parameters * tokens
     return flops / (flavor.gpus * flavor.tflops * 1e12 * MFU[method])
 
 
@@ -52,6 +60,7 @@ def estimate_run(
     parameters: int,
     tokens: int,
     method: str,
+    gradient_checkpointing: bool,
     flavor: Flavor,
     target: str,
     assumptions: list[str] | None = None,
@@ -59,15 +68,26 @@ def estimate_run(
     """None for a CPU flavor: fine-tuning a language model there is not estimated."""
     if not flavor.gpus or not flavor.tflops:
         return None
-    k, mfu = K_FACTOR[method], MFU[method]
+    k, mfu = flop_factor(method, gradient_checkpointing), MFU[method]
     flops = k * parameters * tokens
-    seconds = compute_seconds(parameters=parameters, tokens=tokens, method=method, flavor=flavor)
+    seconds = compute_seconds(
+        parameters=parameters,
+        tokens=tokens,
+        method=method,
+        gradient_checkpointing=gradient_checkpointing,
+        flavor=flavor,
+    )
     overhead = OVERHEAD_MINUTES[target]
     minutes = math.ceil(seconds / 60 + overhead)
     hours = minutes / 60
     cost = round(flavor.usd_per_hour * hours, 2)
+    recompute = (
+        f" ({K_FACTOR[method]} + {RECOMPUTE_K}: gradient checkpointing reruns the forward pass)"
+        if k != K_FACTOR[method]
+        else ""
+    )
     formula = (
-        f"{k} x {parameters:,} params x {tokens:,} tokens = {flops:.2e} FLOP; "
+        f"{k}{recompute} x {parameters:,} params x {tokens:,} tokens = {flops:.2e} FLOP; "
         f"/ ({flavor.gpus} x {flavor.tflops:g} TFLOP/s x MFU {mfu}) = {seconds / 60:.1f} min "
         f"+ {overhead} min overhead = {minutes} min; x ${flavor.usd_per_hour:.2f}/h = ${cost:.2f}"
     )

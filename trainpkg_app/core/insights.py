@@ -133,6 +133,7 @@ def run_estimate(forms: Forms, datasets: list[dict[str, str]]) -> dict[str, str]
         parameters=parameters,
         tokens=tokens,
         method=config.method,
+        gradient_checkpointing=config.gradient_checkpointing,
         flavor=flavor,
         target=deploy["target"],
         assumptions=assumptions,
