@@ -32,16 +32,20 @@ def test_max_steps_win_over_epochs():
     )
 
 
-def test_a_hand_computed_lora_run_on_an_a10g():
-    # 4 x 0.5e9 x 54e6 = 1.08e17 FLOP; / (1 x 70e12 x 0.3) = 5143 s = 85.7 min; + 10 min = 96 min
-    estimate = estimate_run(
+def _lora_on_an_a10g_space(gradient_checkpointing: bool):
+    return estimate_run(
         parameters=500_000_000,
         tokens=54_000_000,
         method="lora",
-        gradient_checkpointing=False,
+        gradient_checkpointing=gradient_checkpointing,
         flavor=find_flavor("a10g-small"),
         target="hf_space",
     )
+
+
+def test_a_hand_computed_lora_run_on_an_a10g():
+    # 4 x 0.5e9 x 54e6 = 1.08e17 FLOP; / (1 x 70e12 x 0.3) = 5143 s = 85.7 min; + 10 min = 96 min
+    estimate = _lora_on_an_a10g_space(gradient_checkpointing=False)
     assert estimate.hours == pytest.approx(96 / 60, abs=0.01)
     assert estimate.cost_usd == 1.60  # $1.00/h x 96 min
     assert "4 x 500,000,000 params x 54,000,000 tokens" in estimate.formula
@@ -49,14 +53,7 @@ def test_a_hand_computed_lora_run_on_an_a10g():
 
 def test_gradient_checkpointing_adds_a_second_forward_pass():
     # (4 + 2) x 0.5e9 x 54e6 = 1.62e17 FLOP; / (70e12 x 0.3) = 7714 s = 128.6 min; + 10 = 139 min
-    estimate = estimate_run(
-        parameters=500_000_000,
-        tokens=54_000_000,
-        method="lora",
-        gradient_checkpointing=True,
-        flavor=find_flavor("a10g-small"),
-        target="hf_space",
-    )
+    estimate = _lora_on_an_a10g_space(gradient_checkpointing=True)
     assert estimate.hours == pytest.approx(139 / 60, abs=0.01)
     assert estimate.formula.startswith(
         "6 (4 + 2: gradient checkpointing reruns the forward pass) x 500,000,000 params"
