@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from trainpkg_app.core.cost import estimate_run, training_tokens
 from trainpkg_app.core.hardware import find_flavor
 from trainpkg_app.core.memory import check_fit, estimate_memory
@@ -13,7 +15,13 @@ Forms = dict[str, dict[str, str]]
 
 
 def _config(forms: Forms):
-    result = validate_step(StepId.CONFIG, forms["config"])
+    """The valid config, or None: four computed vars ask for it after every edit."""
+    return _config_of(tuple(sorted(dict(forms["config"]).items())))
+
+
+@lru_cache(maxsize=256)
+def _config_of(fields: tuple[tuple[str, str], ...]):
+    result = validate_step(StepId.CONFIG, dict(fields))
     return result.data.config if result.ok else None
 
 

@@ -16,6 +16,8 @@ def this_worker() -> str:
 
 def worker_alive(worker: str) -> bool:
     """False when the worker is known dead (a process of this host that is gone)."""
+    if worker == this_worker():  # the usual case, and no /proc read (slow under load)
+        return True
     host, _, pid = worker.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return True  # another machine: only the lease's heartbeat can tell
