@@ -32,11 +32,11 @@ SHAPES = {  # Llama shapes with a 32k vocabulary: ~0.94B and ~6.7B parameters
     "1b": {"hidden_size": 2048, "intermediate_size": 5504, "num_hidden_layers": 16},
     "7b": {"hidden_size": 4096, "intermediate_size": 11008, "num_hidden_layers": 32},
 }
-HEADS = {"1b": 16, "7b": 32}
 STEPS, BATCH, SEQ = {"1b": (30, 8, 1024), "7b": (20, 4, 1024)}[SIZE]
+HEADS = SHAPES[SIZE]["hidden_size"] // 128  # Llama's head size
 LLAMA = SHAPES[SIZE] | {
-    "num_attention_heads": HEADS[SIZE],
-    "num_key_value_heads": HEADS[SIZE],
+    "num_attention_heads": HEADS,
+    "num_key_value_heads": HEADS,
     "vocab_size": 32000,
     "max_position_embeddings": 2048,
 }

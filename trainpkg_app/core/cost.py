@@ -83,7 +83,7 @@ def estimate_run(
     cost = round(flavor.usd_per_hour * hours, 2)
     recompute = (
         f" ({K_FACTOR[method]} + {RECOMPUTE_K}: gradient checkpointing reruns the forward pass)"
-        if k != K_FACTOR[method]
+        if gradient_checkpointing
         else ""
     )
     formula = (

@@ -31,8 +31,7 @@ class EditJournal(BaseModel):
 
     def record(self, package_id: str, revision: int, step: str, fields: dict[str, str]):
         """This journal with the edit added (a fresh one for another draft or revision)."""
-        base = self if self.key == (package_id, revision) else None
-        forms = dict(base.forms) if base else {}
+        forms = dict(self.forms) if self.key == (package_id, revision) else {}
         forms[step] = forms.get(step, {}) | fields
         return EditJournal(package_id=package_id, revision=revision, forms=forms)
 

@@ -67,7 +67,7 @@ class PackagesState(rx.State):
             # A reconnect (a worker restarted) or a reload: keep the edits the server holds.
             self.packages = _rows(await as_owner(self, list_packages))
             await drafts.recover_unsaved_edits()  # newer than the server's, if it lost a lease
-            return await self._opened()
+            return [*_after_open(), DraftState.ensure_autosave]  # unsaved, as just checked
         if wanted and await self._try_open(wanted):
             return await self._opened()
         await self._show(await as_owner(self, open_or_create, package_id=self.last_package_id))
