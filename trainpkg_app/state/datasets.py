@@ -184,7 +184,7 @@ class DatasetState(rx.State):
         )
         self._show(detected, inspected)
         self.busy, self.progress = "", 100
-        await data.attach_dataset(dataset_row(ref.model_dump(mode="json")))
+        await data._attach_dataset(dataset_row(ref.model_dump(mode="json")))
         return [rx.clear_selected_files(UPLOAD_ID), DraftState.ensure_autosave]
 
     def _show(self, detected: Detected, inspected: dict) -> None:
@@ -223,7 +223,7 @@ class DatasetState(rx.State):
     async def add_hub_dataset(self):
         data = await self.get_state(StepDataState)
         dataset_id = data.forms["dataset"]["new_dataset_id"].strip()
-        error = data.check_new_dataset(dataset_id)
+        error = data._check_new_dataset(dataset_id)
         if error:
             return None
         self.busy, self.problem = f"Looking up {dataset_id} on the Hub…", ""
@@ -233,17 +233,19 @@ class DatasetState(rx.State):
         except HubProblem as failure:
             self.busy = ""
             if failure.kind == "not_found":
-                await data.dataset_id_error(str(failure))
+                await data._dataset_id_error(str(failure))
                 return None
             self.problem = f"Added without checking: {failure}"
-            await data.attach_dataset({"source": "hub", "dataset_id": dataset_id, "split": "train"})
+            await data._attach_dataset(
+                {"source": "hub", "dataset_id": dataset_id, "split": "train"}
+            )
             return DraftState.ensure_autosave
         config = next(iter(details.splits))
         split = "train" if "train" in details.splits[config] else next(iter(details.splits[config]))
         rows = details.splits[config][split]
         self.busy, self.format_label, self.preview = "", "", []
         self.stats = {"rows": str(rows)} if rows else {}
-        await data.attach_dataset(
+        await data._attach_dataset(
             dataset_row(
                 {
                     "source": "hub",

@@ -171,7 +171,7 @@ class HistoryState(rx.State):
             self.publish_open = False
             self.message = "Resolve the draft conflict before publishing."
             return
-        content = await drafts.content()
+        content = await drafts._content()
         results = content.validate_all()
         failing = [step for step, result in results.items() if not result.ok]
         if failing:
@@ -204,7 +204,7 @@ class HistoryState(rx.State):
         except sa.exc.SQLAlchemyError as error:
             self.message = f"Not published: the database did not answer ({type(error).__name__})."
             return
-        await drafts.adopt(revision, content, str(version.id))
+        await drafts._adopt(revision, content, str(version.id))
         drafts.last_version_number = version.version_number
         status.status = "saved"
         self.publish_open, self.offset = False, 0
@@ -277,7 +277,7 @@ class HistoryState(rx.State):
         if status.status != "saved" or not drafts.parent_version_id:
             return False
         parent = await _version_snapshot(self, drafts.parent_version_id)
-        view = comparable_view(await drafts.content())
+        view = comparable_view(await drafts._content())
         return all(row.change == "unchanged" for row in diff_snapshots(parent, view))
 
     @rx.event
@@ -303,9 +303,9 @@ class HistoryState(rx.State):
         except (DraftConflict, NotFound) as refused:
             self.message = f"Not restored: {refused}"
             return
-        (await self.get_state(StepDataState)).load(content)
-        (await self.get_state(WizardState)).load(content.workflow)
-        await drafts.adopt(revision, content, version_id)
+        (await self.get_state(StepDataState))._load(content)
+        (await self.get_state(WizardState))._load(content.workflow)
+        await drafts._adopt(revision, content, version_id)
         (await self.get_state(SaveStatusState)).status = "saved"
         self.message = f"Restored {self.restore_label} into the draft. History is unchanged."
 

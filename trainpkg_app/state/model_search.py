@@ -88,7 +88,7 @@ class ModelSearchState(rx.State):
         async with self:
             self.looking_up, self.hits, self.query = "", [], ""
             data = await self.get_state(StepDataState)
-            await data.replace_form(
+            await data._replace_form(
                 "model", form_from_values("model", info.model_dump(mode="json"))
             )
         return DraftState.ensure_autosave

@@ -44,15 +44,15 @@ class PackagesState(rx.State):
 
     async def _show(self, stored: StoredDraft) -> None:
         drafts = await self.get_state(DraftState)
-        await drafts.show(stored)
-        await drafts.recover_unsaved_edits()
+        await drafts._show(stored)
+        await drafts._recover_unsaved_edits()
         self.name_input, self.name_error = stored.name, ""
         self.last_package_id = stored.package_id
         self.packages = _rows(await as_owner(self, list_packages))
 
     async def _flush_current(self) -> bool:
         """Save the open draft's edits before leaving it; False (and a notice) if that failed."""
-        problem = await (await self.get_state(DraftState)).flush()
+        problem = await (await self.get_state(DraftState))._flush()
         self.notice = f"This draft is not saved, so it stays open: {problem}" if problem else ""
         return not problem
 
@@ -63,10 +63,10 @@ class PackagesState(rx.State):
         self.notice = ""
         wanted = self.router.url.query_parameters.get("package", "")
         drafts = await self.get_state(DraftState)
-        if not wanted and drafts.package_id and await drafts.has_unsaved_edits():
+        if not wanted and drafts.package_id and await drafts._has_unsaved_edits():
             # A reconnect (a worker restarted) or a reload: keep the edits the server holds.
             self.packages = _rows(await as_owner(self, list_packages))
-            await drafts.recover_unsaved_edits()  # newer than the server's, if it lost a lease
+            await drafts._recover_unsaved_edits()  # newer than the server's, if it lost a lease
             return [*_after_open(), DraftState.ensure_autosave]  # unsaved, as just checked
         if wanted and await self._try_open(wanted):
             return await self._opened()

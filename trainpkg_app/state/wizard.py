@@ -43,10 +43,10 @@ class WizardState(rx.State):
         self.needs_recheck = [step.value for step in workflow.needs_recheck]
         self.open_step = self.current_step
 
-    def workflow_dict(self) -> dict:
+    def _workflow_dict(self) -> dict:
         return self._workflow().model_dump(mode="json")
 
-    def load(self, workflow: dict) -> None:
+    def _load(self, workflow: dict) -> None:
         """Show a stored draft's place in the wizard (a fresh start when it has none)."""
         stored = (
             WorkflowState.model_validate(workflow) if workflow else create_initial_workflow_state()
@@ -54,7 +54,7 @@ class WizardState(rx.State):
         self._store(stored)
         self.notice = ""
 
-    def mark_errors(self, failing: list[StepId]) -> None:
+    def _mark_errors(self, failing: list[StepId]) -> None:
         """Publishing found errors: mark those steps and open the first one."""
         workflow = self._workflow()
         for step in failing:
@@ -105,7 +105,7 @@ class WizardState(rx.State):
         self._store(reopen_step(self._workflow(), StepId(step)))
         self.notice = ""
 
-    def record_result(self, step: StepId, *, has_errors: bool) -> None:
+    def _record_result(self, step: StepId, *, has_errors: bool) -> None:
         """Called by the step data state once the current step was validated."""
         self._store(complete_step(self._workflow(), step, has_errors=has_errors))
         label = step_label(step)
@@ -115,6 +115,6 @@ class WizardState(rx.State):
             else ""
         )
 
-    def reopen_if_completed(self, step: StepId) -> None:
+    def _reopen_if_completed(self, step: StepId) -> None:
         if self.statuses[step.value] == "completed":
             self._store(reopen_step(self._workflow(), step))
