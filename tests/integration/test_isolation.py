@@ -106,4 +106,5 @@ def test_lists_hold_only_the_users_own_rows(migrated, two_users, tmp_path):
         )
         assert service.list_runs(session, owner_id=b) == []
         assert service.latest_run(session, owner_id=b, package_id=two_users["package"]) is None
-    assert not (tmp_path / "data" / "uploads").exists()  # the refused upload wrote nothing
+    refused = tmp_path / "data" / "uploads" / str(two_users["b"]) / str(two_users["package"])
+    assert not refused.exists()  # the refused upload into A's package wrote nothing

@@ -113,7 +113,9 @@ def test_train_py_in_a_job_logs_its_metrics_and_pushes_its_results(
     )
     from trainpkg_app.package.builder import build_package
 
-    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", results_repo=REPO)
+    folder = build_package(
+        "tiny-v1", snapshot, tmp_path / "pkg", results_repo=REPO, uploads=tmp_path
+    )
     env = training_env(tmp_path / "unused-cache", tmp_path)
     env.pop("HF_HUB_OFFLINE")
     env |= {"TRAINPKG_IN_JOB": "1", "HF_TOKEN": VALID_TOKEN, "HF_ENDPOINT": fake_hub.endpoint}

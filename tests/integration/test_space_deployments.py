@@ -37,7 +37,7 @@ def _start_space(api, folder, flavor: str, sleep_minutes: int = 60) -> str:
 
 def test_starting_a_space_makes_the_calls_a_billing_safe_run_needs(fake_hub, tmp_path):
     snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), space=SPACE)
-    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
     url = _start_space(api, folder, "a10g-small")
     assert url == f"{fake_hub.endpoint}/spaces/{SPACE}"
@@ -52,7 +52,7 @@ def test_starting_a_space_makes_the_calls_a_billing_safe_run_needs(fake_hub, tmp
 
 def test_a_reused_space_is_updated_not_refused(fake_hub, tmp_path):
     snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), space=SPACE)
-    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
     for _ in range(2):
         _start_space(api, folder, "t4-small", sleep_minutes=30)
@@ -73,7 +73,7 @@ def test_train_py_in_a_space_pushes_its_results_and_pauses_the_space(fake_hub, t
     snapshot = published_snapshot(
         write_rows(tmp_path / "qa.jsonl"), model_folder=model, space=SPACE
     )
-    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
     _start_space(api, folder, "a10g-small")
     env = training_env(tmp_path / "unused-cache", tmp_path)

@@ -11,13 +11,15 @@ import yaml
 
 pytest.importorskip("trl", reason="the training libraries come with the train extra")
 
-from tests.trainkit.packages import ROWS, published_snapshot, write_rows
+from tests.trainkit.packages import ROWS, published_snapshot, store_uploads, write_rows
 from trainpkg_app.package.builder import build_package, zip_package
 
 
 def test_the_package_folder_is_self_contained(tmp_path):
     upload = write_rows(tmp_path / "qa.jsonl")
-    folder = build_package("tiny-v1", published_snapshot(upload), tmp_path / "pkg")
+    folder = build_package(
+        "tiny-v1", published_snapshot(upload), tmp_path / "pkg", uploads=tmp_path
+    )
     assert sorted(p.name for p in folder.iterdir()) == [
         "Dockerfile",
         "README.md",
@@ -38,7 +40,9 @@ def test_the_package_folder_is_self_contained(tmp_path):
 
 def test_train_py_trains_on_the_cpu_without_the_app(tmp_path, hf_cache):
     upload = write_rows(tmp_path / "qa.jsonl")
-    folder = build_package("tiny-v1", published_snapshot(upload), tmp_path / "pkg")
+    folder = build_package(
+        "tiny-v1", published_snapshot(upload), tmp_path / "pkg", uploads=tmp_path
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRAINPKG_", "PYTHONPATH"))}
     env |= {
         "HF_HUB_CACHE": str(hf_cache),
@@ -86,11 +90,13 @@ def test_trainpkg_export_writes_a_published_version(tmp_path, monkeypatch, capsy
     with Session(engine_module.get_engine()) as session:
         owner = create_account(session, email="admin@example.com", password="a long passphrase").id
         package = create_package(session, owner_id=owner, name="tiny")
+        snapshot = published_snapshot(upload)
+        store_uploads(snapshot, get_settings().uploads_dir(owner, package.id))
         publish_version(
             session,
             owner_id=owner,
             package_id=package.id,
-            snapshot=published_snapshot(upload),
+            snapshot=snapshot,
             change_summary="",
             parent_version_id=None,
         )
@@ -127,7 +133,7 @@ def test_the_base_model_loads_as_the_method_and_the_memory_estimate_assume_it(tm
     config = {"method": method, "precision": "bf16"}
     upload = write_rows(tmp_path / "qa.jsonl")
     snapshot = published_snapshot(upload, config=config)
-    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     args = yaml.safe_load((folder / "package.yaml").read_text())["training_arguments"]
     options = _train_module(folder).loading_options(args, gpu=True)
     requirements = (folder / "requirements.txt").read_text()

@@ -21,7 +21,7 @@ def package(migrated, tmp_path, monkeypatch):
     monkeypatch.setattr(get_settings(), "data_dir", tmp_path / "data")
     monkeypatch.setattr(get_settings(), "upload_quota_mb", 0.0025)  # 2,500 bytes
     owner, version = publish_for_new_user(
-        migrated, published_snapshot(write_rows(tmp_path / "qa.jsonl"))
+        migrated, published_snapshot(write_rows(tmp_path / "qa.jsonl")), store=False
     )
     with Session(migrated) as session:
         return owner, session.get(TrainingPackageVersion, version).package_id

@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 
 from trainpkg_app.core import dataset_formats
-from trainpkg_app.core.step_data import TrainingConfig
+from trainpkg_app.core.dataset_files import resolve_upload
+from trainpkg_app.core.step_data import DatasetRef, TrainingConfig
 from trainpkg_app.core.training_args import training_arguments
 
 TRAIN_SCRIPT = Path(__file__).resolve().parents[1] / "runner" / "train.py"
@@ -89,8 +90,8 @@ def package_spec(
     config = TrainingConfig.model_validate(snapshot["config"])
     dataset = dict(snapshot["dataset"])
     dataset["datasets"] = [
-        ref | ({"path": f"data/{Path(ref['path']).name}"} if ref.get("source") == "upload" else {})
-        for ref in dataset["datasets"]
+        ref | ({"path": f"data/{ref['upload_id']}"} if ref.get("source") == "upload" else {})
+        for ref in dataset_refs(snapshot)
     ]
     spec: dict[str, Any] = {
         "name": name,
@@ -107,21 +108,40 @@ def package_spec(
     return spec
 
 
+def dataset_refs(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """The snapshot's dataset references in today's shape (older ones named a server path)."""
+    return [
+        DatasetRef.model_validate(ref).model_dump(mode="json")
+        for ref in snapshot["dataset"]["datasets"]
+    ]
+
+
 def results_repo_for(space_id: str) -> str:
     """Where a Space pushes its metrics, summary and adapter (a private model repo)."""
     return f"{space_id}-results"
 
 
 def build_package(
-    name: str, snapshot: dict[str, Any], out_dir: Path, results_repo: str | None = None
+    name: str,
+    snapshot: dict[str, Any],
+    out_dir: Path,
+    results_repo: str | None = None,
+    *,
+    uploads: Path | None = None,
 ) -> Path:
-    """Write the package folder (replacing an older one) and return it."""
+    """Write the package folder (replacing an older one) and return it. Uploaded datasets are
+    copied from ``uploads`` (the owner's folder for this package) by their id, and from nowhere
+    else: a reference that does not resolve there refuses the build."""
+    sources = [
+        resolve_upload(uploads, ref["upload_id"])
+        for ref in dataset_refs(snapshot)
+        if ref["source"] == "upload"
+    ]
     if out_dir.exists():
         shutil.rmtree(out_dir)
     (out_dir / "data").mkdir(parents=True)
-    for ref in snapshot["dataset"]["datasets"]:
-        if ref.get("source") == "upload":
-            shutil.copy2(ref["path"], out_dir / "data" / Path(ref["path"]).name)
+    for source in sources:
+        shutil.copyfile(source, out_dir / "data" / source.name)
     spec = package_spec(name, snapshot, results_repo)
     (out_dir / "package.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     shutil.copy2(TRAIN_SCRIPT, out_dir / "train.py")

@@ -122,7 +122,9 @@ class DraftState(rx.State):
             data.edit_journal = ""
             return False
         content = await self._content()
-        recovered = content.model_copy(update={"forms": journal.apply(content.forms)})
+        recovered = DraftContent.model_validate(
+            content.model_dump() | {"forms": journal.apply(content.forms)}
+        )
         if recovered.fingerprint() == self._saved_fingerprint:  # nothing the server lacks
             data.edit_journal = ""
             return False

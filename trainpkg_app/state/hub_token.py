@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from trainpkg_app.core.payloads import TokenForm
 from trainpkg_app.db.hub_tokens import delete_token, read_token, save_token
 from trainpkg_app.hub.api import hub_api, hub_username, server_token
 from trainpkg_app.hub.errors import HubProblem
+from trainpkg_app.state.events import checked, parsed
 from trainpkg_app.state.owner import as_owner
 
 NO_TOKEN = "No Hugging Face token: public models only; Spaces and Jobs need one."
@@ -34,12 +36,14 @@ class HubTokenState(rx.State):
             self.status = NO_TOKEN
 
     @rx.event
+    @checked()
     def set_dialog_open(self, value: bool):
         self.dialog_open, self.error = value, ""
 
     @rx.event
+    @checked()
     async def save(self, form_data: dict):
-        token = str(form_data.get("hf_token", "")).strip()
+        token = parsed(TokenForm, form_data).hf_token.strip()
         if not token:
             self.error = "Paste a token (it starts with hf_)."
             return

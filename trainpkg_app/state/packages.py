@@ -6,12 +6,14 @@ import uuid
 
 import reflex as rx
 
+from trainpkg_app.core.payloads import EntityId, ShortText
 from trainpkg_app.core.step_data import PackageName
 from trainpkg_app.core.validation import parse
 from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft, open_or_create
 from trainpkg_app.db.errors import NameTaken, NotFound
 from trainpkg_app.db.packages import delete_package, list_packages, rename_package
 from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import as_owner
 
 
@@ -90,6 +92,7 @@ class PackagesState(rx.State):
         self.name_error = ""
 
     @rx.event
+    @checked(package_id=EntityId)
     async def open_package(self, package_id: str):
         drafts = await self.get_state(DraftState)
         if package_id == drafts.package_id or not await self._flush_current():
@@ -109,6 +112,7 @@ class PackagesState(rx.State):
         return _after_open()
 
     @rx.event
+    @checked(value=ShortText)
     def set_name_input(self, value: str):
         self.name_input = value
         self.name_error = parse(PackageName, {"name": value}).errors.get("name", "")

@@ -8,6 +8,7 @@ import uuid
 import reflex as rx
 
 from trainpkg_app.core.cost import usd
+from trainpkg_app.core.payloads import EntityId, ShortText
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import Deployment
 from trainpkg_app.db.versions import list_versions
@@ -16,6 +17,7 @@ from trainpkg_app.deploy.records import owned
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.events import checked
 from trainpkg_app.state.history import HistoryState
 from trainpkg_app.state.owner import as_owner, as_user, session_token
 
@@ -94,6 +96,7 @@ class RunState(rx.State):
         return RunState.watch if view["status"] in service.ACTIVE else None
 
     @rx.event
+    @checked(version_id=EntityId, label=ShortText)
     async def deploy(self, version_id: str, label: str):
         return await self._deploy(version_id, label)
 

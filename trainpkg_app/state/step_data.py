@@ -5,19 +5,21 @@ Validation is trainpkg_app.core.validation; this state only stores its results."
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 import reflex as rx
 
-from trainpkg_app.core.drafts import DraftContent
+from trainpkg_app.core.drafts import DraftContent, flagged
 from trainpkg_app.core.edit_journal import EditJournal
-from trainpkg_app.core.forms import default_forms
+from trainpkg_app.core.forms import DEFAULT_FORMS, default_forms
 from trainpkg_app.core.insights import arguments_yaml, memory_fit, run_estimate
-from trainpkg_app.core.presets import apply_preset
+from trainpkg_app.core.payloads import FieldName, FieldValue, ShortText, StepName
+from trainpkg_app.core.presets import PRESETS, apply_preset
 from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.core.summaries import model_facts, summarize
 from trainpkg_app.core.validation import StepValidation, parse, validate_step
 from trainpkg_app.core.workflow import STEPS, StepId
+from trainpkg_app.state.events import EventRefused, checked
 from trainpkg_app.state.save_status import SaveStatusState
 from trainpkg_app.state.wizard import WizardState
 
@@ -60,10 +62,12 @@ class StepDataState(rx.State):
         return arguments_yaml(self.forms)
 
     @rx.event
+    @checked()
     def set_advanced_config(self, value: bool):
         self.advanced_config = value
 
     @rx.event
+    @checked(preset=Literal[tuple(PRESETS)])
     async def use_preset(self, preset: str):
         await self._replace_form("config", apply_preset(self.forms["config"], preset))
         return await _autosave_follow_up(self)
@@ -81,7 +85,7 @@ class StepDataState(rx.State):
         self.forms = content.forms
         self.datasets = content.datasets
         results = content.validate_all()
-        self.errors = EMPTY_BY_STEP
+        self.errors = flagged(content, results)
         self.warnings = {step.value: result.warnings for step, result in results.items()}
         self.summaries = {step.value: summarize(result.data) for step, result in results.items()}
 
@@ -103,7 +107,10 @@ class StepDataState(rx.State):
         self.warnings = self.warnings | {step: warnings}
 
     @rx.event
+    @checked(step=StepName, field=FieldName, value=FieldValue)
     async def set_field(self, step: str, field: str, value: str):
+        if field not in DEFAULT_FORMS[step]:
+            raise EventRefused(f"Refused: the {step} step has no field {field!r}.")
         return await self._apply_edit(step, field, value)
 
     async def _apply_edit(self, step: str, field: str, value: str):
@@ -165,6 +172,7 @@ class StepDataState(rx.State):
         return choices
 
     @rx.event
+    @checked(dataset_id=ShortText, field=Literal["config", "split"], value=ShortText)
     async def choose_split(self, dataset_id: str, field: str, value: str):
         """Change a Hub dataset's config or split (its row count follows)."""
         updated = []
@@ -183,6 +191,7 @@ class StepDataState(rx.State):
         )
 
     @rx.event
+    @checked(dataset_id=ShortText)
     async def remove_dataset(self, dataset_id: str):
         self.datasets = [ref for ref in self.datasets if ref["dataset_id"] != dataset_id]
         return await self._apply_edit(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from trainpkg_app.core.payloads import StepName
 from trainpkg_app.core.workflow import (
     STEPS,
     NavigationRefused,
@@ -17,6 +18,7 @@ from trainpkg_app.core.workflow import (
     reopen_step,
     step_label,
 )
+from trainpkg_app.state.events import checked
 
 _INITIAL = create_initial_workflow_state()
 
@@ -80,11 +82,13 @@ class WizardState(rx.State):
         self.notice = ""
 
     @rx.event
+    @checked(step=StepName)
     def go_to(self, step: str):
         """Open a step if the rules allow it, else say why."""
         self._open(step)
 
     @rx.event
+    @checked(step=StepName)
     def toggle(self, step: str):
         """A step header was activated: collapse the open step, or open another one."""
         if self.open_step == step:
@@ -100,6 +104,7 @@ class WizardState(rx.State):
             self.notice = ""
 
     @rx.event
+    @checked(step=StepName)
     def edit(self, step: str):
         """Edit a completed step: it reopens, later finished steps need a re-check."""
         self._store(reopen_step(self._workflow(), StepId(step)))
