@@ -43,8 +43,11 @@ def check_repo_id(value: str) -> str:
 HubId = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+PACKAGE_NAME_LENGTH = 100
+
+
 class PackageName(StepModel):
-    name: str = Field(min_length=1, max_length=100, pattern=PACKAGE_NAME_PATTERN)
+    name: str = Field(min_length=1, max_length=PACKAGE_NAME_LENGTH, pattern=PACKAGE_NAME_PATTERN)
 
 
 class ModelInfo(StepModel):

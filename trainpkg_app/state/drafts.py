@@ -19,6 +19,7 @@ from trainpkg_app.core.autosave import AutosaveSchedule
 from trainpkg_app.core.drafts import DraftContent
 from trainpkg_app.core.edit_journal import EditJournal
 from trainpkg_app.core.names import generate_draft_name, generate_version_name
+from trainpkg_app.core.step_data import PACKAGE_NAME_LENGTH
 from trainpkg_app.core.workers import this_worker, worker_alive
 from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft, save_draft
 from trainpkg_app.db.errors import DraftConflict, NotFound
@@ -303,7 +304,8 @@ class DraftState(rx.State):
     async def keep_mine_as_new(self):
         """Conflict: keep this session's edits as a new package; the other draft stays as is."""
         content = await self._content()
-        name = f"{self.package_name} (my copy)"
+        suffix = " (my copy)"
+        name = self.package_name[: PACKAGE_NAME_LENGTH - len(suffix)].rstrip() + suffix
 
         await self._show(await as_owner(self, create_with_draft, name=name, content=content))
         return _refresh_packages()
