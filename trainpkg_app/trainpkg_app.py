@@ -13,6 +13,7 @@ from trainpkg_app.security_headers import with_security_headers
 from trainpkg_app.state.auth import LOGIN_ROUTE, AuthState
 from trainpkg_app.state.events import EventRefused
 from trainpkg_app.state.owner import NotSignedIn
+from trainpkg_app.upload_guard import guard_uploads
 from trainpkg_app.worker_respawn import enable_worker_respawn
 
 enable_worker_respawn()
@@ -30,7 +31,7 @@ def handle_backend_error(exception: Exception) -> EventSpec:
 
 app = rx.App(
     stylesheets=["/styles.css"],
-    api_transformer=with_security_headers,
+    api_transformer=[guard_uploads(lambda: app), with_security_headers],
     backend_exception_handler=handle_backend_error,
 )
 app.register_lifespan_task(monitor_runs)
