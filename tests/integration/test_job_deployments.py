@@ -14,7 +14,13 @@ from tests.trainkit.packages import (
     training_env,
     write_rows,
 )
-from tests.trainkit.runs import cancel_run, start_run, sync_run, use_fake_hub_token
+from tests.trainkit.runs import (
+    cancel_run,
+    give_own_token,
+    start_run,
+    sync_run,
+    use_fake_hub_token,
+)
 from tests.trainkit.tiny_model import build_tiny_model
 from trainpkg_app.deploy import hf_job
 
@@ -25,7 +31,8 @@ REPO = "test-user/tiny-v1-job"
 def job_version(migrated, fake_hub, tmp_path, monkeypatch):
     use_fake_hub_token(monkeypatch, fake_hub)
     snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), job_flavor="a10g-small")
-    return publish_for_new_user(migrated, snapshot)
+    owner, version = publish_for_new_user(migrated, snapshot)
+    return give_own_token(migrated, owner), version
 
 
 def _only_job(fake_hub) -> dict:

@@ -15,7 +15,13 @@ from tests.trainkit.packages import (
     training_env,
     write_rows,
 )
-from tests.trainkit.runs import cancel_run, start_run, sync_run, use_fake_hub_token
+from tests.trainkit.runs import (
+    cancel_run,
+    give_own_token,
+    start_run,
+    sync_run,
+    use_fake_hub_token,
+)
 from tests.trainkit.tiny_model import build_tiny_model
 from trainpkg_app.deploy import hf_space
 from trainpkg_app.package.builder import build_package
@@ -103,7 +109,8 @@ def space_version(migrated, fake_hub, tmp_path, monkeypatch):
     """A published Space version, with the server's token pointing at the fake Hub."""
     use_fake_hub_token(monkeypatch, fake_hub)
     snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), space=SPACE)
-    return publish_for_new_user(migrated, snapshot)
+    owner, version = publish_for_new_user(migrated, snapshot)
+    return give_own_token(migrated, owner), version
 
 
 def test_a_space_run_is_followed_to_completion_with_its_cost(
