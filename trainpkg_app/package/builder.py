@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from trainpkg_app.core import dataset_formats
-from trainpkg_app.core.dataset_files import resolve_upload
+from trainpkg_app.core.dataset_files import DatasetFileError, resolve_upload
 from trainpkg_app.core.step_data import DatasetRef, TrainingConfig
 from trainpkg_app.core.training_args import training_arguments
 
@@ -110,10 +111,14 @@ def package_spec(
 
 def dataset_refs(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
     """The snapshot's dataset references in today's shape (older ones named a server path)."""
-    return [
-        DatasetRef.model_validate(ref).model_dump(mode="json")
-        for ref in snapshot["dataset"]["datasets"]
-    ]
+    try:
+        return [
+            DatasetRef.model_validate(ref).model_dump(mode="json")
+            for ref in snapshot["dataset"]["datasets"]
+        ]
+    except ValidationError as error:
+        why = error.errors()[0]["msg"]
+        raise DatasetFileError(f"a dataset reference is not valid ({why})") from None
 
 
 def results_repo_for(space_id: str) -> str:

@@ -182,8 +182,8 @@ class HistoryState(rx.State):
         results = content.validate_all()
         failing = [step for step, result in results.items() if not result.ok]
         if failing:
-            (await self.get_state(StepDataState)).show_results(results)
-            (await self.get_state(WizardState)).mark_errors(failing)
+            (await self.get_state(StepDataState))._show_results(results)
+            (await self.get_state(WizardState))._mark_errors(failing)
             self.publish_open = False
             self.message = (
                 f"Not published: {step_label(failing[0])} has errors. Fix the marked fields."
@@ -261,7 +261,7 @@ class HistoryState(rx.State):
 
     async def _side(self, choice: str) -> dict:
         if choice == DRAFT:
-            return comparable_view(await (await self.get_state(DraftState)).content())
+            return comparable_view(await (await self.get_state(DraftState))._content())
         return await _version_snapshot(self, choice)
 
     async def _compute_diff(self) -> bool:

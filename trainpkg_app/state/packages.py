@@ -41,7 +41,7 @@ class PackagesState(rx.State):
 
     async def _opened(self) -> list:
         """After opening: versions and runs; auto-save too when edits came back unsaved."""
-        unsaved = await (await self.get_state(DraftState)).has_unsaved_edits()
+        unsaved = await (await self.get_state(DraftState))._has_unsaved_edits()
         return [*_after_open(), *([DraftState.ensure_autosave] if unsaved else [])]
 
     async def _show(self, stored: StoredDraft) -> None:

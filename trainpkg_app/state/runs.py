@@ -16,6 +16,7 @@ from trainpkg_app.deploy import service
 from trainpkg_app.deploy.records import owned
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.settings import get_settings
+from trainpkg_app.state.connection import tab_connected
 from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.history import HistoryState
@@ -137,15 +138,19 @@ class RunState(rx.State):
 
     @rx.event(background=True)
     async def watch(self):
-        """Show the run's record as the monitor updates it, until it ends (latest watch wins)."""
+        """Show the run's record as the monitor updates it, until it ends or the tab closes;
+        the newest watch wins, so one loop at most follows a run per tab."""
         async with self:
+            self._watch_serial += 1
             serial, run_id = self._watch_serial, self.run_id
             token = await session_token(self)
+        if not run_id:
+            return None
         while True:
             view = await as_user(token, _view_of, deployment_id=uuid.UUID(run_id))
             async with self:
-                if serial != self._watch_serial:
-                    return
+                if serial != self._watch_serial or not await tab_connected(self):
+                    return None
                 self._show(view)
             if view["status"] not in service.ACTIVE:
                 return HistoryState.refresh  # the version's training status and cost changed

@@ -125,7 +125,7 @@ class StepDataState(rx.State):
     async def _after_edit(self, step: str, fields: dict[str, str]) -> None:
         wizard = await self.get_state(WizardState)
         wizard._reopen_if_completed(StepId(step))
-        (await self.get_state(SaveStatusState)).mark_dirty()
+        (await self.get_state(SaveStatusState))._mark_unsaved()
         drafts = await _drafts(self)
         journal = EditJournal.parse(self.edit_journal)
         # An edit sent while a reconnected page is still opening its draft joins the journal.
