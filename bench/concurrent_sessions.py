@@ -42,6 +42,7 @@ from tests.browserkit.app import (
     start_app,
     stop_app,
 )
+from tests.browserkit.forged import capture_connect
 
 RESULTS = Path(__file__).with_name("results")
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SESSIONS", "50,100,200").split(","))
@@ -59,27 +60,14 @@ def captured_hydrate(url: str, engine: sa.Engine) -> dict:
     from playwright.sync_api import sync_playwright
 
     user = new_account(engine, f"template-{uuid.uuid4().hex[:8]}@example.com", "x" * 16)
-    connects: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=os.environ.get("TRAINPKG_CHROMIUM") or None, args=CHROMIUM_ARGS
         )
         context = browser.new_context(storage_state=signed_in_state(engine, url, user))
-        page = context.new_page()
-
-        def record(frame) -> None:
-            connects.append(frame)
-
-        page.on("websocket", lambda socket: socket.on("framesent", record))
-        page.goto(f"{url}/training")
-        deadline = time.perf_counter() + 60
-        while not any(str(frame).startswith("40/_event,") for frame in connects):
-            if time.perf_counter() > deadline:
-                raise RuntimeError("Chromium sent no socket.io CONNECT to /_event in 60 s")
-            page.wait_for_timeout(100)  # lets Playwright deliver the frame events
+        auth = capture_connect(context.new_page(), url)
         browser.close()
-    connects = [f for f in connects if str(f).startswith("40/_event,")]
-    return json.loads(connects[0].removeprefix("40/_event,"))
+    return auth
 
 
 def session_key(auth: dict) -> str:

@@ -49,9 +49,10 @@ def with_session(auth: dict, session_token: str) -> dict:
 class ForgedClient:
     """One tab's connection, driven from synchronous tests (its loop runs in a thread)."""
 
-    def __init__(self, url: str, auth: dict):
+    def __init__(self, url: str, auth: dict, client_token: str | None = None):
+        """``client_token``: another connection of an earlier tab (its state on the server)."""
         self.url, self.auth = url, auth
-        self.client_token = str(uuid.uuid4())
+        self.client_token = client_token or str(uuid.uuid4())
         self.updates: list[dict] = []
         self._loop = asyncio.new_event_loop()
         threading.Thread(target=self._loop.run_forever, daemon=True).start()

@@ -5,6 +5,7 @@ the database rows, the files, the requests the fake Hub received."""
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -331,3 +332,61 @@ def test_parallel_uploads_cannot_pass_the_quota_together(
     mine = [p for p in _stored(data_dir) if str(user) in str(p)]
     assert len(mine) == 1
     assert sum("MB quota" in answer.text for answer in answers) == 1
+
+
+# --- background loops -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def running_run(app_db, tmp_path):
+    """A member whose only package has a local run in progress (its process lives)."""
+    from trainpkg_app.db.models import Deployment, utc_now
+    from trainpkg_app.db.packages import create_package
+    from trainpkg_app.db.versions import publish_version
+
+    user = new_account(app_db, f"watcher-{uuid.uuid4().hex[:6]}@example.com", "x" * 16)
+    process = subprocess.Popen(["sleep", "600"])
+    with Session(app_db) as session:
+        package = create_package(session, owner_id=user, name="watched")
+        version = publish_version(
+            session,
+            owner_id=user,
+            package_id=package.id,
+            snapshot=published_snapshot(write_rows(tmp_path / "qa.jsonl")),
+            change_summary="",
+            parent_version_id=None,
+        )
+        session.add(
+            Deployment(
+                version_id=version.id,
+                target="local",
+                status="running",
+                pid=process.pid,
+                run_dir=str(tmp_path),
+                started_at=utc_now(),
+            )
+        )
+        session.commit()
+    yield user
+    process.kill()
+    process.wait()
+
+
+def _live_on_reconnect(app_url: str, auth: dict, client_token: str) -> str:
+    """What the server holds for an earlier tab: its state as the reconnect first shows it."""
+    probe = ForgedClient(app_url, auth, client_token).connect()
+    first = json.dumps(next(u for u in probe.updates if "live_rx_state_" in json.dumps(u)))
+    probe.close()
+    return "true" if '"live_rx_state_": true' in first else "false"
+
+
+def test_a_run_watch_ends_with_its_tab(app_db, app_url, hydrate, running_run):
+    auth = with_session(hydrate, _session_token(app_db, running_run))
+    tab = ForgedClient(app_url, auth).connect()
+    tab.wait_for('"live_rx_state_": true')  # opening the package follows its run
+    tab.send(handler(*RUNS, "watch"))  # a forged second loop: the newest wins, one runs
+    tab.close()
+    deadline = time.monotonic() + 30
+    while _live_on_reconnect(app_url, auth, tab.client_token) == "true":
+        assert time.monotonic() < deadline, "the watch loop outlived its tab by 30 s"
+        time.sleep(1.5)  # each probe reconnects for a moment: let its own loop see it leave

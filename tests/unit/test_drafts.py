@@ -2,9 +2,10 @@ from trainpkg_app.core.drafts import (
     DraftContent,
     comparable_view,
     content_from_snapshot,
+    flagged,
     snapshot_of,
 )
-from trainpkg_app.core.forms import DEFAULT_FORMS
+from trainpkg_app.core.forms import DEFAULT_FORMS, default_forms
 
 
 def valid_draft() -> DraftContent:
@@ -75,3 +76,19 @@ def test_comparable_view_keeps_invalid_steps_as_typed_text():
     view = comparable_view(draft)
     assert view["config"]["learning_rate"] == "zero"
     assert view["model"]["size_gb"] == 0.99
+
+
+def test_a_draft_stored_with_bad_values_opens_with_those_fields_marked():
+    """Stored before numbers were bounded: a non-finite rate, a huge parameter count, a
+    9,000-character id and a field the wizard never had. It opens; the bad fields are marked,
+    the empty ones are not."""
+    forms = default_forms()
+    forms["config"] |= {"method": "lora", "learning_rate": "inf"}
+    forms["model"] |= {"model_id": "x" * 9000, "parameters": "1" + "0" * 400, "injected": "y"}
+    content = DraftContent.model_validate({"forms": forms})
+    marked = flagged(content, content.validate_all())
+    assert marked["config"] == {"learning_rate": "Enter a finite number."}
+    assert set(marked["model"]) == {"model_id", "parameters"}
+    assert "injected" not in content.forms["model"]
+    assert len(content.forms["model"]["model_id"]) == 4096
+    assert marked["deploy"] == {}  # "choose a target" waits until the user gets there

@@ -50,6 +50,10 @@ def run_panel(where: str) -> rx.Component:
                     rx.hstack(
                         rx.text("Run of ", RunState.version_label, weight="bold", size="2"),
                         rx.spacer(),
+                        rx.cond(
+                            RunState.live,
+                            rx.badge("live", color_scheme="green", variant="soft"),
+                        ),
                         rx.badge(RunState.status, high_contrast=True, id=f"{where}-run-status"),
                         width="100%",
                     ),

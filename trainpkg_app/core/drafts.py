@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from trainpkg_app.core.forms import DEFAULT_FORMS, dataset_row, default_forms, forms_from_snapshot
-from trainpkg_app.core.payloads import FieldValue
+from trainpkg_app.core.payloads import FIELD_VALUE_LENGTH, FieldValue
 from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.core.validation import StepValidation, validate_step
 from trainpkg_app.core.workflow import (
@@ -32,11 +32,19 @@ class DraftContent(BaseModel):
     datasets: list[dict[str, Any]] = Field(default_factory=list, max_length=32)
     workflow: dict[str, Any] = Field(default_factory=initial_workflow)
 
-    @field_validator("forms")
+    @field_validator("forms", mode="before")
     @classmethod
-    def _known_fields_only(cls, forms: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    def _known_fields_only(cls, forms: Any) -> Any:
+        """Unknown steps and fields are dropped; a value stored before values were bounded is
+        cut to the bound as text, so that the draft still opens (with the field marked)."""
+        if not isinstance(forms, dict):
+            return forms
         return {
-            step: {k: v for k, v in forms.get(step, {}).items() if k in fields}
+            step: {
+                key: str(value)[:FIELD_VALUE_LENGTH]
+                for key, value in (forms.get(step) or {}).items()
+                if key in fields
+            }
             for step, fields in DEFAULT_FORMS.items()
         }
 

@@ -13,7 +13,8 @@ EntityId = Annotated[
     str, StringConstraints(pattern=r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
 ]
 FieldName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
-FieldValue = Annotated[str, StringConstraints(max_length=4096)]  # any text a form field holds
+FIELD_VALUE_LENGTH = 4096
+FieldValue = Annotated[str, StringConstraints(max_length=FIELD_VALUE_LENGTH)]  # a form field
 ShortText = Annotated[str, StringConstraints(max_length=512)]  # a label, an id, a choice
 LongText = Annotated[str, StringConstraints(max_length=4096)]  # a change summary
 

@@ -15,7 +15,7 @@ from trainpkg_app.core.dataset_files import UPLOAD_ID_PATTERN
 from trainpkg_app.core.hardware import find_flavor, flavors_for
 
 LORA_FIELDS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules")
-PACKAGE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$"
+PACKAGE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._()-]*$"
 
 
 MAX_PARAMETERS = 10**13  # 10 T: above any model that exists

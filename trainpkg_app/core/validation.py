@@ -75,7 +75,7 @@ def _message(error: Mapping[str, Any], field: str) -> str:
         return f"Choose one of {context.get('expected', 'the listed options')}."
     if kind == "string_pattern_mismatch":
         return (
-            "Use letters, digits, spaces, dots, dashes or underscores; "
+            "Use letters, digits, spaces, dots, dashes, underscores or brackets; "
             "start with a letter or digit."
         )
     return str(error["msg"]).removeprefix("Value error, ")

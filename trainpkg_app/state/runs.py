@@ -84,6 +84,7 @@ class RunState(rx.State):
     estimated_cost: str = ""
     actual_cost: str = ""
     message: str = ""
+    live: bool = False  # a watch loop follows the run for this tab
     _watch_serial: int = 0
 
     def _show(self, view: dict) -> None:
@@ -144,9 +145,16 @@ class RunState(rx.State):
             self._watch_serial += 1
             serial, run_id = self._watch_serial, self.run_id
             token = await session_token(self)
-        if not run_id:
-            return None
-        while True:
+            self.live = bool(run_id)
+        try:
+            return await self._follow_until_done(serial, run_id, token)
+        finally:
+            async with self:
+                if serial == self._watch_serial:
+                    self.live = False
+
+    async def _follow_until_done(self, serial: int, run_id: str, token: str):
+        while run_id:
             view = await as_user(token, _view_of, deployment_id=uuid.UUID(run_id))
             async with self:
                 if serial != self._watch_serial or not await tab_connected(self):
@@ -155,6 +163,7 @@ class RunState(rx.State):
             if view["status"] not in service.ACTIVE:
                 return HistoryState.refresh  # the version's training status and cost changed
             await asyncio.sleep(1)
+        return None
 
     @rx.event
     async def cancel(self):
