@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("TRAINPKG_REDIS_URL", "REFLEX_REDIS_URL")
     )
+    # Hub images (issue 15): a CUDA image that already holds torch, so that a GPU Space or Job
+    # installs only the small remainder of the lock (default: the Jobs docs' example image).
+    cuda_image: str = Field(
+        default="pytorch/pytorch:2.6.0-cuda12.4-cudnn9-devel",
+        description="base image of GPU Spaces and Jobs; it must hold torch with CUDA",
+    )
 
     @field_validator("hf_endpoint")
     @classmethod
