@@ -3,36 +3,45 @@
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 import yaml
 
 pytest.importorskip("trl", reason="the training libraries come with the train extra")
 
-from tests.trainkit.packages import ROWS, published_snapshot, write_rows
+from tests.trainkit.packages import ROWS, published_snapshot, training_env, write_rows
 from trainpkg_app.package.builder import build_package, zip_package
+
+PACKAGE_FILES = [
+    "Dockerfile",
+    "README.md",
+    "data",
+    "formats.py",
+    "package.yaml",
+    "requirements.txt",
+    "train.py",
+]
 
 
 def test_the_package_folder_is_self_contained(tmp_path):
     upload = write_rows(tmp_path / "qa.jsonl")
     folder = build_package("tiny-v1", published_snapshot(upload), tmp_path / "pkg")
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "Dockerfile",
-        "README.md",
-        "data",
-        "formats.py",
-        "package.yaml",
-        "requirements.txt",
-        "train.py",
-    ]
+    assert sorted(p.name for p in folder.iterdir()) == PACKAGE_FILES
     spec = yaml.safe_load((folder / "package.yaml").read_text())
     assert spec["model"]["revision"] == "0123456789abcdef0123456789abcdef01234567"
     assert spec["dataset"]["datasets"][0]["path"] == "data/qa.jsonl"
     assert spec["training_arguments"]["lora"]["target_modules"] == ["c_attn"]
     assert (folder / "data" / "qa.jsonl").read_text() == upload.read_text()
-    assert "trl==" in (folder / "requirements.txt").read_text()
+    pins = spec["environment"]["pins"]  # recorded for reproducibility: what requirements.txt says
+    assert (folder / "requirements.txt").read_text().split() == [
+        f"{k}=={v}" for k, v in pins.items()
+    ]
+    assert spec["environment"]["runtime"] == "local" and "trl" in pins and "torch" in pins
     assert zip_package(folder).name == "pkg.zip"
 
 
@@ -63,6 +72,79 @@ def test_train_py_trains_on_the_cpu_without_the_app(tmp_path, hf_cache):
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["global_step"] == 6
     assert (folder / "output" / "adapter_model.safetensors").is_file()
+
+
+def _chown_tree(path: Path, uid: int) -> None:
+    for item in [path, *path.rglob("*")]:
+        os.chown(item, uid, uid)
+
+
+def _python_for(uid: int) -> tuple[list[str], dict[str, str]]:
+    """An interpreter that ``uid`` may execute, with this one's libraries: ours when it can (it
+    may live under root's 0700 home), else the system's of the same minor version."""
+    import sysconfig
+
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for candidate, extra in [
+        (sys.executable, {}),
+        (shutil.which(version, path="/usr/local/bin:/usr/bin") or "", None),
+    ]:
+        if not candidate:
+            continue
+        extra = {} if extra is not None else {"PYTHONPATH": sysconfig.get_paths()["purelib"]}
+        try:
+            probe = subprocess.run(
+                [candidate, "-c", "import torch, trl"],
+                user=uid,
+                group=uid,
+                extra_groups=[],
+                env=os.environ | extra,
+                capture_output=True,
+            )
+        except PermissionError:
+            continue
+        if probe.returncode == 0:
+            return [candidate], extra
+    pytest.skip(f"no Python with the training libraries that uid {uid} may run")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to uid 1000 needs root")
+def test_train_py_runs_as_uid_1000_in_a_copy_owned_by_root(tmp_path, hf_cache):
+    """What a Docker Space does: uid 1000, with the package in a folder it cannot write to.
+    The outputs go to the user's home instead."""
+    root = Path(tempfile.mkdtemp(prefix="trainpkg-uid1000-", dir="/tmp"))
+    try:
+        root.chmod(0o755)  # pytest's own tmp folders are 0700: uid 1000 could not even read them
+        folder = build_package(
+            "tiny-v1", published_snapshot(write_rows(root / "qa.jsonl")), root / "pkg"
+        )
+        assert folder.stat().st_uid == 0 and not folder.stat().st_mode & 0o022
+        home = root / "home"
+        shutil.copytree(hf_cache, home / ".cache" / "hub")
+        _chown_tree(home, 1000)
+        python, extra = _python_for(1000)
+        env = training_env(home / ".cache" / "hub", home) | {"HOME": str(home)} | extra
+        run = subprocess.run(
+            [*python, "train.py"],
+            cwd=folder,
+            env=env,
+            user=1000,
+            group=1000,
+            extra_groups=[],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        out = home / "trainpkg-output" / "pkg"
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["status"] == "completed" and summary["global_step"] == 6
+        adapter = out / "output" / "adapter_model.safetensors"
+        assert adapter.is_file() and adapter.stat().st_uid == 1000
+        assert (out / "metrics.jsonl").read_text().count('"loss"') == 6
+        assert sorted(p.name for p in folder.iterdir()) == PACKAGE_FILES  # nothing written there
+    finally:
+        shutil.rmtree(root)
 
 
 def test_trainpkg_export_writes_a_published_version(tmp_path, monkeypatch, capsys):
