@@ -14,6 +14,7 @@ import yaml
 
 pytest.importorskip("trl", reason="the training libraries come with the train extra")
 
+from tests.trainkit.as_user import ROOT_NEEDED, chown_tree, python_for
 from tests.trainkit.packages import ROWS, published_snapshot, training_env, write_rows
 from trainpkg_app.package.builder import build_package, zip_package
 
@@ -74,41 +75,7 @@ def test_train_py_trains_on_the_cpu_without_the_app(tmp_path, hf_cache):
     assert (folder / "output" / "adapter_model.safetensors").is_file()
 
 
-def _chown_tree(path: Path, uid: int) -> None:
-    for item in [path, *path.rglob("*")]:
-        os.chown(item, uid, uid)
-
-
-def _python_for(uid: int) -> tuple[list[str], dict[str, str]]:
-    """An interpreter that ``uid`` may execute, with this one's libraries: ours when it can (it
-    may live under root's 0700 home), else the system's of the same minor version."""
-    import sysconfig
-
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    for candidate, extra in [
-        (sys.executable, {}),
-        (shutil.which(version, path="/usr/local/bin:/usr/bin") or "", None),
-    ]:
-        if not candidate:
-            continue
-        extra = {} if extra is not None else {"PYTHONPATH": sysconfig.get_paths()["purelib"]}
-        try:
-            probe = subprocess.run(
-                [candidate, "-c", "import torch, trl"],
-                user=uid,
-                group=uid,
-                extra_groups=[],
-                env=os.environ | extra,
-                capture_output=True,
-            )
-        except PermissionError:
-            continue
-        if probe.returncode == 0:
-            return [candidate], extra
-    pytest.skip(f"no Python with the training libraries that uid {uid} may run")
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="switching to uid 1000 needs root")
+@pytest.mark.skipif(os.geteuid() != 0, reason=ROOT_NEEDED)
 def test_train_py_runs_as_uid_1000_in_a_copy_owned_by_root(tmp_path, hf_cache):
     """What a Docker Space does: uid 1000, with the package in a folder it cannot write to.
     The outputs go to the user's home instead."""
@@ -121,8 +88,8 @@ def test_train_py_runs_as_uid_1000_in_a_copy_owned_by_root(tmp_path, hf_cache):
         assert folder.stat().st_uid == 0 and not folder.stat().st_mode & 0o022
         home = root / "home"
         shutil.copytree(hf_cache, home / ".cache" / "hub")
-        _chown_tree(home, 1000)
-        python, extra = _python_for(1000)
+        chown_tree(home, 1000)
+        python, extra = python_for(1000)
         env = training_env(home / ".cache" / "hub", home) | {"HOME": str(home)} | extra
         run = subprocess.run(
             [*python, "train.py"],
