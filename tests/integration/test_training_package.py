@@ -192,3 +192,22 @@ def test_the_base_model_loads_as_the_method_and_the_memory_estimate_assume_it(tm
         assert options == {}
     if method != "qlora":  # the CPU trains in fp32 (QLoRA is refused there, see train.py)
         assert _train_module(folder).loading_options(args, gpu=False) == {}
+
+
+@pytest.mark.parametrize("method", ["lora", "full"])
+def test_the_model_card_links_the_results_to_their_base_model_and_datasets(tmp_path, method):
+    upload = write_rows(tmp_path / "qa.jsonl")
+    folder = build_package(
+        "tiny-v1", published_snapshot(upload, config={"method": method}), tmp_path / "pkg"
+    )
+    spec = yaml.safe_load((folder / "package.yaml").read_text())
+    spec["dataset"]["datasets"].append({"source": "hub", "dataset_id": "tatsu-lab/alpaca"})
+    summary = {"training_loss": 1.25, "eval_loss": 1.5, "global_step": 6, "status": "completed"}
+    card = _train_module(folder).model_card(spec, summary, adapter=method == "lora")
+    metadata = yaml.safe_load(card.split("---\n")[1])
+    assert metadata["base_model"] == spec["model"]["model_id"]
+    assert metadata["library_name"] == ("peft" if method == "lora" else "transformers")
+    assert metadata["datasets"] == ["tatsu-lab/alpaca"]  # Hub ids only; uploads are listed below
+    assert "- `qa.jsonl` (upload)" in card and "- `tatsu-lab/alpaca` (hub)" in card
+    assert "final train loss: 1.25" in card and "final eval loss: 1.5" in card
+    assert "**tiny-v1**" in card and "max_steps: 6" in card

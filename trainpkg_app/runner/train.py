@@ -182,6 +182,12 @@ class ResultsPusher:
                 self.api.pause_space(self.space_id)
 
 
+def dataset_source(ref: dict) -> str:
+    """upload or hub, with the content hash or revision that pins it."""
+    pinned = ref.get("content_hash") or ref.get("revision")
+    return f"{ref.get('source', 'hub')}{f', {pinned}' if pinned else ''}"
+
+
 def model_card(spec: dict, summary: dict, adapter: bool) -> str:
     """README.md of the results: the Hub metadata that links them to their base model and
     datasets, the training arguments, the final losses and the package version."""
@@ -216,11 +222,7 @@ def model_card(spec: dict, summary: dict, adapter: bool) -> str:
         "",
         "## Datasets",
         "",
-        *[
-            f"- `{ref['dataset_id']}` ({ref.get('source', 'hub')}"
-            f"{', sha256 ' + ref['sha256'] if ref.get('sha256') else ''})"
-            for ref in refs
-        ],
+        *[f"- `{ref['dataset_id']}` ({dataset_source(ref)})" for ref in refs],
         "",
         "## Results",
         "",
