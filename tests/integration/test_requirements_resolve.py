@@ -2,7 +2,8 @@
 configuration, find-links (/opt/wheels, where torch 2.13.0+cpu lies) and extra indexes are
 ignored. Metadata only: a recent pip with ``fast-deps`` reads each wheel's METADATA through HTTP
 range requests (the index here serves no PEP 658 metadata files), so no multi-GB torch or CUDA
-wheel is downloaded; pip 23 would download every wheel in full."""
+wheel is downloaded; pip 23 would download every wheel in full. A CUDA image's requirements
+resolve with the image's own torch held fixed: installing them there reinstalls nothing big."""
 
 import json
 import os
@@ -14,7 +15,9 @@ import pytest
 from packaging.requirements import Requirement
 
 from tests.trainkit.packages import published_snapshot, write_rows
+from trainpkg_app.package import environment
 from trainpkg_app.package.builder import build_package
+from trainpkg_app.settings import get_settings
 
 PIP = "pip==26.3"  # dry runs that stay metadata-only (fast-deps without a final download)
 TARGETS = {  # one package per distinct requirements file
@@ -72,7 +75,13 @@ def test_the_requirements_resolve_from_the_index_alone(index_pip, tmp_path, targ
     )
     if "flavor" in options:
         snapshot["deploy"]["space_flavor"] = options["flavor"]
-    requirements = build_package("tiny-v1", snapshot, tmp_path / "pkg") / "requirements.txt"
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    requirements = folder / "requirements.txt"
+    image_torch = environment.image_torch(get_settings().cuda_image)
+    keep = []  # a CUDA image's torch must satisfy the rest: pip keeps it, no reinstall
+    if environment.runtime_for(snapshot["deploy"]) == "cuda":
+        (tmp_path / "image.txt").write_text(f"torch=={image_torch}\n")
+        keep = ["--constraint", str(tmp_path / "image.txt")]
     run = subprocess.run(
         [
             *pip,
@@ -86,6 +95,7 @@ def test_the_requirements_resolve_from_the_index_alone(index_pip, tmp_path, targ
             "--quiet",
             "--report",
             "-",
+            *keep,
             "-r",
             str(requirements),
         ],
@@ -99,6 +109,8 @@ def test_the_requirements_resolve_from_the_index_alone(index_pip, tmp_path, targ
         item["metadata"]["name"].lower().replace("_", "-"): item["metadata"]["version"]
         for item in json.loads(run.stdout)["install"]
     }
+    if keep:
+        assert resolved["torch"] == image_torch
     for line in requirements.read_text().splitlines():
         if line and not line.startswith("#"):
             pin = Requirement(line)

@@ -10,7 +10,7 @@ import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
-from tests.fakehub.containers import run_space
+from tests.fakehub.containers import dockerfile_problems, run_space
 from tests.fakehub.results import check_results_repo
 from tests.fakehub.server import VALID_TOKEN
 from tests.trainkit.as_user import ROOT_NEEDED, python_for
@@ -24,6 +24,7 @@ from tests.trainkit.runs import cancel_run, start_run, sync_run, use_fake_hub_to
 from tests.trainkit.tiny_model import hub_tiny_model
 from trainpkg_app.deploy import hf_space
 from trainpkg_app.package.builder import build_package
+from trainpkg_app.settings import get_settings
 
 SPACE = "test-user/trainer"
 SAVE_EACH_EPOCH = {"save_strategy": "epoch"}  # 9 steps an epoch: checkpoints at 9 and 10
@@ -59,6 +60,9 @@ def test_starting_a_space_makes_the_calls_a_billing_safe_run_needs(fake_hub, tmp
     assert space["hardware"] == "a10g-small"
     assert {"Dockerfile", "train.py", "package.yaml", "data/qa.jsonl"} <= set(space["files"])
     assert fake_hub.repo("model", f"{SPACE}-results")["private"]
+    dockerfile = space["files"]["Dockerfile"].decode()
+    assert dockerfile.startswith(f"FROM {get_settings().cuda_image}\n")  # a GPU flavor
+    assert dockerfile_problems(dockerfile, space["files"]["README.md"].decode()) == []
     assert hf_space.stage_of(api, SPACE) == "BUILDING"
 
 

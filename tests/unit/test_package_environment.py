@@ -69,3 +69,10 @@ def test_flavors_are_the_official_lists_of_spaces_and_of_jobs():
     assert jobs <= {hardware.value for hardware in JobHardware}
     assert not any(flavor.startswith(("h100", "h200")) for flavor in spaces)
     assert {"h200", "h200x8"} <= jobs and {"t4-small", "a100-large", "l40sx1"} <= spaces
+
+
+def test_the_torch_of_an_official_pytorch_image_is_read_from_its_tag():
+    assert environment.image_torch(IMAGE) == "2.6.0"
+    assert environment.image_torch("huggingface/trl:latest") is None
+    record = environment.environment_record("cuda", "lora", IMAGE)
+    assert record["torch"] == "torch==2.6.0 in the image" and record["image"] == IMAGE

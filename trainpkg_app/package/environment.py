@@ -7,6 +7,7 @@ CUDA already in the image, so only the remainder is installed)."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -47,6 +48,12 @@ def runtime_for(deploy: dict[str, Any]) -> str:
         return "local"
     flavor = find_flavor(flavor_id)
     return "cuda" if flavor and flavor.gpus else "cpu"
+
+
+def image_torch(image: str) -> str | None:
+    """The torch version an official PyTorch image holds, from its tag (None for others)."""
+    match = re.fullmatch(r"(?:docker\.io/)?pytorch/pytorch:(\d+\.\d+\.\d+)-.*", image)
+    return match.group(1) if match else None
 
 
 def image_for(runtime: str, cuda_image: str) -> str:
@@ -91,8 +98,9 @@ def dockerfile(runtime: str, cuda_image: str) -> str:
 def environment_record(runtime: str, method: str, cuda_image: str) -> dict[str, Any]:
     """What package.yaml records for reproducibility: the runtime, image and exact versions."""
     torch = lock()["torch"]
+    in_image = image_torch(cuda_image)
     source = {
-        "cuda": f"the image {cuda_image}",
+        "cuda": f"torch=={in_image} in the image" if in_image else f"the image {cuda_image}",
         "cpu": f"torch=={torch['version']} from {torch['cpu_index']}",
         "local": f"torch=={torch['version']} from the package index",
     }[runtime]
