@@ -1,6 +1,7 @@
 """The Space path against the fake Hub: what the app asks of the Hub, and what train.py does
 inside a Space (push results, pause itself)."""
 
+import json
 import os
 import shutil
 import tempfile
@@ -93,6 +94,15 @@ def uid1000_root():
     shutil.rmtree(root)
 
 
+def _run_the_space(fake_hub, root: Path):
+    """The Space's container, as uid 1000; it downloads the base model from the (fake) Hub."""
+    python, extra = python_for(1000)
+    home = root / "home"
+    env = training_env(home / ".cache" / "hub", home) | extra
+    env.pop("HF_HUB_OFFLINE")
+    return run_space(fake_hub, SPACE, python, env, root)
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason=ROOT_NEEDED)
 def test_a_space_run_on_the_strict_fake_hub_ends_with_a_loadable_results_repo(
     fake_hub, tmp_path, uid1000_root
@@ -106,11 +116,7 @@ def test_a_space_run_on_the_strict_fake_hub_ends_with_a_loadable_results_repo(
     folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
     api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
     _start_space(api, folder, "a10g-small")
-    python, extra = python_for(1000)
-    home = uid1000_root / "home"
-    env = training_env(home / ".cache" / "hub", home) | extra
-    env.pop("HF_HUB_OFFLINE")  # the Space downloads the base model from the (fake) Hub
-    run = run_space(fake_hub, SPACE, python, env, uid1000_root)
+    run = _run_the_space(fake_hub, uid1000_root)
     assert run is not None, fake_hub.repo("space", SPACE)["error"]
     assert run.returncode == 0, run.stderr[-3000:]
     space = fake_hub.repo("space", SPACE)
@@ -125,6 +131,22 @@ def test_a_space_run_on_the_strict_fake_hub_ends_with_a_loadable_results_repo(
     assert len(files["training_metrics.jsonl"].splitlines()) >= 10
     assert hf_space.read_result(api, SPACE, "summary.json") == files["summary.json"]
     assert hf_space.read_result(api, SPACE, "absent.txt") is None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason=ROOT_NEEDED)
+def test_a_failed_space_run_pauses_its_space_and_pushes_no_model(fake_hub, tmp_path, uid1000_root):
+    hub_tiny_model(fake_hub, tmp_path)
+    snapshot = published_snapshot(
+        write_rows(tmp_path / "qa.jsonl"), space=SPACE, config={"method": "qlora"}
+    )  # QLoRA needs CUDA: this machine has none
+    api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
+    _start_space(api, build_package("tiny-v1", snapshot, tmp_path / "pkg"), "t4-small")
+    run = _run_the_space(fake_hub, uid1000_root)
+    assert run.returncode != 0 and "QLoRA needs a CUDA GPU" in run.stderr
+    assert fake_hub.repo("space", SPACE)["stage"] == "PAUSED"  # billing stops on failure too
+    files = fake_hub.repo("model", f"{SPACE}-results")["files"]
+    assert json.loads(files["summary.json"])["status"] == "failed"
+    assert not any(name.startswith("adapter_") for name in files)
 
 
 def test_the_strict_fake_hub_refuses_what_the_hub_refuses(fake_hub, tmp_path):

@@ -167,12 +167,15 @@ class ResultsPusher:
 
         try:
             results = OUT / "output"
-            files = sorted(p for p in results.rglob("*") if p.is_file()) if results.is_dir() else []
+            summary = OUT / "summary.json"
+            failed = not summary.exists() or json.loads(summary.read_text())["status"] == "failed"
+            trained = results.is_dir() and not failed  # never an older run's leftovers
+            files = sorted(p for p in results.rglob("*") if p.is_file()) if trained else []
             operations = [CommitOperationAdd(str(p.relative_to(results)), str(p)) for p in files]
             for name, path in [
                 ("training_metrics.jsonl", OUT / "metrics.jsonl"),
                 ("package.yaml", HERE / "package.yaml"),
-                ("summary.json", OUT / "summary.json"),
+                ("summary.json", summary),
             ]:
                 if path.exists():
                     operations.append(CommitOperationAdd(name, str(path)))
@@ -302,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     metrics = OUT / "metrics.jsonl"
     metrics.unlink(missing_ok=True)
     space_id = os.environ.get("SPACE_ID")
-    on_hub = spec.get("results_repo") and (space_id or IN_JOB)
+    first_rank = os.environ.get("RANK", "0") == "0"  # accelerate launch: one pusher, not N
+    on_hub = spec.get("results_repo") and (space_id or IN_JOB) and first_rank
     pusher = ResultsPusher(spec["results_repo"], space_id) if on_hub else None
     if on_hub and space_id:
         serve_status(int(os.environ.get("PORT", "7860")))
