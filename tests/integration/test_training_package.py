@@ -211,3 +211,34 @@ def test_the_model_card_links_the_results_to_their_base_model_and_datasets(tmp_p
     assert "- `qa.jsonl` (upload)" in card and "- `tatsu-lab/alpaca` (hub)" in card
     assert "final train loss: 1.25" in card and "final eval loss: 1.5" in card
     assert "**tiny-v1**" in card and "max_steps: 6" in card
+
+
+def test_a_run_resumes_from_its_latest_checkpoint(tmp_path, hf_cache):
+    snapshot = published_snapshot(
+        write_rows(tmp_path / "qa.jsonl"), max_steps=10, config={"save_strategy": "epoch"}
+    )  # 9 steps an epoch: checkpoints at steps 9 and 10
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    env = training_env(hf_cache, tmp_path)
+
+    def train(*args: str) -> list[dict]:
+        run = subprocess.run(
+            [sys.executable, "train.py", *args],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        lines = (folder / "metrics.jsonl").read_text().splitlines()
+        return [record for record in map(json.loads, lines) if "loss" in record]
+
+    assert len(train()) == 10
+    checkpoints = folder / "checkpoints"
+    assert sorted(p.name for p in checkpoints.glob("checkpoint-*")) == [
+        "checkpoint-10",
+        "checkpoint-9",
+    ]
+    shutil.rmtree(checkpoints / "checkpoint-10")  # as if the run had stopped after step 9
+    assert [record["step"] for record in train("--resume")] == [10]  # only the missing step
+    assert json.loads((folder / "summary.json").read_text())["global_step"] == 10

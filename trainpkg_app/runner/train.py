@@ -10,7 +10,7 @@ status "cancelled". On the Hub, the results repo gets output/ at its root (loada
 PeftModel.from_pretrained(base, repo_id)), training_metrics.jsonl, package.yaml, summary.json
 and the latest checkpoints under checkpoints/.
 
-    python train.py [--output-dir DIR]     # one process
+    python train.py [--output-dir DIR] [--resume]     # one process
     accelerate launch train.py             # several GPUs
 """
 
@@ -33,6 +33,7 @@ from formats import Detected, render_example  # noqa: E402  (copied beside this 
 
 STOP_REQUESTED = {"signal": None}
 OUT = HERE  # the output location, chosen in main()
+RESUME = {"asked": False}  # --resume: go on from the latest checkpoint under OUT/checkpoints
 KEEP_CHECKPOINTS = 2  # the latest checkpoints kept here and on the Hub, to resume a run
 IN_JOB = os.environ.get("TRAINPKG_IN_JOB") == "1"  # a Hugging Face Job: the app reads our logs
 METRICS_MARK, SUMMARY_MARK = "TRAINPKG_METRICS ", "TRAINPKG_SUMMARY "
@@ -299,7 +300,11 @@ def main(argv: list[str] | None = None) -> int:
     global OUT
     parser = argparse.ArgumentParser(description="Train as package.yaml says.")
     parser.add_argument("--output-dir", help="where outputs go (default: see the docstring)")
-    OUT = output_location(parser.parse_args(argv).output_dir)
+    parser.add_argument(
+        "--resume", action="store_true", help="go on from the latest checkpoint in checkpoints/"
+    )
+    arguments = parser.parse_args(argv)
+    OUT, RESUME["asked"] = output_location(arguments.output_dir), arguments.resume
     signal.signal(signal.SIGTERM, _request_stop)
     spec = yaml.safe_load((HERE / "package.yaml").read_text())
     metrics = OUT / "metrics.jsonl"
@@ -400,7 +405,7 @@ def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pu
     started = time.monotonic()
     status = "completed"
     try:
-        result = trainer.train()
+        result = trainer.train(resume_from_checkpoint=resume_point())
     except Exception as error:  # recorded for the app, then re-raised for the exit code
         write_json_line(metrics, {"error": f"{type(error).__name__}: {error}"})
         summary_path.write_text(json.dumps({"status": "failed", "error": str(error)}))
@@ -423,6 +428,20 @@ def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pu
         (OUT / "output" / "README.md").write_text(card)
     summary_path.write_text(json.dumps(summary, indent=2))
     return 0
+
+
+def resume_point() -> str | None:
+    """The latest checkpoint when --resume was asked (from a results repo: hf download REPO
+    --include 'checkpoints/*' --local-dir <output location>)."""
+    if not RESUME["asked"]:
+        return None
+    from transformers.trainer_utils import get_last_checkpoint
+
+    folder = OUT / "checkpoints"
+    latest = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    if latest is None:
+        raise SystemExit(f"--resume: no checkpoint in {folder}")
+    return latest
 
 
 def final_eval_loss(trainer, evaluation) -> float | None:
