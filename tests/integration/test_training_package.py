@@ -29,6 +29,20 @@ PACKAGE_FILES = [
 ]
 
 
+def _train(folder: Path, env: dict[str, str], *args: str) -> list[dict]:
+    """Run the package's train.py here; its metrics records."""
+    run = subprocess.run(
+        [sys.executable, "train.py", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+
+
 def test_the_package_folder_is_self_contained(tmp_path):
     upload = write_rows(tmp_path / "qa.jsonl")
     folder = build_package("tiny-v1", published_snapshot(upload), tmp_path / "pkg")
@@ -57,16 +71,7 @@ def test_train_py_trains_on_the_cpu_without_the_app(tmp_path, hf_cache):
         "HF_DATASETS_CACHE": str(tmp_path / "ds-cache"),
         "TOKENIZERS_PARALLELISM": "false",
     }
-    run = subprocess.run(
-        [sys.executable, "train.py"],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    records = _train(folder, env)
     losses = [r["loss"] for r in records if "loss" in r]
     assert len(losses) == 6 and all(math.isfinite(loss) for loss in losses)
     assert records[-1]["max_steps"] == 6
@@ -220,25 +225,15 @@ def test_a_run_resumes_from_its_latest_checkpoint(tmp_path, hf_cache):
     folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
     env = training_env(hf_cache, tmp_path)
 
-    def train(*args: str) -> list[dict]:
-        run = subprocess.run(
-            [sys.executable, "train.py", *args],
-            cwd=folder,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert run.returncode == 0, run.stderr[-3000:]
-        lines = (folder / "metrics.jsonl").read_text().splitlines()
-        return [record for record in map(json.loads, lines) if "loss" in record]
+    def losses(*args: str) -> list[dict]:
+        return [record for record in _train(folder, env, *args) if "loss" in record]
 
-    assert len(train()) == 10
+    assert len(losses()) == 10
     checkpoints = folder / "checkpoints"
     assert sorted(p.name for p in checkpoints.glob("checkpoint-*")) == [
         "checkpoint-10",
         "checkpoint-9",
     ]
     shutil.rmtree(checkpoints / "checkpoint-10")  # as if the run had stopped after step 9
-    assert [record["step"] for record in train("--resume")] == [10]  # only the missing step
+    assert [record["step"] for record in losses("--resume")] == [10]  # only the missing step
     assert json.loads((folder / "summary.json").read_text())["global_step"] == 10
