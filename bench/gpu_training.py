@@ -99,7 +99,7 @@ def prepare() -> None:
             "save_strategy": "no",
         } | config
         snapshot = published_snapshot(upload, max_steps=STEPS, model_folder=MODEL, config=overrides)
-        build_package(f"gpu-{name}", snapshot, WORK / name)
+        build_package(f"gpu-{name}", snapshot, WORK / name, uploads=upload.parent)
     print(f"packages in {WORK}: {', '.join(RUNS)}")
 
 

@@ -135,7 +135,9 @@ def main() -> None:
         owner, version_id = publish_for_new_user(engine, snapshot, name="bench")
         direct, loop, app = [], [], []
         for index in range(rounds):  # alternate, so that drift hits both alike
-            folder_direct = build_package("bench-v1", snapshot, root / f"direct-{index}")
+            folder_direct = build_package(
+                "bench-v1", snapshot, root / f"direct-{index}", uploads=root
+            )
             wall, train_s = run_direct(folder_direct, env)
             direct.append(wall)
             loop.append(train_s)

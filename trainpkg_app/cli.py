@@ -12,6 +12,7 @@ from trainpkg_app.db.engine import session_scope
 from trainpkg_app.db.models import TrainingPackage, TrainingPackageVersion, User
 from trainpkg_app.db.versions import snapshot_of_version
 from trainpkg_app.package.builder import build_package, zip_package
+from trainpkg_app.settings import get_settings
 
 
 def _owner_id(session, email: str | None):
@@ -41,7 +42,8 @@ def export(
         ).first()
         if version is None:
             raise SystemExit(f"No version {version_number} of a package named {package_name!r}.")
-        folder = build_package(version.name, snapshot_of_version(version), out)
+        uploads = get_settings().uploads_dir(owner, version.package_id)
+        folder = build_package(version.name, snapshot_of_version(version), out, uploads=uploads)
     return zip_package(folder) if make_zip else folder
 
 

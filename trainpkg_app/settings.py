@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from trainpkg_app.core.hub_account import ServerTokenPolicy
+
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 
 
@@ -52,6 +54,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("TRAINPKG_REDIS_URL", "REFLEX_REDIS_URL")
     )
+    # The server's HF_TOKEN for members (core/hub_account.py): off unless the admin opts in.
+    hub_token_for_members: bool = False
+    hub_member_prefix: str = Field(default="tp-", pattern=r"^[a-z0-9-]{0,16}$")
+    hub_member_max_usd_per_hour: float = Field(default=1.0, ge=0)
+    hub_member_max_hours: float = Field(default=4.0, gt=0)
     # Hub images (issue 15): a CUDA image that already holds torch, so that a GPU Space or Job
     # installs only the small remainder of the lock (default: the Jobs docs' example image).
     cuda_image: str = Field(
@@ -70,6 +77,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'trainpkg.db').resolve()}"
+
+    @property
+    def server_token_policy(self) -> ServerTokenPolicy:
+        return ServerTokenPolicy(
+            for_members=self.hub_token_for_members,
+            name_prefix=self.hub_member_prefix,
+            max_usd_per_hour=self.hub_member_max_usd_per_hour,
+            max_hours=self.hub_member_max_hours,
+        )
 
     @property
     def max_upload_bytes(self) -> int:

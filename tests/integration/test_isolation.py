@@ -23,7 +23,7 @@ def two_users(migrated, tmp_path, monkeypatch):
     snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"))
     _owner_a, version_a = publish_for_new_user(migrated, snapshot)
     owner_b, _ = publish_for_new_user(
-        migrated, published_snapshot(write_rows(tmp_path / "qb.jsonl")), name="b's"
+        migrated, published_snapshot(write_rows(tmp_path / "qb.jsonl")), name="b-pkg"
     )
     with Session(migrated) as session:
         package_a = session.get(TrainingPackageVersion, version_a).package_id
@@ -99,11 +99,12 @@ def test_another_users_id_is_not_found(migrated, two_users, call):
 def test_lists_hold_only_the_users_own_rows(migrated, two_users, tmp_path):
     with Session(migrated) as session:
         b = two_users["b"]
-        assert [p.name for p in packages.list_packages(session, owner_id=b)] == ["b's"]
+        assert [p.name for p in packages.list_packages(session, owner_id=b)] == ["b-pkg"]
         assert versions.list_versions(session, owner_id=b, package_id=two_users["package"]) == (
             [],
             0,
         )
         assert service.list_runs(session, owner_id=b) == []
         assert service.latest_run(session, owner_id=b, package_id=two_users["package"]) is None
-    assert not (tmp_path / "data" / "uploads").exists()  # the refused upload wrote nothing
+    refused = tmp_path / "data" / "uploads" / str(two_users["b"]) / str(two_users["package"])
+    assert not refused.exists()  # the refused upload into A's package wrote nothing

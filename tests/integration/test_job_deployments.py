@@ -14,7 +14,13 @@ from tests.trainkit.packages import (
     training_env,
     write_rows,
 )
-from tests.trainkit.runs import cancel_run, start_run, sync_run, use_fake_hub_token
+from tests.trainkit.runs import (
+    cancel_run,
+    give_own_token,
+    start_run,
+    sync_run,
+    use_fake_hub_token,
+)
 from tests.trainkit.tiny_model import hub_tiny_model
 from trainpkg_app.deploy import hf_job
 from trainpkg_app.settings import get_settings
@@ -28,7 +34,8 @@ def job_version(migrated, fake_hub, tmp_path, monkeypatch):
     snapshot = published_snapshot(
         write_rows(tmp_path / "qa.jsonl"), job_flavor="a10g-small", timeout_minutes=90
     )
-    return publish_for_new_user(migrated, snapshot)
+    owner, version = publish_for_new_user(migrated, snapshot)
+    return give_own_token(migrated, owner), version
 
 
 def _only_job(fake_hub) -> dict:
@@ -114,6 +121,7 @@ def test_a_job_run_on_the_strict_fake_hub_ends_with_a_loadable_results_repo(
     base = hub_tiny_model(fake_hub, tmp_path)
     snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), job_flavor="a10g-small")
     owner, version_id = publish_for_new_user(migrated, snapshot)
+    owner = give_own_token(migrated, owner)  # a member's own account pays
     deployment_id, _url = start_run(migrated, owner, version_id, tmp_path / "runs")
     env = training_env(tmp_path / "job-cache", tmp_path) | {"HF_ENDPOINT": fake_hub.endpoint}
     env.pop("HF_HUB_OFFLINE")

@@ -75,7 +75,7 @@ def test_the_requirements_resolve_from_the_index_alone(index_pip, tmp_path, targ
     )
     if "flavor" in options:
         snapshot["deploy"]["space_flavor"] = options["flavor"]
-    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     requirements = folder / "requirements.txt"
     image_torch = environment.image_torch(get_settings().cuda_image)
     keep = []  # a CUDA image's torch must satisfy the rest: pip keeps it, no reinstall

@@ -52,7 +52,7 @@ def seeded(postgres_url, tmp_path):
     users = {}
     for name in ("a", "b"):
         snapshot = published_snapshot(write_rows(tmp_path / f"{name}.jsonl"))
-        users[name] = publish_for_new_user(owner, snapshot, name=f"{name}'s")
+        users[name] = publish_for_new_user(owner, snapshot, name=f"{name}-pkg")
     with Session(owner) as session:
         session.add(Deployment(version_id=users["a"][1], target="local", status="completed"))
         session.add(HubToken(user_id=users["a"][0], token_encrypted="secret"))
@@ -128,7 +128,7 @@ def test_the_app_scopes_its_transactions(seeded):
     with session_scope(app) as session:
         scope_to_user(session, users["b"][0])
         names = session.exec(sa.select(TrainingPackageVersion.name)).scalars().all()
-    assert names == ["b-s-v1"]
+    assert names == ["b-pkg-v1"]
     with session_scope(app, system=True) as session:  # the run monitor follows everyone's runs
         assert len(session.exec(sa.select(Deployment.id)).all()) == 1
 

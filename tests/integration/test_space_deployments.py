@@ -21,7 +21,13 @@ from tests.trainkit.packages import (
     training_env,
     write_rows,
 )
-from tests.trainkit.runs import cancel_run, start_run, sync_run, use_fake_hub_token
+from tests.trainkit.runs import (
+    cancel_run,
+    give_own_token,
+    start_run,
+    sync_run,
+    use_fake_hub_token,
+)
 from tests.trainkit.tiny_model import hub_tiny_model
 from trainpkg_app.deploy import hf_space
 from trainpkg_app.package.builder import build_package
@@ -51,7 +57,7 @@ def _start_space(api, folder, flavor: str, sleep_minutes: int = 60) -> str:
 
 def test_starting_a_space_makes_the_calls_a_billing_safe_run_needs(fake_hub, tmp_path):
     snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), space=SPACE)
-    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
     url = _start_space(api, folder, "a10g-small")
     assert url == f"{fake_hub.endpoint}/spaces/{SPACE}"
@@ -69,7 +75,7 @@ def test_starting_a_space_makes_the_calls_a_billing_safe_run_needs(fake_hub, tmp
 
 def test_a_reused_space_is_updated_not_refused(fake_hub, tmp_path):
     snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), space=SPACE)
-    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
     for _ in range(2):
         _start_space(api, folder, "t4-small", sleep_minutes=30)
@@ -113,7 +119,7 @@ def test_a_space_run_on_the_strict_fake_hub_ends_with_a_loadable_results_repo(
     snapshot = published_snapshot(
         write_rows(tmp_path / "qa.jsonl"), max_steps=10, space=SPACE, config=SAVE_EACH_EPOCH
     )
-    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
     _start_space(api, folder, "a10g-small")
     run = _run_the_space(fake_hub, uid1000_root)
@@ -140,7 +146,8 @@ def test_a_failed_space_run_pauses_its_space_and_pushes_no_model(fake_hub, tmp_p
         write_rows(tmp_path / "qa.jsonl"), space=SPACE, config={"method": "qlora"}
     )  # QLoRA needs CUDA: this machine has none
     api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
-    _start_space(api, build_package("tiny-v1", snapshot, tmp_path / "pkg"), "t4-small")
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
+    _start_space(api, folder, "t4-small")
     run = _run_the_space(fake_hub, uid1000_root)
     assert run.returncode != 0 and "QLoRA needs a CUDA GPU" in run.stderr
     assert fake_hub.repo("space", SPACE)["stage"] == "PAUSED"  # billing stops on failure too
@@ -151,7 +158,7 @@ def test_a_failed_space_run_pauses_its_space_and_pushes_no_model(fake_hub, tmp_p
 
 def test_the_strict_fake_hub_refuses_what_the_hub_refuses(fake_hub, tmp_path):
     snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), space=SPACE)
-    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     (folder / "Dockerfile").write_text(ROOT_DOCKERFILE)
     api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
     _start_space(api, folder, "t4-small")
@@ -171,7 +178,8 @@ def space_version(migrated, fake_hub, tmp_path, monkeypatch):
     """A published Space version, with the server's token pointing at the fake Hub."""
     use_fake_hub_token(monkeypatch, fake_hub)
     snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), space=SPACE)
-    return publish_for_new_user(migrated, snapshot)
+    owner, version = publish_for_new_user(migrated, snapshot)
+    return give_own_token(migrated, owner), version
 
 
 def test_a_space_run_is_followed_to_completion_with_its_cost(

@@ -15,7 +15,13 @@ import yaml
 pytest.importorskip("trl", reason="the training libraries come with the train extra")
 
 from tests.trainkit.as_user import ROOT_NEEDED, chown_tree, python_for
-from tests.trainkit.packages import ROWS, published_snapshot, training_env, write_rows
+from tests.trainkit.packages import (
+    ROWS,
+    published_snapshot,
+    store_uploads,
+    training_env,
+    write_rows,
+)
 from trainpkg_app.package.builder import build_package, zip_package
 
 PACKAGE_FILES = [
@@ -45,7 +51,9 @@ def _train(folder: Path, env: dict[str, str], *args: str) -> list[dict]:
 
 def test_the_package_folder_is_self_contained(tmp_path):
     upload = write_rows(tmp_path / "qa.jsonl")
-    folder = build_package("tiny-v1", published_snapshot(upload), tmp_path / "pkg")
+    folder = build_package(
+        "tiny-v1", published_snapshot(upload), tmp_path / "pkg", uploads=tmp_path
+    )
     assert sorted(p.name for p in folder.iterdir()) == PACKAGE_FILES
     spec = yaml.safe_load((folder / "package.yaml").read_text())
     assert spec["model"]["revision"] == "0123456789abcdef0123456789abcdef01234567"
@@ -62,7 +70,9 @@ def test_the_package_folder_is_self_contained(tmp_path):
 
 def test_train_py_trains_on_the_cpu_without_the_app(tmp_path, hf_cache):
     upload = write_rows(tmp_path / "qa.jsonl")
-    folder = build_package("tiny-v1", published_snapshot(upload), tmp_path / "pkg")
+    folder = build_package(
+        "tiny-v1", published_snapshot(upload), tmp_path / "pkg", uploads=tmp_path
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRAINPKG_", "PYTHONPATH"))}
     env |= {
         "HF_HUB_CACHE": str(hf_cache),
@@ -88,7 +98,7 @@ def test_train_py_runs_as_uid_1000_in_a_copy_owned_by_root(tmp_path, hf_cache):
     try:
         root.chmod(0o755)  # pytest's own tmp folders are 0700: uid 1000 could not even read them
         folder = build_package(
-            "tiny-v1", published_snapshot(write_rows(root / "qa.jsonl")), root / "pkg"
+            "tiny-v1", published_snapshot(write_rows(root / "qa.jsonl")), root / "pkg", uploads=root
         )
         assert folder.stat().st_uid == 0 and not folder.stat().st_mode & 0o022
         home = root / "home"
@@ -140,11 +150,13 @@ def test_trainpkg_export_writes_a_published_version(tmp_path, monkeypatch, capsy
     with Session(engine_module.get_engine()) as session:
         owner = create_account(session, email="admin@example.com", password="a long passphrase").id
         package = create_package(session, owner_id=owner, name="tiny")
+        snapshot = published_snapshot(upload)
+        store_uploads(snapshot, get_settings().uploads_dir(owner, package.id))
         publish_version(
             session,
             owner_id=owner,
             package_id=package.id,
-            snapshot=published_snapshot(upload),
+            snapshot=snapshot,
             change_summary="",
             parent_version_id=None,
         )
@@ -181,7 +193,7 @@ def test_the_base_model_loads_as_the_method_and_the_memory_estimate_assume_it(tm
     config = {"method": method, "precision": "bf16"}
     upload = write_rows(tmp_path / "qa.jsonl")
     snapshot = published_snapshot(upload, config=config)
-    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     args = yaml.safe_load((folder / "package.yaml").read_text())["training_arguments"]
     options = _train_module(folder).loading_options(args, gpu=True)
     requirements = (folder / "requirements.txt").read_text()
@@ -202,9 +214,8 @@ def test_the_base_model_loads_as_the_method_and_the_memory_estimate_assume_it(tm
 @pytest.mark.parametrize("method", ["lora", "full"])
 def test_the_model_card_links_the_results_to_their_base_model_and_datasets(tmp_path, method):
     upload = write_rows(tmp_path / "qa.jsonl")
-    folder = build_package(
-        "tiny-v1", published_snapshot(upload, config={"method": method}), tmp_path / "pkg"
-    )
+    snapshot = published_snapshot(upload, config={"method": method})
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     spec = yaml.safe_load((folder / "package.yaml").read_text())
     spec["dataset"]["datasets"].append({"source": "hub", "dataset_id": "tatsu-lab/alpaca"})
     summary = {"training_loss": 1.25, "eval_loss": 1.5, "global_step": 6, "status": "completed"}
@@ -222,7 +233,7 @@ def test_a_run_resumes_from_its_latest_checkpoint(tmp_path, hf_cache):
     snapshot = published_snapshot(
         write_rows(tmp_path / "qa.jsonl"), max_steps=10, config={"save_strategy": "epoch"}
     )  # 9 steps an epoch: checkpoints at steps 9 and 10
-    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg")
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     env = training_env(hf_cache, tmp_path)
 
     def losses(*args: str) -> list[dict]:

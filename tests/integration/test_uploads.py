@@ -2,6 +2,8 @@
 names its cause and leaves no file behind."""
 
 import errno
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ def package(migrated, tmp_path, monkeypatch):
     monkeypatch.setattr(get_settings(), "data_dir", tmp_path / "data")
     monkeypatch.setattr(get_settings(), "upload_quota_mb", 0.0025)  # 2,500 bytes
     owner, version = publish_for_new_user(
-        migrated, published_snapshot(write_rows(tmp_path / "qa.jsonl"))
+        migrated, published_snapshot(write_rows(tmp_path / "qa.jsonl")), store=False
     )
     with Session(migrated) as session:
         return owner, session.get(TrainingPackageVersion, version).package_id
@@ -67,3 +69,31 @@ def test_deleting_a_package_frees_its_files(migrated, package, tmp_path):
         delete_package(session, owner_id=owner, package_id=package_id)
         session.commit()
     assert _files(tmp_path) == []
+
+
+def test_parallel_uploads_cannot_pass_the_quota_together(migrated, package, tmp_path):
+    """Eight uploads of 1,000 bytes at once against 2,500 bytes of room: the quota is reserved
+    under a per-user lock, so exactly two are kept and the others are refused."""
+    owner, package_id = package
+    start = threading.Barrier(8)
+
+    def upload(_index: int) -> str:
+        start.wait()
+        with Session(migrated) as session:
+            try:
+                store_package_upload(
+                    session,
+                    owner_id=owner,
+                    package_id=package_id,
+                    filename="d.jsonl",
+                    data=b"x" * 1000,
+                )
+            except DatasetFileError:
+                return "refused"
+            session.commit()
+            return "kept"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(upload, range(8)))
+    assert sorted(outcomes) == ["kept"] * 2 + ["refused"] * 6
+    assert len(_files(tmp_path)) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ import pytest
 from tests.trainkit.tiny_model import SNAPSHOT, TINY_MODEL_ID, build_tiny_model
 from trainpkg_app.core.drafts import DraftContent, snapshot_of
 from trainpkg_app.core.presets import apply_preset
+from trainpkg_app.settings import get_settings
+
+# upload id -> the file a test wrote: publish_for_new_user stores it as the app's upload would
+UPLOADED: dict[str, Path] = {}
 
 ROWS = [
     {"prompt": f"Question {n}: what is {n} plus {n}? ", "completion": f"It is {2 * n}."}
@@ -75,13 +80,14 @@ def published_snapshot(
         {
             "source": "upload",
             "dataset_id": "qa.jsonl",
-            "path": str(upload),
+            "upload_id": upload.name,
             "format": "prompt_completion",
             "mapping": json.dumps({"prompt": "prompt", "completion": "completion"}),
         }
     ]
     results = draft.validate_all()
     assert all(result.ok for result in results.values()), {s: r.errors for s, r in results.items()}
+    UPLOADED[upload.name] = upload
     return snapshot_of(results)
 
 
@@ -104,9 +110,17 @@ def hf_cache(tmp_path_factory) -> Path:
     return cache
 
 
-def publish_for_new_user(engine, snapshot: dict, name: str = "tiny"):
-    """A new user with one package and its version 1 published from ``snapshot``:
-    (owner id, version id)."""
+def store_uploads(snapshot: dict, folder: Path) -> None:
+    """Put the snapshot's uploaded files where the app keeps them (the owner's folder)."""
+    for ref in snapshot["dataset"]["datasets"]:
+        if ref["source"] == "upload":
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(UPLOADED[ref["upload_id"]], folder / ref["upload_id"])
+
+
+def publish_for_new_user(engine, snapshot: dict, name: str = "tiny", *, store: bool = True):
+    """A new user with one package and its version 1 published from ``snapshot``, its uploads
+    stored unless ``store`` is False: (owner id, version id)."""
     import uuid
 
     from sqlmodel import Session
@@ -120,6 +134,8 @@ def publish_for_new_user(engine, snapshot: dict, name: str = "tiny"):
         session.add(user)
         session.flush()
         package = create_package(session, owner_id=user.id, name=name)
+        if store:
+            store_uploads(snapshot, get_settings().uploads_dir(user.id, package.id))
         version = publish_version(
             session,
             owner_id=user.id,

@@ -16,6 +16,19 @@ def use_fake_hub_token(monkeypatch, fake_hub) -> None:
     monkeypatch.setattr(get_settings(), "hf_endpoint", fake_hub.endpoint)
 
 
+def give_own_token(engine, owner, token: str | None = None):
+    """The user stores their own Hub token (the fake Hub's valid one by default)."""
+    from sqlmodel import Session
+
+    from tests.fakehub.server import VALID_TOKEN
+    from trainpkg_app.db.hub_tokens import save_token
+
+    with Session(engine) as session:
+        save_token(session, owner_id=owner, token=token or VALID_TOKEN, hub_username="test-user")
+        session.commit()
+    return owner
+
+
 def start_run(engine, owner, version_id, runs_dir: Path):
     """Deploy the version on its own target: (deployment id, deployment URL)."""
     from sqlmodel import Session

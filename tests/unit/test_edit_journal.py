@@ -1,5 +1,7 @@
 """The unsaved-edits journal the browser keeps until the server has saved."""
 
+import json
+
 from trainpkg_app.core.edit_journal import EditJournal
 
 
@@ -28,13 +30,26 @@ def test_a_partial_save_rebases_what_is_newer():
     assert journal.record("p1", 4, "config", {"seed": "1"}).forms["model"] == {"model_id": "a/b"}
 
 
-def test_apply_puts_edits_on_top_and_ignores_unknown_steps():
-    journal = EditJournal(package_id="p", forms={"model": {"model_id": "x"}, "gone": {"a": "b"}})
+def test_apply_puts_edits_on_top_and_ignores_unknown_fields():
+    journal = EditJournal(package_id="p", forms={"model": {"model_id": "x", "injected": "y"}})
     forms = {"model": {"model_id": "", "source": "hub"}, "config": {"seed": "42"}}
     assert journal.apply(forms) == {
         "model": {"model_id": "x", "source": "hub"},
         "config": {"seed": "42"},
     }
+
+
+def test_a_journal_the_browser_forged_reads_as_empty():
+    """Local storage is the client's: unknown steps, non-text or oversized values are dropped
+    whole rather than applied."""
+    for forms in (
+        {"gone": {"a": "b"}},
+        {"config": {"seed": 42}},
+        {"config": {"seed": "9" * 5000}},
+        {"config": {"../x": "1"}},
+    ):
+        text = json.dumps({"package_id": "p", "revision": 1, "forms": forms})
+        assert EditJournal.parse(text) == EditJournal()
 
 
 def test_nothing_or_garbage_reads_as_an_empty_journal():

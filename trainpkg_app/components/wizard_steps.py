@@ -246,13 +246,17 @@ def dataset_body() -> rx.Component:
 
 
 def _token_line() -> rx.Component:
-    return rx.hstack(
-        rx.icon("key-round", size=16, aria_hidden="true"),
-        rx.text(HubTokenState.status, size="2", id="token-status"),
-        rx.button(
-            "Set token", size="1", variant="soft", on_click=HubTokenState.set_dialog_open(True)
+    return rx.vstack(
+        rx.hstack(
+            rx.icon("key-round", size=16, aria_hidden="true"),
+            rx.text(HubTokenState.status, size="2", id="token-status"),
+            rx.button(
+                "Set token", size="1", variant="soft", on_click=HubTokenState.set_dialog_open(True)
+            ),
+            align="center",
         ),
-        align="center",
+        rx.text(HubTokenState.billing, size="2", id="billing-account", weight="medium"),
+        spacing="1",
     )
 
 

@@ -7,11 +7,13 @@ import csv
 import hashlib
 import io
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
 
 SUFFIXES = {".jsonl": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+UPLOAD_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}\.(jsonl|json|csv|parquet)$"  # a file name, no path
 
 
 class DatasetFileError(ValueError):
@@ -149,6 +151,18 @@ def store_upload(folder: Path, filename: str, data: bytes) -> Path:
             "Ask the admin to free disk space."
         ) from None
     return target
+
+
+def resolve_upload(folder: Path | None, upload_id: str | None) -> Path:
+    """The stored file named ``upload_id`` inside ``folder`` (the owner's package folder), and
+    nothing else: no separators, no links, nothing outside it."""
+    missing = DatasetFileError(f"{upload_id or 'an upload'} is not among this package's uploads")
+    if folder is None or not upload_id or not re.fullmatch(UPLOAD_ID_PATTERN, upload_id):
+        raise missing
+    path = folder / upload_id
+    if path.is_symlink() or not path.is_file() or path.resolve().parent != folder.resolve():
+        raise missing
+    return path
 
 
 def folder_bytes(folder: Path) -> int:

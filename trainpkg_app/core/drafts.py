@@ -6,9 +6,10 @@ import hashlib
 import json
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from trainpkg_app.core.forms import dataset_row, default_forms, forms_from_snapshot
+from trainpkg_app.core.forms import DEFAULT_FORMS, dataset_row, default_forms, forms_from_snapshot
+from trainpkg_app.core.payloads import FieldValue
 from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.core.validation import StepValidation, validate_step
 from trainpkg_app.core.workflow import (
@@ -24,11 +25,20 @@ def initial_workflow() -> dict[str, Any]:
 
 
 class DraftContent(BaseModel):
-    """Everything a user has typed into the wizard, and where they are in it."""
+    """Everything a user has typed into the wizard, and where they are in it: the wizard's own
+    fields only, each value bounded text (what a draft holds, whatever path wrote it)."""
 
-    forms: dict[str, dict[str, str]] = Field(default_factory=default_forms)
-    datasets: list[dict[str, Any]] = Field(default_factory=list)
+    forms: dict[str, dict[str, FieldValue]] = Field(default_factory=default_forms)
+    datasets: list[dict[str, Any]] = Field(default_factory=list, max_length=32)
     workflow: dict[str, Any] = Field(default_factory=initial_workflow)
+
+    @field_validator("forms")
+    @classmethod
+    def _known_fields_only(cls, forms: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        return {
+            step: {k: v for k, v in forms.get(step, {}).items() if k in fields}
+            for step, fields in DEFAULT_FORMS.items()
+        }
 
     def fingerprint(self) -> str:
         """Equal for equal content, whatever the key order: saving twice writes once."""
@@ -46,6 +56,21 @@ class DraftContent(BaseModel):
 
 
 _WRAPPED = {StepId.MODEL: "model", StepId.CONFIG: "config", StepId.DEPLOY: "deploy"}
+
+
+def flagged(
+    content: DraftContent, results: dict[StepId, StepValidation]
+) -> dict[str, dict[str, str]]:
+    """The errors of fields that hold a value: a draft stored with a bad value opens with that
+    field marked, while fields not filled in yet stay quiet."""
+    return {
+        step.value: {
+            field: message
+            for field, message in result.errors.items()
+            if str(content.forms[step.value].get(field, "")).strip()
+        }
+        for step, result in results.items()
+    }
 
 
 def typed_step(step: StepId, result: StepValidation) -> dict[str, Any]:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ValidationError
 
+from trainpkg_app.core.payloads import FieldName, FieldValue, StepName
+
 
 class EditJournal(BaseModel):
     package_id: str = ""
     revision: int = 0  # the saved draft revision the edits build on
-    forms: dict[str, dict[str, str]] = {}
+    forms: dict[StepName, dict[FieldName, FieldValue]] = {}  # from the browser: bounded
 
     @classmethod
     def parse(cls, text: str) -> EditJournal:
@@ -43,5 +45,8 @@ class EditJournal(BaseModel):
         return bool(self.forms) and self.key == (package_id, revision)
 
     def apply(self, forms: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        """The forms with the journal's edits on top (unknown steps are ignored)."""
-        return {step: form | self.forms.get(step, {}) for step, form in forms.items()}
+        """The forms with the journal's edits on top (unknown steps and fields are ignored)."""
+        return {
+            step: form | {k: v for k, v in self.forms.get(step, {}).items() if k in form}
+            for step, form in forms.items()
+        }

@@ -7,8 +7,9 @@ from functools import lru_cache
 from trainpkg_app.core.cost import estimate_run, training_tokens
 from trainpkg_app.core.hardware import find_flavor
 from trainpkg_app.core.memory import check_fit, estimate_memory
+from trainpkg_app.core.step_data import DatasetStep, ModelInfo
 from trainpkg_app.core.training_args import training_yaml
-from trainpkg_app.core.validation import validate_step
+from trainpkg_app.core.validation import field_value, validate_step
 from trainpkg_app.core.workflow import StepId
 
 Forms = dict[str, dict[str, str]]
@@ -43,13 +44,15 @@ def target_gpu(forms: Forms) -> tuple[float | None, str]:
     return None, "the GPU"
 
 
+def _parameters(forms: Forms) -> int:
+    """The model's parameter count when it is a valid one, else 0."""
+    return field_value(ModelInfo, "parameters", forms["model"]) or 0
+
+
 def memory_fit(forms: Forms) -> dict[str, str]:
     """Peak memory against the target, or {} while the model size or config is unknown."""
     config = _config(forms)
-    try:
-        parameters = int(forms["model"].get("parameters") or 0)
-    except ValueError:
-        parameters = 0
+    parameters = _parameters(forms)
     if config is None or parameters <= 0:
         return {}
     estimate = estimate_memory(
@@ -106,11 +109,8 @@ def run_estimate(forms: Forms, datasets: list[dict[str, str]]) -> dict[str, str]
         }
     flavor_id = deploy.get("space_flavor" if deploy.get("target") == "hf_space" else "job_flavor")
     flavor = find_flavor(flavor_id or "")
-    try:
-        parameters = int(forms["model"].get("parameters") or 0)
-        split = float(forms["dataset"].get("train_split_percent") or 90) / 100
-    except ValueError:
-        parameters, split = 0, 0.9
+    parameters = _parameters(forms)
+    split = (field_value(DatasetStep, "train_split_percent", forms["dataset"]) or 90) / 100
     if deploy.get("target") not in ("hf_space", "hf_job") or flavor is None:
         return {"message": "Choose a target and hardware to see the estimate.", "formula": ""}
     if config is None or parameters <= 0 or not datasets:

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Annotated, Any, Literal
 
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from trainpkg_app.core.dataset_files import UPLOAD_ID_PATTERN
 from trainpkg_app.core.hardware import find_flavor, flavors_for
 
 LORA_FIELDS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules")
 PACKAGE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$"
 
 
+MAX_PARAMETERS = 10**13  # 10 T: above any model that exists
+MAX_STEPS = 1_000_000
+Text = Annotated[str, Field(max_length=200)]
+
+
 class StepModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    """Every number finite and bounded, every text bounded (DESIGN.md: events are an API)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 def check_repo_id(value: str) -> str:
@@ -35,26 +43,31 @@ def check_repo_id(value: str) -> str:
 HubId = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+PACKAGE_NAME_LENGTH = 100
+
+
 class PackageName(StepModel):
-    name: str = Field(min_length=1, max_length=100, pattern=PACKAGE_NAME_PATTERN)
+    name: str = Field(min_length=1, max_length=PACKAGE_NAME_LENGTH, pattern=PACKAGE_NAME_PATTERN)
 
 
 class ModelInfo(StepModel):
     source: Literal["hub", "local"] = "hub"  # before model_id: its validator reads it
     model_id: HubId
-    revision: str | None = None  # the Hub commit sha, pinned when known
-    parameters: int | None = Field(default=None, ge=1)
-    parameters_by_dtype: dict[str, int] = Field(default_factory=dict)
+    revision: Text | None = None  # the Hub commit sha, pinned when known
+    parameters: int | None = Field(default=None, ge=1, le=MAX_PARAMETERS)
+    parameters_by_dtype: dict[Text, Annotated[int, Field(ge=0, le=MAX_PARAMETERS)]] = Field(
+        default_factory=dict, max_length=16
+    )
 
     @field_validator("parameters_by_dtype", mode="before")
     @classmethod
     def _json_text(cls, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
 
-    size_gb: float | None = Field(default=None, ge=0)
-    license: str | None = None
+    size_gb: float | None = Field(default=None, ge=0, le=100_000)
+    license: Text | None = None
     gated: bool = False
-    architecture: str | None = None
+    architecture: Text | None = None
 
     @field_validator("model_id")
     @classmethod
@@ -70,7 +83,7 @@ class TrainingConfig(StepModel):
     method: Literal["full", "lora", "qlora"]
     learning_rate: float = Field(default=2e-4, gt=0, le=1)
     num_epochs: int = Field(default=3, ge=1, le=100)
-    max_steps: int | None = Field(default=None, ge=1)
+    max_steps: int | None = Field(default=None, ge=1, le=MAX_STEPS)
     per_device_batch_size: int = Field(default=4, ge=1, le=1024)
     gradient_accumulation_steps: int = Field(default=4, ge=1, le=1024)
     max_seq_length: int = Field(default=1024, ge=32, le=131072)
@@ -88,7 +101,9 @@ class TrainingConfig(StepModel):
     lora_r: int = Field(default=16, gt=0, le=1024)
     lora_alpha: int = Field(default=32, gt=0, le=4096)
     lora_dropout: float = Field(default=0.05, ge=0, lt=1)
-    lora_target_modules: list[str] = Field(default_factory=lambda: ["all-linear"], min_length=1)
+    lora_target_modules: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=lambda: ["all-linear"], min_length=1, max_length=64
+    )
     qlora_quant_type: Literal["nf4", "fp4"] = "nf4"
     qlora_double_quant: bool = True
 
@@ -110,16 +125,27 @@ class TrainingConfig(StepModel):
 class DatasetRef(StepModel):
     source: Literal["hub", "upload"] = "hub"
     dataset_id: HubId
-    config: str | None = None
-    split: str = "train"
-    format: str | None = None
-    rows: int | None = Field(default=None, ge=0)
-    name: str | None = None  # the uploaded file's name, for display
-    revision: str | None = None  # the Hub commit sha, pinned when known
-    content_hash: str | None = None  # sha256 of the uploaded file
-    path: str | None = None  # where an upload is stored (per package, outside the web root)
-    mapping: dict[str, str] = Field(default_factory=dict)  # format field -> column
-    mean_tokens: float | None = Field(default=None, ge=0)
+    config: Text | None = None
+    split: Text = "train"
+    format: Text | None = None
+    rows: int | None = Field(default=None, ge=0, le=10**10)
+    name: Text | None = None  # the uploaded file's name, for display
+    revision: Text | None = None  # the Hub commit sha, pinned when known
+    content_hash: str | None = Field(default=None, max_length=64)  # sha256 of the upload
+    # An upload is named by id, never by a path: the server resolves it in the owner's folder.
+    upload_id: str | None = Field(default=None, pattern=UPLOAD_ID_PATTERN)
+    mapping: dict[Text, Text] = Field(default_factory=dict, max_length=16)  # field -> column
+    mean_tokens: float | None = Field(default=None, ge=0, le=10**7)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upload_id_from_old_path(cls, data: Any) -> Any:
+        """Drafts saved before uploads had ids kept a server path: only its name is kept."""
+        if isinstance(data, dict) and "path" in data:
+            old_path = PurePath(str(data["path"] or ""))
+            data = {k: v for k, v in data.items() if k != "path"}
+            data.setdefault("upload_id", old_path.name or None)
+        return data
 
     @field_validator("mapping", mode="before")
     @classmethod
@@ -131,9 +157,15 @@ class DatasetRef(StepModel):
     def _hub_ids_are_valid(cls, value: str, info) -> str:
         return check_repo_id(value) if info.data.get("source", "hub") == "hub" else value
 
+    @model_validator(mode="after")
+    def _an_upload_has_its_file(self) -> DatasetRef:
+        if self.source == "upload" and not self.upload_id:
+            raise ValueError(f"{self.dataset_id} has no stored file: upload it again.")
+        return self
+
 
 class DatasetStep(StepModel):
-    datasets: list[DatasetRef] = Field(min_length=1)
+    datasets: list[DatasetRef] = Field(min_length=1, max_length=32)
     train_split_percent: float = Field(default=90, gt=0, le=100)
     split_seed: int = Field(default=42, ge=0, le=2**32 - 1)
 
@@ -146,7 +178,7 @@ def _nearest_existing(path: Path) -> Path:
 
 class LocalTarget(StepModel):
     target: Literal["local"]
-    output_dir: str = Field(min_length=1)
+    output_dir: str = Field(min_length=1, max_length=4096)
     num_gpus: int = Field(ge=0, le=64)
     gpu_memory_gb: float | None = Field(default=None, gt=0, le=1024)
     max_hours: float | None = Field(default=None, gt=0, le=24 * 30)  # a time cap

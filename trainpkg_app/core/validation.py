@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from trainpkg_app.core.step_data import ConfigStep, DatasetStep, DeployStep, ModelInfo, ModelStep
 from trainpkg_app.core.workflow import StepId
 
 LARGE_MODEL_GB = 10.0
 SPLIT_RANGE = (50.0, 95.0)
+FINITE = ConfigDict(allow_inf_nan=False)
 
 # step -> (schema, the key under which the flat form sits in it, or None when it is flat)
 STEP_SCHEMAS: dict[StepId, tuple[type[BaseModel], str | None]] = {
@@ -60,6 +61,8 @@ def _message(error: Mapping[str, Any], field: str) -> str:
         return "Enter a whole number."
     if kind == "float_parsing":
         return "Enter a number."
+    if kind == "finite_number":
+        return "Enter a finite number."
     bounds = {
         "greater_than": "Must be greater than {gt}.",
         "greater_than_equal": "Must be at least {ge}.",
@@ -67,7 +70,7 @@ def _message(error: Mapping[str, Any], field: str) -> str:
         "less_than_equal": "Must be at most {le}.",
     }
     if kind in bounds:
-        return bounds[kind].format(**{k: f"{v:g}" for k, v in context.items()})
+        return bounds[kind].format(**{k: _bound(v) for k, v in context.items()})
     if kind == "literal_error":
         return f"Choose one of {context.get('expected', 'the listed options')}."
     if kind == "string_pattern_mismatch":
@@ -76,6 +79,10 @@ def _message(error: Mapping[str, Any], field: str) -> str:
             "start with a letter or digit."
         )
     return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _bound(value: float) -> str:
+    return f"{value:,}" if isinstance(value, int) and abs(value) >= 10**6 else f"{value:g}"
 
 
 def _clean(form: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,13 +110,14 @@ def parse(
     return StepValidation(data=data)
 
 
-def _field_value(schema: type[BaseModel], field: str, form: Mapping[str, Any]) -> Any:
+def field_value(schema: type[BaseModel], field: str, form: Mapping[str, Any]) -> Any:
     """One field parsed with the schema's own rules, or None when it is absent or invalid."""
     if field not in form:
         return None
     info = schema.model_fields[field]
     try:
-        return TypeAdapter(Annotated[info.annotation, *info.metadata]).validate_python(form[field])
+        adapter = TypeAdapter(Annotated[info.annotation, *info.metadata], config=FINITE)
+        return adapter.validate_python(form[field])
     except ValidationError:
         return None
 
@@ -147,7 +155,7 @@ def _warnings(step: StepId, form: Mapping[str, Any]) -> dict[str, str]:
     if step not in WARNING_RULES:
         return {}
     schema, field, rule = WARNING_RULES[step]
-    value = _field_value(schema, field, form)
+    value = field_value(schema, field, form)
     message = rule(value) if value is not None else ""
     return {field: message} if message else {}
 

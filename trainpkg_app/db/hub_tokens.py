@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 
 from huggingface_hub import HfApi
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
-from trainpkg_app.db.models import HubToken, utc_now
+from trainpkg_app.core.hub_account import Whose, whose_token
+from trainpkg_app.db.models import HubToken, User, utc_now
 from trainpkg_app.hub.api import hub_api, server_token
 from trainpkg_app.secrets_store import decrypt, encrypt
+from trainpkg_app.settings import get_settings
 
 
 def save_token(session: Session, *, owner_id: uuid.UUID, token: str, hub_username: str) -> None:
@@ -32,9 +35,41 @@ def delete_token(session: Session, *, owner_id: uuid.UUID) -> None:
         session.flush()
 
 
-def hub_api_for_owner(session: Session, owner_id: uuid.UUID) -> tuple[HfApi | None, str | None]:
-    """The Hub client with the owner's stored token, else the server's (HF_TOKEN), and that
-    token; (None, None) when there is neither."""
+class HubCredentials(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    api: HfApi | None
+    token: str | None
+    whose: Whose
+    hub_user: str = ""
+    is_admin: bool = False
+    email: str = ""
+
+
+def hub_credentials(session: Session, owner_id: uuid.UUID) -> HubCredentials:
+    """The owner's stored token; else the server's, for the admin or where the admin lets
+    members use it (core/hub_account.py); else none."""
     stored = read_token(session, owner_id=owner_id)
-    token = stored[0] if stored else server_token()
-    return (hub_api(token), token) if token else (None, None)
+    user = session.get(User, owner_id)
+    server = server_token()
+    whose = whose_token(
+        has_own=stored is not None,
+        is_admin=bool(user and user.is_admin),
+        server_token=server is not None,
+        policy=get_settings().server_token_policy,
+    )
+    token = {"own": stored[0] if stored else None, "server": server, "none": None}[whose]
+    return HubCredentials(
+        api=hub_api(token) if token else None,
+        token=token,
+        whose=whose,
+        hub_user=stored[1] if stored else "",
+        is_admin=bool(user and user.is_admin),
+        email=user.email if user else "",
+    )
+
+
+def hub_api_for_owner(session: Session, owner_id: uuid.UUID) -> tuple[HfApi | None, str | None]:
+    """The Hub client and token this owner may use; (None, None) when there is none."""
+    credentials = hub_credentials(session, owner_id)
+    return credentials.api, credentials.token

@@ -11,6 +11,8 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from trainpkg_app.core.drafts import DraftContent
+from trainpkg_app.core.step_data import PACKAGE_NAME_LENGTH, PackageName
+from trainpkg_app.core.validation import parse
 from trainpkg_app.db.errors import NameTaken, NotFound
 from trainpkg_app.db.models import TrainingPackage, utc_now
 from trainpkg_app.settings import get_settings
@@ -63,14 +65,24 @@ def _names(session: Session, owner_id: uuid.UUID) -> set[str]:
     )
 
 
+def _checked_name(name: str) -> str:
+    """The package-name rule (core.step_data.PackageName), on every path that names one."""
+    problem = parse(PackageName, {"name": name}).errors.get("name")
+    if problem:
+        raise NameTaken(f"Not a package name: {problem}")
+    return name.strip()
+
+
 def free_name(session: Session, *, owner_id: uuid.UUID, wanted: str = UNTITLED) -> str:
-    """``wanted``, or ``wanted 2``, ``wanted 3``... whichever this owner has not used."""
+    """``wanted``, or ``wanted 2``, ``wanted 3``... whichever this owner has not used; cut so
+    that it stays within the name's length."""
     taken = _names(session, owner_id)
-    candidate, number = wanted, 1
+    candidate, number = wanted[:PACKAGE_NAME_LENGTH], 1
     while candidate in taken:
         number += 1
-        candidate = f"{wanted} {number}"
-    return candidate
+        suffix = f" {number}"
+        candidate = f"{wanted[: PACKAGE_NAME_LENGTH - len(suffix)].rstrip()}{suffix}"
+    return _checked_name(candidate)
 
 
 def create_package(
@@ -94,6 +106,7 @@ def rename_package(
     session: Session, *, owner_id: uuid.UUID, package_id: uuid.UUID, name: str
 ) -> TrainingPackage:
     package = get_package(session, owner_id=owner_id, package_id=package_id)
+    name = _checked_name(name)
     if package.name == name:
         return package
     if name in _names(session, owner_id):

@@ -99,6 +99,8 @@ def publish_version(
     estimated_cost: Decimal | None = None,
 ) -> TrainingPackageVersion:
     number, package_name = _take_next_number(session, owner_id, package_id)
+    if parent_version_id is not None:
+        _check_parent(session, package_id, parent_version_id)
     version = TrainingPackageVersion(
         package_id=package_id,
         version_number=number,
@@ -114,6 +116,18 @@ def publish_version(
     session.add(version)
     session.flush()
     return version
+
+
+def _check_parent(session: Session, package_id: uuid.UUID, parent_id: uuid.UUID) -> None:
+    """A version's parent is a version of the same package (the owner's, checked before)."""
+    found = session.exec(
+        select(TrainingPackageVersion.id).where(
+            TrainingPackageVersion.id == parent_id,
+            TrainingPackageVersion.package_id == package_id,
+        )
+    ).first()
+    if found is None:  # not there, or another package's: the same answer
+        raise NotFound("The version this draft came from does not exist.")
 
 
 def _owned(owner_id: uuid.UUID):

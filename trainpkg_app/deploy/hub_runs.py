@@ -10,10 +10,11 @@ from pathlib import Path
 from sqlmodel import Session
 
 from trainpkg_app.core.hardware import find_flavor
+from trainpkg_app.core.hub_account import member_prefix, member_run_problem
 from trainpkg_app.core.vocabulary import TrainingStatus
-from trainpkg_app.db.hub_tokens import hub_api_for_owner
+from trainpkg_app.db.hub_tokens import hub_api_for_owner, hub_credentials
 from trainpkg_app.db.models import Deployment, TrainingPackage, TrainingPackageVersion, utc_now
-from trainpkg_app.db.versions import get_version
+from trainpkg_app.db.versions import get_version, snapshot_of_version
 from trainpkg_app.deploy import hf_job, hf_space
 from trainpkg_app.deploy.records import (
     ACTIVE,
@@ -37,6 +38,33 @@ def _owner_api(session: Session, owner_id: uuid.UUID, what: str):
     if api is None:
         raise AlreadyRunning(NO_TOKEN.format(what=what))
     return api, token
+
+
+def _check_account(
+    session: Session,
+    owner_id: uuid.UUID,
+    version: TrainingPackageVersion,
+    repo_name: str,
+    hours: float,
+) -> bool:
+    """Refuse what a member may not run on the server's account; True when the run uses it
+    (its Space is then private whatever the version says)."""
+    credentials = hub_credentials(session, owner_id)
+    if credentials.whose != "server" or credentials.is_admin:
+        return credentials.whose == "server"
+    deploy = snapshot_of_version(version)["deploy"]
+    flavor = find_flavor(deploy.get("job_flavor") or deploy.get("space_flavor") or "")
+    problem = member_run_problem(
+        get_settings().server_token_policy,
+        target=deploy["target"],
+        email=credentials.email,
+        repo_name=repo_name,
+        usd_per_hour=flavor.usd_per_hour if flavor else 0.0,
+        hours=hours,
+    )
+    if problem:
+        raise AlreadyRunning(f"Not started: {problem}")
+    return True
 
 
 def _run_api(session: Session, deployment: Deployment):
@@ -79,13 +107,15 @@ def start_space(
     """Upload the package to its Space and request the hardware; the Space trains itself."""
     version = get_version(session, owner_id=owner_id, version_id=version_id)
     api, token = _owner_api(session, owner_id, "A Space")
+    space_name = snapshot_of_version(version)["deploy"]["space_name"]
+    on_server = _check_account(session, owner_id, version, space_name.split("/")[-1], 0.0)
     deployment, snapshot, folder = register_run(session, version, "hf_space", runs_dir)
     deploy = snapshot["deploy"]
     deployment.deployment_url = hf_space.start(
         api,
         space_id=deploy["space_name"],
         flavor=deploy["space_flavor"],
-        private=deploy.get("private", True),
+        private=on_server or deploy.get("private", True),
         sleep_minutes=deploy.get("sleep_minutes", 60),
         token=token,
         folder=folder,
@@ -122,6 +152,14 @@ def cancel_space(session: Session, deployment: Deployment) -> None:
 # --- Job ------------------------------------------------------------------------------------
 
 
+def _job_repo_name(session: Session, owner_id: uuid.UUID, name: str) -> str:
+    """The version's name; on the server's account, behind the member's own prefix."""
+    credentials = hub_credentials(session, owner_id)
+    if credentials.whose != "server" or credentials.is_admin:
+        return name
+    return member_prefix(get_settings().server_token_policy, credentials.email) + name
+
+
 def start_job(
     session: Session, *, owner_id: uuid.UUID, version_id: uuid.UUID, runs_dir: Path
 ) -> Deployment:
@@ -132,7 +170,9 @@ def start_job(
         namespace = api.whoami()["name"]
     except Exception as error:
         raise explain(error) from error
-    repo_id = hf_job.repo_for(namespace, version.name)
+    repo_id = hf_job.repo_for(namespace, _job_repo_name(session, owner_id, version.name))
+    hours = snapshot_of_version(version)["deploy"]["timeout_minutes"] / 60
+    _check_account(session, owner_id, version, repo_id.split("/")[-1], hours)
     deployment, snapshot, folder = register_run(
         session, version, "hf_job", runs_dir, results_repo=repo_id
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from trainpkg_app.core.dataset_files import DatasetFileError
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import (
@@ -53,9 +54,19 @@ def register_run(
             f"{version.name} is already being trained; wait or cancel it."
         ) from None
     snapshot = snapshot_of_version(version)
-    run_dir = build_package(
-        version.name, snapshot, runs_dir / str(deployment.id), results_repo=results_repo
-    )
+    owner_id = session.get(TrainingPackage, version.package_id).owner_id
+    try:
+        run_dir = build_package(
+            version.name,
+            snapshot,
+            runs_dir / str(deployment.id),
+            results_repo=results_repo,
+            uploads=get_settings().uploads_dir(owner_id, version.package_id),
+        )
+    except DatasetFileError as missing:
+        raise AlreadyRunning(
+            f"Not started: {missing}. Upload the file again and publish a new version."
+        ) from None
     deployment.run_dir = str(run_dir)
     return deployment, snapshot, run_dir
 

@@ -1,4 +1,4 @@
-"""The HfApi the app uses: the configured endpoint and the best token available."""
+"""The HfApi the app uses: the configured endpoint and the token it is given."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ def server_token() -> str | None:
     return token.get_secret_value() if token else None
 
 
-def hub_api(user_token: str | None = None) -> HfApi:
-    """A user's own token wins over the server's; without either, anonymous."""
-    return HfApi(endpoint=get_settings().hf_endpoint, token=user_token or server_token() or False)
+def hub_api(token: str | None = None) -> HfApi:
+    """A client with exactly this token; anonymous without one (never a fallback: which token
+    a user may use is db.hub_tokens.hub_credentials's call)."""
+    return HfApi(endpoint=get_settings().hf_endpoint, token=token or False)
 
 
 def hub_username(api: HfApi) -> str:

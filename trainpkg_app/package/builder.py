@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from trainpkg_app.core import dataset_formats
-from trainpkg_app.core.step_data import TrainingConfig
+from trainpkg_app.core.dataset_files import DatasetFileError, resolve_upload
+from trainpkg_app.core.step_data import DatasetRef, TrainingConfig
 from trainpkg_app.core.training_args import training_arguments
 from trainpkg_app.package import environment
 from trainpkg_app.settings import get_settings
@@ -51,8 +53,8 @@ def package_spec(
     config = TrainingConfig.model_validate(snapshot["config"])
     dataset = dict(snapshot["dataset"])
     dataset["datasets"] = [
-        ref | ({"path": f"data/{Path(ref['path']).name}"} if ref.get("source") == "upload" else {})
-        for ref in dataset["datasets"]
+        ref | ({"path": f"data/{ref['upload_id']}"} if ref.get("source") == "upload" else {})
+        for ref in dataset_refs(snapshot)
     ]
     spec: dict[str, Any] = {
         "name": name,
@@ -69,6 +71,18 @@ def package_spec(
     return spec
 
 
+def dataset_refs(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """The snapshot's dataset references in today's shape (older ones named a server path)."""
+    try:
+        return [
+            DatasetRef.model_validate(ref).model_dump(mode="json")
+            for ref in snapshot["dataset"]["datasets"]
+        ]
+    except ValidationError as error:
+        why = error.errors()[0]["msg"]
+        raise DatasetFileError(f"a dataset reference is not valid ({why})") from None
+
+
 def results_repo_for(space_id: str) -> str:
     """Where a Space pushes its metrics, summary and adapter (a private model repo)."""
     return f"{space_id}-results"
@@ -79,16 +93,24 @@ def build_package(
     snapshot: dict[str, Any],
     out_dir: Path,
     results_repo: str | None = None,
+    *,
+    uploads: Path | None = None,
     cuda_image: str | None = None,
 ) -> Path:
-    """Write the package folder (replacing an older one) and return it. ``cuda_image`` (default:
+    """Write the package folder (replacing an older one) and return it. Uploaded datasets are
+    copied from ``uploads`` (the owner's folder for this package) by their id, and from nowhere
+    else: a reference that does not resolve there refuses the build. ``cuda_image`` (default:
     the setting) is the base of GPU Spaces and Jobs."""
+    sources = [
+        resolve_upload(uploads, ref["upload_id"])
+        for ref in dataset_refs(snapshot)
+        if ref["source"] == "upload"
+    ]
     if out_dir.exists():
         shutil.rmtree(out_dir)
     (out_dir / "data").mkdir(parents=True)
-    for ref in snapshot["dataset"]["datasets"]:
-        if ref.get("source") == "upload":
-            shutil.copy2(ref["path"], out_dir / "data" / Path(ref["path"]).name)
+    for source in sources:
+        shutil.copyfile(source, out_dir / "data" / source.name)
     spec = package_spec(name, snapshot, results_repo)
     runtime, method = environment.runtime_for(snapshot["deploy"]), snapshot["config"]["method"]
     image = cuda_image or get_settings().cuda_image

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import reflex as rx
 
+from trainpkg_app.core.payloads import Credentials, ShortText
 from trainpkg_app.db.accounts import (
     AccountRefused,
     create_account,
@@ -20,6 +21,7 @@ from trainpkg_app.db.accounts import (
 )
 from trainpkg_app.db.engine import session_scope
 from trainpkg_app.settings import get_settings
+from trainpkg_app.state.events import checked, parsed
 
 LOGIN_ROUTE, HOME_ROUTE = "/login", "/training"
 
@@ -77,15 +79,17 @@ class AuthState(rx.State):
         return None
 
     @rx.event
+    @checked()
     async def log_in(self, form: dict):
+        credentials = parsed(Credentials, form)
         self.error, self.busy = "", True
         yield
         client = self.router.session.client_ip or "unknown"
         try:
             token = await rx.run_in_thread(
                 lambda: sign_in(
-                    email=form.get("email", ""),
-                    password=form.get("password", ""),
+                    email=credentials.email,
+                    password=credentials.password,
                     client=client,
                     lifetime=_lifetime(),
                 )
@@ -97,11 +101,13 @@ class AuthState(rx.State):
         yield rx.redirect(HOME_ROUTE, replace=True)
 
     @rx.event
+    @checked()
     async def sign_up(self, form: dict):
+        credentials = parsed(Credentials, form)
         self.error = ""
         try:
             token = await rx.run_in_thread(
-                lambda: _sign_up(form.get("email", ""), form.get("password", ""))
+                lambda: _sign_up(credentials.email, credentials.password)
             )
         except AccountRefused as refused:
             self.error = str(refused)
@@ -147,30 +153,32 @@ class AccountsState(rx.State):
             return list_accounts(session)
 
     @rx.event
+    @checked()
     def set_dialog_open(self, value: bool):
         self.dialog_open = value
 
     @rx.event
+    @checked()
     async def create(self, form: dict):
+        credentials = parsed(Credentials, form)
         if not await self._admin():
             self.message = "Only the admin creates accounts."
             return
 
         def make() -> None:
             with session_scope() as session:
-                create_account(
-                    session, email=form.get("email", ""), password=form.get("password", "")
-                )
+                create_account(session, email=credentials.email, password=credentials.password)
 
         try:
             await rx.run_in_thread(make)
         except AccountRefused as refused:
             self.message = str(refused)
             return
-        self.message = f"Created {form.get('email', '').strip().lower()}: give them the password."
+        self.message = f"Created {credentials.email.strip().lower()}: give them the password."
         self.accounts = await rx.run_in_thread(self._list)
 
     @rx.event
+    @checked(email=ShortText)
     async def revoke(self, email: str):
         """Sign an account out everywhere (a lost laptop, a leaver)."""
         if not await self._admin():

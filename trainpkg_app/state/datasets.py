@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from typing import Literal
 
 import reflex as rx
 
@@ -28,6 +29,7 @@ from trainpkg_app.core.dataset_formats import (
 )
 from trainpkg_app.core.dataset_stats import token_stats
 from trainpkg_app.core.forms import dataset_row
+from trainpkg_app.core.payloads import RejectedFiles, ShortText, UploadProgress
 from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.db.uploads import store_package_upload
 from trainpkg_app.hub.datasets import hub_dataset_details
@@ -35,6 +37,7 @@ from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.hub.tokenizer import cached_token_counter
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.events import EventRefused, checked, parsed
 from trainpkg_app.state.owner import as_owner, owner_hub_api, session_token
 from trainpkg_app.state.step_data import StepDataState
 
@@ -86,6 +89,7 @@ class DatasetState(rx.State):
         return list(REQUIRED_FIELDS.get(Format(self.mapping_format), ()))
 
     @rx.event
+    @checked(rejected=RejectedFiles)
     def files_rejected(self, rejected: list[str]):
         """The browser refused files before sending them: "name|code,code" for each."""
         limit = f"{get_settings().max_upload_mb:g} MB"
@@ -102,8 +106,9 @@ class DatasetState(rx.State):
         self.problem = " ".join(messages)
 
     @rx.event
+    @checked()
     def set_progress(self, progress: dict):
-        self.progress = round(100 * float(progress.get("progress") or 0))
+        self.progress = round(100 * parsed(UploadProgress, progress).progress)
 
     @rx.event
     def start_upload(self):
@@ -118,6 +123,8 @@ class DatasetState(rx.State):
             self.uploading = False
 
     async def _inspect_upload(self, files: list[rx.UploadFile]):
+        if not isinstance(files, list) or not all(isinstance(f, rx.UploadFile) for f in files):
+            raise EventRefused("Refused: files come through the upload endpoint only.")
         if not files:
             self.problem = "Choose a file first."
             return None
@@ -175,7 +182,7 @@ class DatasetState(rx.State):
             source="upload",
             dataset_id=_unique_name(pending["name"], taken),
             name=pending["name"],
-            path=str(stored),
+            upload_id=stored.name,
             format=detected.format.value,
             mapping=detected.mapping,
             rows=len(pending["rows"]),
@@ -184,7 +191,7 @@ class DatasetState(rx.State):
         )
         self._show(detected, inspected)
         self.busy, self.progress = "", 100
-        await data.attach_dataset(dataset_row(ref.model_dump(mode="json")))
+        await data._attach_dataset(dataset_row(ref.model_dump(mode="json")))
         return [rx.clear_selected_files(UPLOAD_ID), DraftState.ensure_autosave]
 
     def _show(self, detected: Detected, inspected: dict) -> None:
@@ -195,11 +202,15 @@ class DatasetState(rx.State):
     # --- the column-mapping dialog ------------------------------------------------------
 
     @rx.event
+    @checked(value=Literal[tuple(f.value for f in MAPPABLE)])
     def set_mapping_format(self, value: str):
         self.mapping_format, self.mapping = value, {}
 
     @rx.event
+    @checked(field=ShortText, column=ShortText)
     def set_mapping_column(self, field: str, column: str):
+        if field not in self.mapping_fields or column not in self.mapping_columns:
+            raise EventRefused(f"Refused: {field!r} or {column!r} is not one of the choices.")
         self.mapping = self.mapping | {field: column}
 
     @rx.event
@@ -223,7 +234,7 @@ class DatasetState(rx.State):
     async def add_hub_dataset(self):
         data = await self.get_state(StepDataState)
         dataset_id = data.forms["dataset"]["new_dataset_id"].strip()
-        error = data.check_new_dataset(dataset_id)
+        error = data._check_new_dataset(dataset_id)
         if error:
             return None
         self.busy, self.problem = f"Looking up {dataset_id} on the Hub…", ""
@@ -233,17 +244,19 @@ class DatasetState(rx.State):
         except HubProblem as failure:
             self.busy = ""
             if failure.kind == "not_found":
-                await data.dataset_id_error(str(failure))
+                await data._dataset_id_error(str(failure))
                 return None
             self.problem = f"Added without checking: {failure}"
-            await data.attach_dataset({"source": "hub", "dataset_id": dataset_id, "split": "train"})
+            await data._attach_dataset(
+                {"source": "hub", "dataset_id": dataset_id, "split": "train"}
+            )
             return DraftState.ensure_autosave
         config = next(iter(details.splits))
         split = "train" if "train" in details.splits[config] else next(iter(details.splits[config]))
         rows = details.splits[config][split]
         self.busy, self.format_label, self.preview = "", "", []
         self.stats = {"rows": str(rows)} if rows else {}
-        await data.attach_dataset(
+        await data._attach_dataset(
             dataset_row(
                 {
                     "source": "hub",

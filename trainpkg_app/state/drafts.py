@@ -19,6 +19,7 @@ from trainpkg_app.core.autosave import AutosaveSchedule
 from trainpkg_app.core.drafts import DraftContent
 from trainpkg_app.core.edit_journal import EditJournal
 from trainpkg_app.core.names import generate_draft_name, generate_version_name
+from trainpkg_app.core.step_data import PACKAGE_NAME_LENGTH
 from trainpkg_app.core.workers import this_worker, worker_alive
 from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft, save_draft
 from trainpkg_app.db.errors import DraftConflict, NotFound
@@ -91,15 +92,15 @@ class DraftState(rx.State):
             return ""
         return generate_version_name(self.package_name, self.last_version_number + 1)
 
-    async def content(self) -> DraftContent:
+    async def _content(self) -> DraftContent:
         """What the user has now (call with the state lock held)."""
         wizard = await self.get_state(WizardState)
         data = await self.get_state(StepDataState)
         return DraftContent(
-            forms=data.forms, datasets=data.datasets, workflow=wizard.workflow_dict()
+            forms=data.forms, datasets=data.datasets, workflow=wizard._workflow_dict()
         )
 
-    async def show(self, stored: StoredDraft) -> None:
+    async def _show(self, stored: StoredDraft) -> None:
         """Put a stored draft on screen, as saved."""
         self.package_id = stored.package_id
         self.package_name = stored.name
@@ -108,12 +109,12 @@ class DraftState(rx.State):
         self.parent_version_id = stored.parent_version_id or ""
         self.last_version_number = stored.last_version_number
         self._saved_fingerprint = stored.content.fingerprint()
-        (await self.get_state(StepDataState)).load(stored.content)
-        (await self.get_state(WizardState)).load(stored.content.workflow)
+        (await self.get_state(StepDataState))._load(stored.content)
+        (await self.get_state(WizardState))._load(stored.content.workflow)
         status = await self.get_state(SaveStatusState)
         status.status, status.detail = SAVED, ""
 
-    async def recover_unsaved_edits(self) -> bool:
+    async def _recover_unsaved_edits(self) -> bool:
         """Put back the edits the browser kept (a worker or the app died before saving them);
         drop them when the draft was saved elsewhere since. True when some came back."""
         data = await self.get_state(StepDataState)
@@ -121,12 +122,14 @@ class DraftState(rx.State):
         if not journal.applies_to(self.package_id, self.revision):
             data.edit_journal = ""
             return False
-        content = await self.content()
-        recovered = content.model_copy(update={"forms": journal.apply(content.forms)})
+        content = await self._content()
+        recovered = DraftContent.model_validate(
+            content.model_dump() | {"forms": journal.apply(content.forms)}
+        )
         if recovered.fingerprint() == self._saved_fingerprint:  # nothing the server lacks
             data.edit_journal = ""
             return False
-        data.load(recovered)
+        data._load(recovered)
         (await self.get_state(SaveStatusState)).status = UNSAVED
         return True
 
@@ -138,15 +141,15 @@ class DraftState(rx.State):
         else:
             data.edit_journal = EditJournal.parse(data.edit_journal).rebased(revision).dump()
 
-    async def has_unsaved_edits(self) -> bool:
-        return (await self.content()).fingerprint() != self._saved_fingerprint
+    async def _has_unsaved_edits(self) -> bool:
+        return (await self._content()).fingerprint() != self._saved_fingerprint
 
     @rx.event
     async def ensure_autosave(self):
         """Start the auto-save loop unless one runs already (latest edit wins nothing twice)."""
-        return await self.autosave_loop_if_needed()
+        return await self._autosave_loop_if_needed()
 
-    async def autosave_loop_if_needed(self):
+    async def _autosave_loop_if_needed(self):
         """The loop to start, or None while one runs or this connection was sent its start:
         called inside an edit, it spares the browser a second event per keystroke
         (bench/concurrent_sessions.py)."""
@@ -191,7 +194,7 @@ class DraftState(rx.State):
     async def _save_once(self, *, in_loop: bool) -> Step:
         async with self:
             status = await self.get_state(SaveStatusState)
-            content = await self.content()
+            content = await self._content()
             fingerprint = content.fingerprint()
             if (
                 not self.package_id
@@ -243,7 +246,7 @@ class DraftState(rx.State):
             self.revision, self._saved_fingerprint = revision, fingerprint
             status = await self.get_state(SaveStatusState)
             status.saved_at, status.detail = _now_iso(), ""
-            everything = (await self.content()).fingerprint() == fingerprint
+            everything = (await self._content()).fingerprint() == fingerprint
             await self._journal_saved(revision, everything)
             if everything:
                 status.status = SAVED
@@ -256,14 +259,14 @@ class DraftState(rx.State):
             self._loop_beat = 0.0
         return Step.STOP
 
-    async def flush(self) -> str:
+    async def _flush(self) -> str:
         """Write unsaved edits now (before leaving this draft or publishing it).
 
         Returns '' when everything is saved, else why it is not (the edits stay on screen)."""
         status = await self.get_state(SaveStatusState)
         if status.status == CONFLICT:
             return "Resolve the conflict first: reload the newer draft or keep yours as a new one."
-        content = await self.content()
+        content = await self._content()
         fingerprint = content.fingerprint()
         if not self.package_id or fingerprint == self._saved_fingerprint:
             return ""
@@ -284,7 +287,7 @@ class DraftState(rx.State):
         status.status, status.saved_at, status.detail = SAVED, _now_iso(), ""
         return ""
 
-    async def adopt(self, revision: int, content: DraftContent, parent_version_id: str) -> None:
+    async def _adopt(self, revision: int, content: DraftContent, parent_version_id: str) -> None:
         """Record a save done elsewhere in this session (publish, restore)."""
         self.revision = revision
         self._saved_fingerprint = content.fingerprint()
@@ -294,14 +297,15 @@ class DraftState(rx.State):
     @rx.event
     async def reload_newer(self):
         """Conflict: drop this session's edits and show the draft that was saved elsewhere."""
-        await self.show(await as_owner(self, load_draft, package_id=uuid.UUID(self.package_id)))
+        await self._show(await as_owner(self, load_draft, package_id=uuid.UUID(self.package_id)))
         return _refresh_packages()
 
     @rx.event
     async def keep_mine_as_new(self):
         """Conflict: keep this session's edits as a new package; the other draft stays as is."""
-        content = await self.content()
-        name = f"{self.package_name} (my copy)"
+        content = await self._content()
+        suffix = " (my copy)"
+        name = self.package_name[: PACKAGE_NAME_LENGTH - len(suffix)].rstrip() + suffix
 
-        await self.show(await as_owner(self, create_with_draft, name=name, content=content))
+        await self._show(await as_owner(self, create_with_draft, name=name, content=content))
         return _refresh_packages()

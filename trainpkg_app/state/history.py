@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Literal
 
 import reflex as rx
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from trainpkg_app.core.cost import usd
 from trainpkg_app.core.diff import diff_snapshots
 from trainpkg_app.core.drafts import comparable_view, snapshot_of
 from trainpkg_app.core.insights import run_estimate
+from trainpkg_app.core.payloads import EntityId, LongText, ShortText
 from trainpkg_app.core.workflow import step_label
 from trainpkg_app.db.errors import DraftConflict, NotFound
 from trainpkg_app.db.publishing import publish_draft, restore_into_draft
@@ -23,6 +25,7 @@ from trainpkg_app.db.versions import (
     snapshot_of_version,
 )
 from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import as_owner
 from trainpkg_app.state.save_status import CONFLICT, SaveStatusState
 from trainpkg_app.state.step_data import StepDataState
@@ -31,6 +34,7 @@ from trainpkg_app.state.wizard import WizardState
 PAGE_SIZE = 10
 CHOICES_LIMIT = 100
 DRAFT = "draft"
+Side = Literal["draft"] | EntityId  # a compare side: the draft or a version
 
 
 def version_row(version: VersionSummary) -> dict[str, str]:
@@ -144,6 +148,7 @@ class HistoryState(rx.State):
         await self._reload()
 
     @rx.event
+    @checked()
     async def set_include_archived(self, value: bool):
         self.include_archived, self.offset = value, 0
         await self._reload()
@@ -155,10 +160,12 @@ class HistoryState(rx.State):
         self.publish_open, self.change_summary, self.message = True, "", ""
 
     @rx.event
+    @checked()
     def set_publish_open(self, value: bool):
         self.publish_open = value
 
     @rx.event
+    @checked(value=LongText)
     def set_change_summary(self, value: str):
         self.change_summary = value
 
@@ -171,12 +178,12 @@ class HistoryState(rx.State):
             self.publish_open = False
             self.message = "Resolve the draft conflict before publishing."
             return
-        content = await drafts.content()
+        content = await drafts._content()
         results = content.validate_all()
         failing = [step for step, result in results.items() if not result.ok]
         if failing:
-            (await self.get_state(StepDataState)).show_results(results)
-            (await self.get_state(WizardState)).mark_errors(failing)
+            (await self.get_state(StepDataState))._show_results(results)
+            (await self.get_state(WizardState))._mark_errors(failing)
             self.publish_open = False
             self.message = (
                 f"Not published: {step_label(failing[0])} has errors. Fix the marked fields."
@@ -204,7 +211,7 @@ class HistoryState(rx.State):
         except sa.exc.SQLAlchemyError as error:
             self.message = f"Not published: the database did not answer ({type(error).__name__})."
             return
-        await drafts.adopt(revision, content, str(version.id))
+        await drafts._adopt(revision, content, str(version.id))
         drafts.last_version_number = version.version_number
         status.status = "saved"
         self.publish_open, self.offset = False, 0
@@ -214,6 +221,7 @@ class HistoryState(rx.State):
     # --- compare -----------------------------------------------------------------------
 
     @rx.event
+    @checked(version_id=EntityId)
     async def open_compare(self, version_id: str):
         self.compare_left, self.compare_right, self.only_differences = version_id, DRAFT, True
         package_id = await self._package_id()
@@ -230,26 +238,30 @@ class HistoryState(rx.State):
             return rx.call_script("document.getElementById('compare-heading')?.focus()")
 
     @rx.event
+    @checked()
     def set_compare_open(self, value: bool):
         self.compare_open = value
 
     @rx.event
+    @checked(value=Side)
     async def set_compare_left(self, value: str):
         self.compare_left = value
         await self._compute_diff()
 
     @rx.event
+    @checked(value=Side)
     async def set_compare_right(self, value: str):
         self.compare_right = value
         await self._compute_diff()
 
     @rx.event
+    @checked()
     def set_only_differences(self, value: bool):
         self.only_differences = value
 
     async def _side(self, choice: str) -> dict:
         if choice == DRAFT:
-            return comparable_view(await (await self.get_state(DraftState)).content())
+            return comparable_view(await (await self.get_state(DraftState))._content())
         return await _version_snapshot(self, choice)
 
     async def _compute_diff(self) -> bool:
@@ -265,6 +277,7 @@ class HistoryState(rx.State):
     # --- restore and archive -------------------------------------------------------------
 
     @rx.event
+    @checked(version_id=EntityId, label=ShortText)
     async def ask_restore(self, version_id: str, label: str):
         """Restore at once when nothing would be lost, else ask first."""
         self.restore_version_id, self.restore_label = version_id, label
@@ -277,7 +290,7 @@ class HistoryState(rx.State):
         if status.status != "saved" or not drafts.parent_version_id:
             return False
         parent = await _version_snapshot(self, drafts.parent_version_id)
-        view = comparable_view(await drafts.content())
+        view = comparable_view(await drafts._content())
         return all(row.change == "unchanged" for row in diff_snapshots(parent, view))
 
     @rx.event
@@ -303,13 +316,14 @@ class HistoryState(rx.State):
         except (DraftConflict, NotFound) as refused:
             self.message = f"Not restored: {refused}"
             return
-        (await self.get_state(StepDataState)).load(content)
-        (await self.get_state(WizardState)).load(content.workflow)
-        await drafts.adopt(revision, content, version_id)
+        (await self.get_state(StepDataState))._load(content)
+        (await self.get_state(WizardState))._load(content.workflow)
+        await drafts._adopt(revision, content, version_id)
         (await self.get_state(SaveStatusState)).status = "saved"
         self.message = f"Restored {self.restore_label} into the draft. History is unchanged."
 
     @rx.event
+    @checked(version_id=EntityId)
     async def archive(self, version_id: str, archived: bool):
         try:
             await as_owner(self, set_archived, version_id=uuid.UUID(version_id), archived=archived)

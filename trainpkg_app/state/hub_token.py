@@ -6,16 +6,25 @@ from __future__ import annotations
 
 import reflex as rx
 
-from trainpkg_app.db.hub_tokens import delete_token, read_token, save_token
-from trainpkg_app.hub.api import hub_api, hub_username, server_token
+from trainpkg_app.core.hub_account import billing_line
+from trainpkg_app.core.payloads import TokenForm
+from trainpkg_app.db.hub_tokens import delete_token, hub_credentials, save_token
+from trainpkg_app.hub.api import hub_api, hub_username
 from trainpkg_app.hub.errors import HubProblem
+from trainpkg_app.state.events import checked, parsed
 from trainpkg_app.state.owner import as_owner
 
 NO_TOKEN = "No Hugging Face token: public models only; Spaces and Jobs need one."
 
 
+def _whose(session, *, owner_id) -> tuple[str, str]:
+    credentials = hub_credentials(session, owner_id)
+    return credentials.whose, credentials.hub_user
+
+
 class HubTokenState(rx.State):
     status: str = ""
+    billing: str = ""  # whose account a Hub run bills, said before launch
     error: str = ""
     dialog_open: bool = False
     checking: bool = False
@@ -25,21 +34,21 @@ class HubTokenState(rx.State):
         await self._refresh_status()
 
     async def _refresh_status(self) -> None:
-        stored = await as_owner(self, read_token)
-        if stored:
-            self.status = f"Token set for {stored[1]}"
-        elif server_token():
+        whose, hub_user = await as_owner(self, _whose)
+        self.status = f"Token set for {hub_user}" if whose == "own" else NO_TOKEN
+        if whose == "server":
             self.status = "Token from the server's environment (HF_TOKEN)"
-        else:
-            self.status = NO_TOKEN
+        self.billing = billing_line(whose, hub_user)
 
     @rx.event
+    @checked()
     def set_dialog_open(self, value: bool):
         self.dialog_open, self.error = value, ""
 
     @rx.event
+    @checked()
     async def save(self, form_data: dict):
-        token = str(form_data.get("hf_token", "")).strip()
+        token = parsed(TokenForm, form_data).hf_token.strip()
         if not token:
             self.error = "Paste a token (it starts with hf_)."
             return
@@ -51,7 +60,7 @@ class HubTokenState(rx.State):
             return
         await as_owner(self, save_token, token=token, hub_username=name)
         self.checking, self.error, self.dialog_open = False, "", False
-        self.status = f"Token set for {name}"
+        await self._refresh_status()
 
     @rx.event
     async def remove(self):

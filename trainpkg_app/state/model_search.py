@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from trainpkg_app.core.forms import form_from_values
+from trainpkg_app.core.payloads import ShortText
 from trainpkg_app.core.step_data import ModelInfo
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.hub.models import (
@@ -15,6 +16,7 @@ from trainpkg_app.hub.models import (
     search_models,
 )
 from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import owner_hub_api, session_token
 from trainpkg_app.state.step_data import StepDataState
 
@@ -44,6 +46,7 @@ class ModelSearchState(rx.State):
     _search_serial: int = 0
 
     @rx.event
+    @checked(value=ShortText)
     def set_query(self, value: str):
         self.query = value
         self._search_serial += 1
@@ -70,6 +73,7 @@ class ModelSearchState(rx.State):
             self.hits, self.problem, self.cached, self.searching = rows, problem, cached, False
 
     @rx.event(background=True)
+    @checked(model_id=ShortText)
     async def choose(self, model_id: str):
         """Fetch a model's details and fill the model step with them."""
         model_id = model_id.strip()
@@ -88,7 +92,7 @@ class ModelSearchState(rx.State):
         async with self:
             self.looking_up, self.hits, self.query = "", [], ""
             data = await self.get_state(StepDataState)
-            await data.replace_form(
+            await data._replace_form(
                 "model", form_from_values("model", info.model_dump(mode="json"))
             )
         return DraftState.ensure_autosave

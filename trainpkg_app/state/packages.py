@@ -6,12 +6,14 @@ import uuid
 
 import reflex as rx
 
+from trainpkg_app.core.payloads import EntityId, ShortText
 from trainpkg_app.core.step_data import PackageName
 from trainpkg_app.core.validation import parse
 from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft, open_or_create
 from trainpkg_app.db.errors import NameTaken, NotFound
 from trainpkg_app.db.packages import delete_package, list_packages, rename_package
 from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import as_owner
 
 
@@ -39,20 +41,20 @@ class PackagesState(rx.State):
 
     async def _opened(self) -> list:
         """After opening: versions and runs; auto-save too when edits came back unsaved."""
-        unsaved = await (await self.get_state(DraftState)).has_unsaved_edits()
+        unsaved = await (await self.get_state(DraftState))._has_unsaved_edits()
         return [*_after_open(), *([DraftState.ensure_autosave] if unsaved else [])]
 
     async def _show(self, stored: StoredDraft) -> None:
         drafts = await self.get_state(DraftState)
-        await drafts.show(stored)
-        await drafts.recover_unsaved_edits()
+        await drafts._show(stored)
+        await drafts._recover_unsaved_edits()
         self.name_input, self.name_error = stored.name, ""
         self.last_package_id = stored.package_id
         self.packages = _rows(await as_owner(self, list_packages))
 
     async def _flush_current(self) -> bool:
         """Save the open draft's edits before leaving it; False (and a notice) if that failed."""
-        problem = await (await self.get_state(DraftState)).flush()
+        problem = await (await self.get_state(DraftState))._flush()
         self.notice = f"This draft is not saved, so it stays open: {problem}" if problem else ""
         return not problem
 
@@ -63,10 +65,10 @@ class PackagesState(rx.State):
         self.notice = ""
         wanted = self.router.url.query_parameters.get("package", "")
         drafts = await self.get_state(DraftState)
-        if not wanted and drafts.package_id and await drafts.has_unsaved_edits():
+        if not wanted and drafts.package_id and await drafts._has_unsaved_edits():
             # A reconnect (a worker restarted) or a reload: keep the edits the server holds.
             self.packages = _rows(await as_owner(self, list_packages))
-            await drafts.recover_unsaved_edits()  # newer than the server's, if it lost a lease
+            await drafts._recover_unsaved_edits()  # newer than the server's, if it lost a lease
             return [*_after_open(), DraftState.ensure_autosave]  # unsaved, as just checked
         if wanted and await self._try_open(wanted):
             return await self._opened()
@@ -90,6 +92,7 @@ class PackagesState(rx.State):
         self.name_error = ""
 
     @rx.event
+    @checked(package_id=EntityId)
     async def open_package(self, package_id: str):
         drafts = await self.get_state(DraftState)
         if package_id == drafts.package_id or not await self._flush_current():
@@ -109,6 +112,7 @@ class PackagesState(rx.State):
         return _after_open()
 
     @rx.event
+    @checked(value=ShortText)
     def set_name_input(self, value: str):
         self.name_input = value
         self.name_error = parse(PackageName, {"name": value}).errors.get("name", "")

@@ -8,6 +8,7 @@ import uuid
 import reflex as rx
 
 from trainpkg_app.core.cost import usd
+from trainpkg_app.core.payloads import EntityId, ShortText
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import Deployment
 from trainpkg_app.db.versions import list_versions
@@ -15,7 +16,9 @@ from trainpkg_app.deploy import service
 from trainpkg_app.deploy.records import owned
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.settings import get_settings
+from trainpkg_app.state.connection import tab_connected
 from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.events import checked
 from trainpkg_app.state.history import HistoryState
 from trainpkg_app.state.owner import as_owner, as_user, session_token
 
@@ -94,6 +97,7 @@ class RunState(rx.State):
         return RunState.watch if view["status"] in service.ACTIVE else None
 
     @rx.event
+    @checked(version_id=EntityId, label=ShortText)
     async def deploy(self, version_id: str, label: str):
         return await self._deploy(version_id, label)
 
@@ -134,15 +138,19 @@ class RunState(rx.State):
 
     @rx.event(background=True)
     async def watch(self):
-        """Show the run's record as the monitor updates it, until it ends (latest watch wins)."""
+        """Show the run's record as the monitor updates it, until it ends or the tab closes;
+        the newest watch wins, so one loop at most follows a run per tab."""
         async with self:
+            self._watch_serial += 1
             serial, run_id = self._watch_serial, self.run_id
             token = await session_token(self)
+        if not run_id:
+            return None
         while True:
             view = await as_user(token, _view_of, deployment_id=uuid.UUID(run_id))
             async with self:
-                if serial != self._watch_serial:
-                    return
+                if serial != self._watch_serial or not await tab_connected(self):
+                    return None
                 self._show(view)
             if view["status"] not in service.ACTIVE:
                 return HistoryState.refresh  # the version's training status and cost changed

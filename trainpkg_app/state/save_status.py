@@ -10,6 +10,6 @@ class SaveStatusState(rx.State):
     saved_at: str = ""  # ISO time of the last successful save
     detail: str = ""
 
-    def mark_dirty(self) -> None:
+    def _mark_unsaved(self) -> None:
         if self.status not in (CONFLICT, RETRYING):
             self.status = UNSAVED

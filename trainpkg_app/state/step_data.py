@@ -5,19 +5,21 @@ Validation is trainpkg_app.core.validation; this state only stores its results."
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 import reflex as rx
 
-from trainpkg_app.core.drafts import DraftContent
+from trainpkg_app.core.drafts import DraftContent, flagged
 from trainpkg_app.core.edit_journal import EditJournal
-from trainpkg_app.core.forms import default_forms
+from trainpkg_app.core.forms import DEFAULT_FORMS, default_forms
 from trainpkg_app.core.insights import arguments_yaml, memory_fit, run_estimate
-from trainpkg_app.core.presets import apply_preset
+from trainpkg_app.core.payloads import FieldName, FieldValue, ShortText, StepName
+from trainpkg_app.core.presets import PRESETS, apply_preset
 from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.core.summaries import model_facts, summarize
 from trainpkg_app.core.validation import StepValidation, parse, validate_step
 from trainpkg_app.core.workflow import STEPS, StepId
+from trainpkg_app.state.events import EventRefused, checked
 from trainpkg_app.state.save_status import SaveStatusState
 from trainpkg_app.state.wizard import WizardState
 
@@ -33,7 +35,7 @@ async def _drafts(state: rx.State):
 
 async def _autosave_follow_up(state: rx.State):
     """After an edit: the auto-save loop, when none runs yet."""
-    return await (await _drafts(state)).autosave_loop_if_needed()
+    return await (await _drafts(state))._autosave_loop_if_needed()
 
 
 class StepDataState(rx.State):
@@ -60,12 +62,14 @@ class StepDataState(rx.State):
         return arguments_yaml(self.forms)
 
     @rx.event
+    @checked()
     def set_advanced_config(self, value: bool):
         self.advanced_config = value
 
     @rx.event
+    @checked(preset=Literal[tuple(PRESETS)])
     async def use_preset(self, preset: str):
-        await self.replace_form("config", apply_preset(self.forms["config"], preset))
+        await self._replace_form("config", apply_preset(self.forms["config"], preset))
         return await _autosave_follow_up(self)
 
     @rx.var
@@ -76,23 +80,23 @@ class StepDataState(rx.State):
     def warning_counts(self) -> dict[str, int]:
         return {step: len(found) for step, found in self.warnings.items()}
 
-    def load(self, content: DraftContent) -> None:
+    def _load(self, content: DraftContent) -> None:
         """Show a draft: its values, the warnings and summaries they imply, no stale errors."""
         self.forms = content.forms
         self.datasets = content.datasets
         results = content.validate_all()
-        self.errors = EMPTY_BY_STEP
+        self.errors = flagged(content, results)
         self.warnings = {step.value: result.warnings for step, result in results.items()}
         self.summaries = {step.value: summarize(result.data) for step, result in results.items()}
 
-    def show_results(self, results: dict[StepId, StepValidation]) -> None:
+    def _show_results(self, results: dict[StepId, StepValidation]) -> None:
         self.errors = self.errors | {step.value: r.errors for step, r in results.items()}
         self.warnings = self.warnings | {step.value: r.warnings for step, r in results.items()}
         self.summaries = self.summaries | {
             step.value: summarize(r.data) for step, r in results.items()
         }
 
-    def step_form(self, step: str) -> dict[str, Any]:
+    def _step_form(self, step: str) -> dict[str, Any]:
         form: dict[str, Any] = dict(self.forms[step])
         if step == StepId.DATASET:
             form["datasets"] = self.datasets
@@ -103,13 +107,16 @@ class StepDataState(rx.State):
         self.warnings = self.warnings | {step: warnings}
 
     @rx.event
+    @checked(step=StepName, field=FieldName, value=FieldValue)
     async def set_field(self, step: str, field: str, value: str):
+        if field not in DEFAULT_FORMS[step]:
+            raise EventRefused(f"Refused: the {step} step has no field {field!r}.")
         return await self._apply_edit(step, field, value)
 
     async def _apply_edit(self, step: str, field: str, value: str):
         """Store an edit; re-check only the errors already shown, and every warning."""
         self.forms = self.forms | {step: self.forms[step] | {field: value}}
-        result = validate_step(StepId(step), self.step_form(step))
+        result = validate_step(StepId(step), self._step_form(step))
         shown = {f: m for f, m in result.errors.items() if f in self.errors[step]}
         self._set_feedback(step, shown, result.warnings)
         await self._after_edit(step, {field: value})
@@ -117,22 +124,22 @@ class StepDataState(rx.State):
 
     async def _after_edit(self, step: str, fields: dict[str, str]) -> None:
         wizard = await self.get_state(WizardState)
-        wizard.reopen_if_completed(StepId(step))
-        (await self.get_state(SaveStatusState)).mark_dirty()
+        wizard._reopen_if_completed(StepId(step))
+        (await self.get_state(SaveStatusState))._mark_unsaved()
         drafts = await _drafts(self)
         journal = EditJournal.parse(self.edit_journal)
         # An edit sent while a reconnected page is still opening its draft joins the journal.
         base = (drafts.package_id, drafts.revision) if drafts.package_id else journal.key
         self.edit_journal = journal.record(*base, step, fields).dump()
 
-    async def replace_form(self, step: str, form: dict[str, str]):
+    async def _replace_form(self, step: str, form: dict[str, str]):
         """Put a whole form in at once (a model looked up on the Hub), as one edit."""
         self.forms = self.forms | {step: form}
-        result = validate_step(StepId(step), self.step_form(step))
+        result = validate_step(StepId(step), self._step_form(step))
         self._set_feedback(step, {}, result.warnings)
         await self._after_edit(step, form)
 
-    def check_new_dataset(self, dataset_id: str) -> str:
+    def _check_new_dataset(self, dataset_id: str) -> str:
         """Why this Hub id cannot be attached ('' if it can); the message shows at the field."""
         result = parse(DatasetRef, {"source": "hub", "dataset_id": dataset_id})
         message = result.errors.get("dataset_id", "") if not result.ok else ""
@@ -142,10 +149,10 @@ class StepDataState(rx.State):
             self._set_feedback("dataset", {"new_dataset_id": message}, self.warnings["dataset"])
         return message
 
-    async def dataset_id_error(self, message: str) -> None:
+    async def _dataset_id_error(self, message: str) -> None:
         self._set_feedback("dataset", {"new_dataset_id": message}, self.warnings["dataset"])
 
-    async def attach_dataset(self, row: dict[str, str]) -> None:
+    async def _attach_dataset(self, row: dict[str, str]) -> None:
         self.datasets = [*self.datasets, row]
         keep = "" if row.get("source") == "hub" else self.forms["dataset"]["new_dataset_id"]
         await self._apply_edit("dataset", "new_dataset_id", keep)
@@ -165,6 +172,7 @@ class StepDataState(rx.State):
         return choices
 
     @rx.event
+    @checked(dataset_id=ShortText, field=Literal["config", "split"], value=ShortText)
     async def choose_split(self, dataset_id: str, field: str, value: str):
         """Change a Hub dataset's config or split (its row count follows)."""
         updated = []
@@ -183,6 +191,7 @@ class StepDataState(rx.State):
         )
 
     @rx.event
+    @checked(dataset_id=ShortText)
     async def remove_dataset(self, dataset_id: str):
         self.datasets = [ref for ref in self.datasets if ref["dataset_id"] != dataset_id]
         return await self._apply_edit(
@@ -194,9 +203,9 @@ class StepDataState(rx.State):
         """Validate the open step; complete it and move on, or show its field errors."""
         wizard = await self.get_state(WizardState)
         step = StepId(wizard.current_step)
-        result = validate_step(step, self.step_form(step))
-        self.show_results({step: result})
+        result = validate_step(step, self._step_form(step))
+        self._show_results({step: result})
         if step == StepId.DEPLOY and result.ok:  # the estimate is kept with the draft
             estimate = run_estimate(self.forms, self.datasets)["message"]
             self.forms = self.forms | {"deploy": self.forms["deploy"] | {"estimate": estimate}}
-        wizard.record_result(step, has_errors=not result.ok)
+        wizard._record_result(step, has_errors=not result.ok)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import reflex as rx
 
+from trainpkg_app.core.payloads import EntityId
 from trainpkg_app.deploy.service import list_runs
+from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import as_owner
 from trainpkg_app.state.packages import PackagesState
 
@@ -14,12 +18,14 @@ class TrainingTabsState(rx.State):
     runs: list[dict[str, str]] = []
 
     @rx.event
+    @checked(value=Literal["packages", "runs"])
     async def set_tab(self, value: str):
         self.tab = value
         if value == "runs":
             self.runs = await as_owner(self, list_runs)
 
     @rx.event
+    @checked(package_id=EntityId)
     def open_version(self, package_id: str):
         """Back to the Training Packages tab, with the run's package open."""
         self.tab = "packages"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from trainpkg_app.core.payloads import StepName
 from trainpkg_app.core.workflow import (
     STEPS,
     NavigationRefused,
@@ -17,6 +18,7 @@ from trainpkg_app.core.workflow import (
     reopen_step,
     step_label,
 )
+from trainpkg_app.state.events import checked
 
 _INITIAL = create_initial_workflow_state()
 
@@ -43,10 +45,10 @@ class WizardState(rx.State):
         self.needs_recheck = [step.value for step in workflow.needs_recheck]
         self.open_step = self.current_step
 
-    def workflow_dict(self) -> dict:
+    def _workflow_dict(self) -> dict:
         return self._workflow().model_dump(mode="json")
 
-    def load(self, workflow: dict) -> None:
+    def _load(self, workflow: dict) -> None:
         """Show a stored draft's place in the wizard (a fresh start when it has none)."""
         stored = (
             WorkflowState.model_validate(workflow) if workflow else create_initial_workflow_state()
@@ -54,7 +56,7 @@ class WizardState(rx.State):
         self._store(stored)
         self.notice = ""
 
-    def mark_errors(self, failing: list[StepId]) -> None:
+    def _mark_errors(self, failing: list[StepId]) -> None:
         """Publishing found errors: mark those steps and open the first one."""
         workflow = self._workflow()
         for step in failing:
@@ -80,11 +82,13 @@ class WizardState(rx.State):
         self.notice = ""
 
     @rx.event
+    @checked(step=StepName)
     def go_to(self, step: str):
         """Open a step if the rules allow it, else say why."""
         self._open(step)
 
     @rx.event
+    @checked(step=StepName)
     def toggle(self, step: str):
         """A step header was activated: collapse the open step, or open another one."""
         if self.open_step == step:
@@ -100,12 +104,13 @@ class WizardState(rx.State):
             self.notice = ""
 
     @rx.event
+    @checked(step=StepName)
     def edit(self, step: str):
         """Edit a completed step: it reopens, later finished steps need a re-check."""
         self._store(reopen_step(self._workflow(), StepId(step)))
         self.notice = ""
 
-    def record_result(self, step: StepId, *, has_errors: bool) -> None:
+    def _record_result(self, step: StepId, *, has_errors: bool) -> None:
         """Called by the step data state once the current step was validated."""
         self._store(complete_step(self._workflow(), step, has_errors=has_errors))
         label = step_label(step)
@@ -115,6 +120,6 @@ class WizardState(rx.State):
             else ""
         )
 
-    def reopen_if_completed(self, step: StepId) -> None:
+    def _reopen_if_completed(self, step: StepId) -> None:
         if self.statuses[step.value] == "completed":
             self._store(reopen_step(self._workflow(), step))

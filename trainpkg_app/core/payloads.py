@@ -1,0 +1,49 @@
+"""What a browser event may carry. Every public state method is callable from a crafted
+websocket event with any arguments, so each handler's arguments are typed with these bounded
+types and checked (strictly: no coercion) before the handler runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+StepName = Literal["model", "config", "dataset", "deploy"]
+EntityId = Annotated[
+    str, StringConstraints(pattern=r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
+]
+FieldName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
+FieldValue = Annotated[str, StringConstraints(max_length=4096)]  # any text a form field holds
+ShortText = Annotated[str, StringConstraints(max_length=512)]  # a label, an id, a choice
+LongText = Annotated[str, StringConstraints(max_length=4096)]  # a change summary
+
+
+class Payload(BaseModel):
+    """A form sent as one dict: known fields are bounded, unknown ones are dropped."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class Credentials(Payload):
+    email: Annotated[str, StringConstraints(max_length=320)] = ""
+    password: Annotated[str, StringConstraints(max_length=1024)] = ""
+
+
+class TokenForm(Payload):
+    hf_token: Annotated[str, StringConstraints(max_length=512)] = ""
+
+
+class UploadProgress(Payload):
+    progress: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
+
+
+RejectedFiles = Annotated[list[ShortText], Field(max_length=50)]
+
+
+def refusal(error: ValidationError) -> str:
+    """One line that names each refused argument and why."""
+    parts = []
+    for item in error.errors()[:3]:
+        where = ".".join(str(part) for part in item["loc"]) or "the event"
+        parts.append(f"{where}: {item['msg']}")
+    return "Refused: " + "; ".join(parts) + "."
