@@ -12,6 +12,10 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from huggingface_hub import JobHardware
+
+JOB_FLAVORS = tuple(flavor.value for flavor in JobHardware)  # the client's official list
+DEFAULT_TIMEOUT_S = 30 * 60  # the Hub stops a Job without a timeout after 30 minutes
 JOB_PATH = re.compile(r"/api/jobs/([^/]+)(?:/([0-9a-f]+))?(?:/(logs|cancel))?")
 
 
@@ -42,6 +46,9 @@ class FakeJobs:
         }
 
     def get(self, request: BaseHTTPRequestHandler, path: str, endpoint: str, send) -> bool:
+        if path == "/api/jobs/hardware":  # list_jobs_hardware()
+            send(request, 200, [hardware_record(name) for name in JOB_FLAVORS])
+            return True
         match = JOB_PATH.fullmatch(path)
         if not match or not match.group(2):
             return False
@@ -66,11 +73,16 @@ class FakeJobs:
             job["stage"], job["cancels"] = "CANCELED", job["cancels"] + 1
             send(request, 200, {})
             return True
+        spec = json.loads(body)
+        if spec.get("flavor") not in JOB_FLAVORS:  # the Hub refuses a flavor it lacks
+            send(request, 400, {"error": f"Invalid flavor: {spec.get('flavor')}"})
+            return True
+        spec.setdefault("timeoutSeconds", DEFAULT_TIMEOUT_S)
         job_id = uuid.uuid4().hex[:24]
         self.jobs[job_id] = {
             "id": job_id,
             "namespace": match.group(1),
-            "spec": json.loads(body),
+            "spec": spec,
             "stage": "SCHEDULING",
             "created": _now(),
             "logs": [],
@@ -78,6 +90,32 @@ class FakeJobs:
         }
         send(request, 200, self.info(self.jobs[job_id], endpoint))
         return True
+
+
+def hardware_record(name: str) -> dict[str, Any]:
+    """An entry of GET /api/jobs/hardware (specs are placeholders; the names are real)."""
+    gpus = name.split("x")[-1] if "x" in name and name[-1].isdigit() else "1"
+    accelerator = None
+    if not name.startswith("cpu"):
+        model = name.split("-")[0].split("x")[0].upper()
+        accelerator = {
+            "type": "gpu",
+            "model": model,
+            "quantity": gpus,
+            "vram": "?",
+            "manufacturer": "Nvidia",
+        }
+    return {
+        "name": name,
+        "prettyName": name,
+        "cpu": "8 vCPU",
+        "ram": "32 GB",
+        "ephemeralStorage": "100 GB",
+        "accelerator": accelerator,
+        "unitCostMicroUSD": 167,
+        "unitCostUSD": 0.000167,
+        "unitLabel": "minute",
+    }
 
 
 def _stream(request: BaseHTTPRequestHandler, events: list[dict[str, str]]) -> None:

@@ -1,22 +1,21 @@
 """A stateful fake of the Hugging Face Hub's HTTP API, on loopback, for tests.
 
 The real huggingface_hub client talks to it unchanged (HF_ENDPOINT / HfApi(endpoint=...)).
-It serves model search, model info, dataset info and whoami, and fails on demand:
+It serves model search, model info, dataset info and whoami (here), repositories and Spaces
+(repos.py) and Jobs (jobs.py), and fails on demand:
 ``hub.fail_next(path_prefix, status)`` or ``hub.stop()`` for a refused connection."""
 
 from __future__ import annotations
 
-import base64
 import json
-import re
 import threading
-import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from tests.fakehub.jobs import FakeJobs
+from tests.fakehub.repos import FakeRepos
 
 VALID_TOKEN = "hf_fake_token_for_tests_only"
 ERROR_CODES = {401: None, 403: "GatedRepo", 404: "RepoNotFound"}
@@ -140,16 +139,25 @@ class FakeHub:
     datasets: dict[str, dict[str, Any]] = field(default_factory=dict)
     granted: dict[str, set[str]] = field(default_factory=dict)  # gated model -> tokens with access
     failures: list[tuple[str, int]] = field(default_factory=list)
-    repos: dict[str, dict[str, Any]] = field(default_factory=dict)  # "space:id" / "model:id"
     requests: list[str] = field(default_factory=list)
     job_service: FakeJobs = field(default_factory=FakeJobs)
     accepted_tokens: set[str] = field(default_factory=lambda: {VALID_TOKEN})
     _server: ThreadingHTTPServer | None = None
 
+    def __post_init__(self) -> None:
+        self.repo_service = FakeRepos(self)
+
     @property
     def endpoint(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    @property
+    def repos(self) -> dict[str, dict[str, Any]]:
+        return self.repo_service.repos
+
+    def repo(self, kind: str, repo_id: str) -> dict[str, Any]:
+        return self.repos[f"{kind}:{repo_id}"]
 
     @property
     def jobs(self) -> dict[str, dict[str, Any]]:
@@ -175,6 +183,9 @@ class FakeHub:
             def do_GET(self):
                 hub._handle(self)
 
+            def do_HEAD(self):  # hf_hub_download asks for a file's metadata first
+                hub._handle(self)
+
             def do_POST(self):
                 hub._handle_post(self)
 
@@ -188,6 +199,9 @@ class FakeHub:
             self._server.server_close()
 
     # --- request handling -----------------------------------------------------------
+
+    def send(self, request, status: int, body: Any, **headers) -> None:
+        _send(request, status, body, **headers)
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         url = urlparse(request.path)
@@ -216,43 +230,25 @@ class FakeHub:
                 200,
                 {"type": "user", "name": "test-user", "auth": {"accessToken": {"role": "write"}}},
             )
-        if match := re.fullmatch(r"/(?:(spaces|datasets)/)?([^/]+/[^/]+)/resolve/[^/]+/(.+)", path):
-            kind = {"spaces": "space", "datasets": "dataset"}.get(match.group(1) or "", "model")
-            repo = self.repos.get(f"{kind}:{match.group(2)}")
-            content = (repo or {}).get("files", {}).get(match.group(3))
-            if content is None:
-                return _send(request, 404, {"error": "Entry not found"}, error_code="EntryNotFound")
-            request.send_response(200)
-            request.send_header("Content-Length", str(len(content)))
-            request.end_headers()
-            request.wfile.write(content)
-            return None
-        if match := re.fullmatch(r"/api/spaces/([^/]+/[^/]+)/runtime", path):
-            space = self.repos.get(f"space:{match.group(1)}")
-            if space is None:
-                return _send(
-                    request, 404, {"error": "Repository not found"}, error_code="RepoNotFound"
-                )
-            return _send(request, 200, self._runtime(space))
         if path == "/api/models":
             return _send(request, 200, self._search(query))
         if self.job_service.get(request, path, self.endpoint, _send):
             return None
-        if match := re.fullmatch(r"/api/models/([^/]+/[^/]+)(?:/revision/[^/]+)?", path):
-            return self._model(request, match.group(1), token)
-        if match := re.fullmatch(r"/api/datasets/([^/]+/[^/]+)(?:/revision/[^/]+)?", path):
-            record = self.datasets.get(match.group(1))
-            if record is None:
-                return _send(
-                    request, 404, {"error": "Repository not found"}, error_code="RepoNotFound"
-                )
-            return _send(request, 200, record)
+        if self.repo_service.handle(request, path, None):
+            return None
         return _send(request, 404, {"error": f"no route {path}"})
 
-    # --- repositories and Spaces (POST) ---------------------------------------------
+    def catalog_info(self, request, plural: str, repo_id: str) -> None:
+        """Model or dataset info from the catalog (search records), for repos not pushed."""
+        token = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
+        if plural == "models":
+            return self._model(request, repo_id, token)
+        record = self.datasets.get(repo_id)
+        if record is None:
+            return _send(request, 404, {"error": "Repository not found"}, error_code="RepoNotFound")
+        return _send(request, 200, record)
 
-    def repo(self, kind: str, repo_id: str) -> dict[str, Any]:
-        return self.repos[f"{kind}:{repo_id}"]
+    # --- writes (POST) --------------------------------------------------------------
 
     def _handle_post(self, request: BaseHTTPRequestHandler) -> None:
         path = unquote(urlparse(request.path).path)
@@ -273,97 +269,9 @@ class FakeHub:
                 return _send(request, status, {"error": f"fake failure {status}"})
         if self.job_service.post(request, path, body, self.endpoint, _send):
             return None
-        if path == "/api/validate-yaml":
-            return _send(request, 200, {"errors": [], "warnings": []})
-        if path == "/api/repos/create":
-            data = json.loads(body)
-            kind = data.get("type") or "model"
-            repo_id = f"{data.get('organization') or 'test-user'}/{data['name']}"
-            key = f"{kind}:{repo_id}"
-            prefix = "spaces/" if kind == "space" else ("datasets/" if kind == "dataset" else "")
-            url = f"{self.endpoint}/{prefix}{repo_id}"
-            if key in self.repos:
-                return _send(request, 409, {"error": "You already created this repo", "url": url})
-            self.repos[key] = {
-                "private": data.get("visibility") == "private" or data.get("private"),
-                "sdk": data.get("sdk"),
-                "secrets": {},
-                "hardware": None,
-                "stage": "NO_APP_FILE",
-                "files": {},
-                "pauses": 0,
-            }
-            prefix = "spaces/" if kind == "space" else ("datasets/" if kind == "dataset" else "")
-            return _send(
-                request, 200, {"url": f"{self.endpoint}/{prefix}{repo_id}", "name": repo_id}
-            )
-        if match := re.fullmatch(
-            r"/api/spaces/([^/]+/[^/]+)/(secrets|hardware|pause|restart)", path
-        ):
-            space = self.repos.get(f"space:{match.group(1)}")
-            if space is None:
-                return _send(
-                    request, 404, {"error": "Repository not found"}, error_code="RepoNotFound"
-                )
-            data = json.loads(body or b"{}")
-            action = match.group(2)
-            if action == "secrets":
-                space["secrets"][data["key"]] = data["value"]
-                return _send(request, 200, {})
-            if action == "hardware":
-                space["hardware"] = data["flavor"]
-            if action == "pause":
-                space["stage"], space["pauses"] = "PAUSED", space["pauses"] + 1
-            if action == "restart":
-                space["stage"] = "BUILDING"
-            return _send(request, 200, self._runtime(space))
-        if match := re.fullmatch(
-            r"/api/(spaces|models|datasets)/([^/]+/[^/]+)/preupload/[^/]+", path
-        ):
-            files = json.loads(body).get("files", [])
-            return _send(
-                request,
-                200,
-                {
-                    "files": [
-                        {"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
-                        for f in files
-                    ]
-                },
-            )
-        if match := re.fullmatch(r"/api/(spaces|models|datasets)/([^/]+/[^/]+)/commit/[^/]+", path):
-            kind = match.group(1)[:-1]
-            repo = self.repos.get(f"{kind}:{match.group(2)}")
-            if repo is None:
-                return _send(
-                    request, 404, {"error": "Repository not found"}, error_code="RepoNotFound"
-                )
-            for line in body.decode().splitlines():
-                item = json.loads(line)
-                if item.get("key") == "file":
-                    value = item["value"]
-                    repo["files"][value["path"]] = base64.b64decode(value["content"])
-            if kind == "space":
-                repo["stage"] = "BUILDING"
-            oid = uuid.uuid4().hex + "00000000"
-            return _send(
-                request,
-                200,
-                {
-                    "commitUrl": f"{self.endpoint}/{match.group(2)}/commit/{oid}",
-                    "commitOid": oid,
-                    "pullRequestUrl": None,
-                },
-            )
+        if self.repo_service.handle(request, path, body):
+            return None
         return _send(request, 404, {"error": f"no route POST {path}"})
-
-    def _runtime(self, space: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "stage": space["stage"],
-            "hardware": {"current": space["hardware"], "requested": space["hardware"]},
-            "gcTimeout": None,
-            "storage": None,
-        }
 
     def _search(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         text = (query.get("search") or [""])[0].lower()
@@ -409,4 +317,5 @@ def _send(
     if error_message:
         request.send_header("X-Error-Message", error_message)
     request.end_headers()
-    request.wfile.write(payload)
+    if request.command != "HEAD":
+        request.wfile.write(payload)

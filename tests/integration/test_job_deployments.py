@@ -1,12 +1,12 @@
 """The Job path against the fake Hub: what the app asks of the Hub, the status mapping, metrics
 read from the Job's logs, and train.py in Job mode (metrics in its logs, results pushed)."""
 
-import json
-import subprocess
 import sys
 
 import pytest
 
+from tests.fakehub.containers import run_job
+from tests.fakehub.results import check_results_repo
 from tests.fakehub.server import VALID_TOKEN
 from tests.trainkit.packages import (
     publish_for_new_user,
@@ -21,8 +21,9 @@ from tests.trainkit.runs import (
     sync_run,
     use_fake_hub_token,
 )
-from tests.trainkit.tiny_model import build_tiny_model
+from tests.trainkit.tiny_model import hub_tiny_model
 from trainpkg_app.deploy import hf_job
+from trainpkg_app.settings import get_settings
 
 REPO = "test-user/tiny-v1-job"
 
@@ -30,7 +31,9 @@ REPO = "test-user/tiny-v1-job"
 @pytest.fixture
 def job_version(migrated, fake_hub, tmp_path, monkeypatch):
     use_fake_hub_token(monkeypatch, fake_hub)
-    snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), job_flavor="a10g-small")
+    snapshot = published_snapshot(
+        write_rows(tmp_path / "qa.jsonl"), job_flavor="a10g-small", timeout_minutes=90
+    )
     owner, version = publish_for_new_user(migrated, snapshot)
     return give_own_token(migrated, owner), version
 
@@ -51,10 +54,12 @@ def test_starting_a_job_uploads_the_package_and_runs_it(migrated, fake_hub, job_
     assert "results_repo: test-user/tiny-v1-job" in repo["files"]["package/package.yaml"].decode()
     job = _only_job(fake_hub)
     spec = job["spec"]
-    assert spec["flavor"] == "a10g-small" and spec["timeoutSeconds"] == 30 * 60
+    assert spec["flavor"] == "a10g-small"
+    assert spec["timeoutSeconds"] == 90 * 60  # sent: without it the Hub stops it at 30 minutes
     assert spec["secrets"] == {"HF_TOKEN": VALID_TOKEN}
     assert spec["environment"] == {"TRAINPKG_IN_JOB": "1"}
-    assert spec["dockerImage"] == hf_job.IMAGE
+    assert spec["dockerImage"] == get_settings().cuda_image  # torch with CUDA is in it
+    assert "torch" not in repo["files"]["package/requirements.txt"].decode().split("\n", 1)[1]
     assert "hf download test-user/tiny-v1-job" in spec["command"][-1]
     assert url == f"{fake_hub.endpoint}/jobs/test-user/{job['id']}"
     assert sync_run(migrated, deployment_id).status == "pending"  # SCHEDULING
@@ -107,37 +112,35 @@ def test_a_job_needs_a_token(migrated, fake_hub, tmp_path):
         start_run(migrated, owner, version_id, tmp_path / "runs")
 
 
-def test_train_py_in_a_job_logs_its_metrics_and_pushes_its_results(
-    migrated, fake_hub, job_version, tmp_path
+def test_a_job_run_on_the_strict_fake_hub_ends_with_a_loadable_results_repo(
+    migrated, fake_hub, tmp_path, monkeypatch
 ):
-    """What the Job runs, run here: its stdout becomes the Job's logs, which the app reads."""
-    owner, version_id = job_version
+    """What the Job runs, run here: its stdout becomes the Job's logs, which the app reads; the
+    base model comes from the Hub; the results land at the root of the package's repo."""
+    use_fake_hub_token(monkeypatch, fake_hub)
+    base = hub_tiny_model(fake_hub, tmp_path)
+    snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), job_flavor="a10g-small")
+    owner, version_id = publish_for_new_user(migrated, snapshot)
+    owner = give_own_token(migrated, owner)  # a member's own account pays
     deployment_id, _url = start_run(migrated, owner, version_id, tmp_path / "runs")
-    job = _only_job(fake_hub)
-    model = build_tiny_model(tmp_path / "models")
-    snapshot = published_snapshot(
-        write_rows(tmp_path / "qa.jsonl"), model_folder=model, job_flavor="a10g-small"
-    )
-    from trainpkg_app.package.builder import build_package
-
-    folder = build_package(
-        "tiny-v1", snapshot, tmp_path / "pkg", results_repo=REPO, uploads=tmp_path
-    )
-    env = training_env(tmp_path / "unused-cache", tmp_path)
+    env = training_env(tmp_path / "job-cache", tmp_path) | {"HF_ENDPOINT": fake_hub.endpoint}
     env.pop("HF_HUB_OFFLINE")
-    env |= {"TRAINPKG_IN_JOB": "1", "HF_TOKEN": VALID_TOKEN, "HF_ENDPOINT": fake_hub.endpoint}
-    run = subprocess.run(
-        [sys.executable, "train.py"], cwd=folder, env=env, capture_output=True, text=True
-    )
+    run = run_job(fake_hub, _only_job(fake_hub)["id"], [sys.executable], env, tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
-    job["stage"], job["running_secs"] = "RUNNING", 20
-    for line in run.stdout.splitlines():
-        fake_hub.job_log(job["id"], line)
-    job["stage"] = "COMPLETED"
     done = sync_run(migrated, deployment_id)
     assert done.status == "completed", done.error
     losses = [m["loss"] for m in done.metrics if "loss" in m]
-    assert len(losses) >= 6 and all(loss == loss for loss in losses)  # finite, not NaN
-    files = fake_hub.repo("model", REPO)["files"]
-    assert json.loads(files["summary.json"])["status"] == "completed"
-    assert "output/adapter_model.safetensors" in files
+    assert len(losses) == 6 and all(loss == loss for loss in losses)  # finite, not NaN
+    summary = check_results_repo(fake_hub, REPO, base, tmp_path / "download")
+    assert summary["status"] == "completed"
+
+
+def test_a_flavor_that_jobs_lack_is_refused_before_anything_is_uploaded(fake_hub):
+    from huggingface_hub import HfApi
+
+    from trainpkg_app.hub.errors import HubProblem
+
+    api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
+    with pytest.raises(HubProblem, match="Jobs offer no hardware 'h100x1'"):
+        hf_job.check_flavor(api, "h100x1")
+    hf_job.check_flavor(api, "h200x8")  # in list_jobs_hardware()

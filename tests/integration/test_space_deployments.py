@@ -2,13 +2,19 @@
 inside a Space (push results, pause itself)."""
 
 import json
-import subprocess
-import sys
+import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from huggingface_hub import HfApi
+from huggingface_hub.errors import HfHubHTTPError
 
+from tests.fakehub.containers import dockerfile_problems, run_space
+from tests.fakehub.results import check_results_repo
 from tests.fakehub.server import VALID_TOKEN
+from tests.trainkit.as_user import ROOT_NEEDED, python_for
 from tests.trainkit.packages import (
     publish_for_new_user,
     published_snapshot,
@@ -22,11 +28,19 @@ from tests.trainkit.runs import (
     sync_run,
     use_fake_hub_token,
 )
-from tests.trainkit.tiny_model import build_tiny_model
+from tests.trainkit.tiny_model import hub_tiny_model
 from trainpkg_app.deploy import hf_space
 from trainpkg_app.package.builder import build_package
+from trainpkg_app.settings import get_settings
 
 SPACE = "test-user/trainer"
+SAVE_EACH_EPOCH = {"save_strategy": "epoch"}  # 9 steps an epoch: checkpoints at 9 and 10
+ROOT_DOCKERFILE = """FROM python:3.11-slim
+WORKDIR /package
+COPY . .
+RUN pip install -r requirements.txt
+CMD ["python", "train.py"]
+"""  # what packages carried before: copied as root, no user
 
 
 def _start_space(api, folder, flavor: str, sleep_minutes: int = 60) -> str:
@@ -53,6 +67,9 @@ def test_starting_a_space_makes_the_calls_a_billing_safe_run_needs(fake_hub, tmp
     assert space["hardware"] == "a10g-small"
     assert {"Dockerfile", "train.py", "package.yaml", "data/qa.jsonl"} <= set(space["files"])
     assert fake_hub.repo("model", f"{SPACE}-results")["private"]
+    dockerfile = space["files"]["Dockerfile"].decode()
+    assert dockerfile.startswith(f"FROM {get_settings().cuda_image}\n")  # a GPU flavor
+    assert dockerfile_problems(dockerfile, space["files"]["README.md"].decode()) == []
     assert hf_space.stage_of(api, SPACE) == "BUILDING"
 
 
@@ -74,34 +91,86 @@ def test_stage_mapping():
     assert hf_space.status_for("SLEEPING", None)[0] == "cancelled"
 
 
-def test_train_py_in_a_space_pushes_its_results_and_pauses_the_space(fake_hub, tmp_path):
-    model = build_tiny_model(tmp_path / "models")
+@pytest.fixture
+def uid1000_root():
+    """A scratch folder that uid 1000 may enter (pytest's own are 0700)."""
+    root = Path(tempfile.mkdtemp(prefix="trainpkg-space-", dir="/tmp"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root)
+
+
+def _run_the_space(fake_hub, root: Path):
+    """The Space's container, as uid 1000; it downloads the base model from the (fake) Hub."""
+    python, extra = python_for(1000)
+    home = root / "home"
+    env = training_env(home / ".cache" / "hub", home) | extra
+    env.pop("HF_HUB_OFFLINE")
+    return run_space(fake_hub, SPACE, python, env, root)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason=ROOT_NEEDED)
+def test_a_space_run_on_the_strict_fake_hub_ends_with_a_loadable_results_repo(
+    fake_hub, tmp_path, uid1000_root
+):
+    """The Space runs as uid 1000, downloads its base model from the Hub, pushes metrics and
+    checkpoints as it trains, its results at the repo root, and pauses itself."""
+    base = hub_tiny_model(fake_hub, tmp_path)
     snapshot = published_snapshot(
-        write_rows(tmp_path / "qa.jsonl"), model_folder=model, space=SPACE
+        write_rows(tmp_path / "qa.jsonl"), max_steps=10, space=SPACE, config=SAVE_EACH_EPOCH
     )
     folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
     _start_space(api, folder, "a10g-small")
-    env = training_env(tmp_path / "unused-cache", tmp_path)
-    env.pop("HF_HUB_OFFLINE")
-    env |= {"SPACE_ID": SPACE, "HF_TOKEN": VALID_TOKEN, "HF_ENDPOINT": fake_hub.endpoint}
-    run = subprocess.run(
-        [sys.executable, "train.py"],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    run = _run_the_space(fake_hub, uid1000_root)
+    assert run is not None, fake_hub.repo("space", SPACE)["error"]
     assert run.returncode == 0, run.stderr[-3000:]
-    results = fake_hub.repo("model", f"{SPACE}-results")["files"]
-    assert "summary.json" in results, (fake_hub.requests[-12:], run.stderr[-1500:])
-    assert json.loads(results["summary.json"])["status"] == "completed"
-    assert len(results["metrics.jsonl"].splitlines()) >= 6
-    assert "output/adapter_model.safetensors" in results
-    assert fake_hub.repo("space", SPACE)["pauses"] == 1
-    assert hf_space.read_result(api, SPACE, "summary.json") == results["summary.json"]
+    space = fake_hub.repo("space", SPACE)
+    assert (space["stage"], space["pauses"]) == ("PAUSED", 1)  # billing stopped
+    results = f"{SPACE}-results"
+    summary = check_results_repo(fake_hub, results, base, tmp_path / "download")
+    assert summary["status"] == "completed" and summary["global_step"] == 10
+    files = fake_hub.repo("model", results)["files"]
+    checkpoints = {name.split("/")[1] for name in files if name.startswith("checkpoints/")}
+    assert checkpoints == {"checkpoint-9", "checkpoint-10"}  # the latest two, to resume from
+    assert "checkpoints/checkpoint-10/optimizer.pt" in files
+    assert len(files["training_metrics.jsonl"].splitlines()) >= 10
+    assert hf_space.read_result(api, SPACE, "summary.json") == files["summary.json"]
     assert hf_space.read_result(api, SPACE, "absent.txt") is None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason=ROOT_NEEDED)
+def test_a_failed_space_run_pauses_its_space_and_pushes_no_model(fake_hub, tmp_path, uid1000_root):
+    hub_tiny_model(fake_hub, tmp_path)
+    snapshot = published_snapshot(
+        write_rows(tmp_path / "qa.jsonl"), space=SPACE, config={"method": "qlora"}
+    )  # QLoRA needs CUDA: this machine has none
+    api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
+    _start_space(api, folder, "t4-small")
+    run = _run_the_space(fake_hub, uid1000_root)
+    assert run.returncode != 0 and "QLoRA needs a CUDA GPU" in run.stderr
+    assert fake_hub.repo("space", SPACE)["stage"] == "PAUSED"  # billing stops on failure too
+    files = fake_hub.repo("model", f"{SPACE}-results")["files"]
+    assert json.loads(files["summary.json"])["status"] == "failed"
+    assert not any(name.startswith("adapter_") for name in files)
+
+
+def test_the_strict_fake_hub_refuses_what_the_hub_refuses(fake_hub, tmp_path):
+    snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), space=SPACE)
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
+    (folder / "Dockerfile").write_text(ROOT_DOCKERFILE)
+    api = HfApi(endpoint=fake_hub.endpoint, token=VALID_TOKEN)
+    _start_space(api, folder, "t4-small")
+    assert run_space(fake_hub, SPACE, ["python"], {}, tmp_path) is None
+    space = fake_hub.repo("space", SPACE)
+    assert space["stage"] == "RUNTIME_ERROR" and "uid 1000" in space["error"]
+    assert hf_space.stage_of(api, SPACE) == "RUNTIME_ERROR"
+    with pytest.raises(HfHubHTTPError, match="Invalid hardware flavor: h100"):
+        api.request_space_hardware(SPACE, "h100")  # no H100 on Spaces
+    with pytest.raises(HfHubHTTPError, match="Invalid flavor: h100x1"):
+        api.run_job(image="python:3.12", command=["true"], flavor="h100x1")
+    assert "h200" in {hardware.name for hardware in api.list_jobs_hardware()}
 
 
 @pytest.fixture
@@ -126,7 +195,7 @@ def test_a_space_run_is_followed_to_completion_with_its_cost(
     assert sync_run(migrated, deployment_id).status == "pending"  # BUILDING
     space, results = fake_hub.repo("space", SPACE), fake_hub.repo("model", f"{SPACE}-results")
     space["stage"] = "RUNNING"
-    results["files"]["metrics.jsonl"] = b'{"step": 1, "max_steps": 2, "loss": 2.5}\n'
+    results["files"]["training_metrics.jsonl"] = b'{"step": 1, "max_steps": 2, "loss": 2.5}\n'
     running = sync_run(migrated, deployment_id)
     assert running.status == "running" and running.metrics == [
         {"step": 1, "max_steps": 2, "loss": 2.5}
@@ -135,6 +204,7 @@ def test_a_space_run_is_followed_to_completion_with_its_cost(
     space["stage"] = "PAUSED"  # train.py paused its own Space
     done = sync_run(migrated, deployment_id)
     assert done.status == "completed"
+    assert "paused itself when the training ended" in done.log_tail  # what the app shows
     assert float(done.actual_cost) == pytest.approx(
         1.00 / 60, abs=0.001
     )  # one started minute of a10g-small

@@ -3,16 +3,50 @@
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 import yaml
 
 pytest.importorskip("trl", reason="the training libraries come with the train extra")
 
-from tests.trainkit.packages import ROWS, published_snapshot, store_uploads, write_rows
+from tests.trainkit.as_user import ROOT_NEEDED, chown_tree, python_for
+from tests.trainkit.packages import (
+    ROWS,
+    published_snapshot,
+    store_uploads,
+    training_env,
+    write_rows,
+)
 from trainpkg_app.package.builder import build_package, zip_package
+
+PACKAGE_FILES = [
+    "Dockerfile",
+    "README.md",
+    "data",
+    "formats.py",
+    "package.yaml",
+    "requirements.txt",
+    "train.py",
+]
+
+
+def _train(folder: Path, env: dict[str, str], *args: str) -> list[dict]:
+    """Run the package's train.py here; its metrics records."""
+    run = subprocess.run(
+        [sys.executable, "train.py", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
 
 
 def test_the_package_folder_is_self_contained(tmp_path):
@@ -20,21 +54,17 @@ def test_the_package_folder_is_self_contained(tmp_path):
     folder = build_package(
         "tiny-v1", published_snapshot(upload), tmp_path / "pkg", uploads=tmp_path
     )
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "Dockerfile",
-        "README.md",
-        "data",
-        "formats.py",
-        "package.yaml",
-        "requirements.txt",
-        "train.py",
-    ]
+    assert sorted(p.name for p in folder.iterdir()) == PACKAGE_FILES
     spec = yaml.safe_load((folder / "package.yaml").read_text())
     assert spec["model"]["revision"] == "0123456789abcdef0123456789abcdef01234567"
     assert spec["dataset"]["datasets"][0]["path"] == "data/qa.jsonl"
     assert spec["training_arguments"]["lora"]["target_modules"] == ["c_attn"]
     assert (folder / "data" / "qa.jsonl").read_text() == upload.read_text()
-    assert "trl==" in (folder / "requirements.txt").read_text()
+    pins = spec["environment"]["pins"]  # recorded for reproducibility: what requirements.txt says
+    assert (folder / "requirements.txt").read_text().split() == [
+        f"{k}=={v}" for k, v in pins.items()
+    ]
+    assert spec["environment"]["runtime"] == "local" and "trl" in pins and "torch" in pins
     assert zip_package(folder).name == "pkg.zip"
 
 
@@ -51,22 +81,52 @@ def test_train_py_trains_on_the_cpu_without_the_app(tmp_path, hf_cache):
         "HF_DATASETS_CACHE": str(tmp_path / "ds-cache"),
         "TOKENIZERS_PARALLELISM": "false",
     }
-    run = subprocess.run(
-        [sys.executable, "train.py"],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    records = _train(folder, env)
     losses = [r["loss"] for r in records if "loss" in r]
     assert len(losses) == 6 and all(math.isfinite(loss) for loss in losses)
     assert records[-1]["max_steps"] == 6
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["global_step"] == 6
     assert (folder / "output" / "adapter_model.safetensors").is_file()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason=ROOT_NEEDED)
+def test_train_py_runs_as_uid_1000_in_a_copy_owned_by_root(tmp_path, hf_cache):
+    """What a Docker Space does: uid 1000, with the package in a folder it cannot write to.
+    The outputs go to the user's home instead."""
+    root = Path(tempfile.mkdtemp(prefix="trainpkg-uid1000-", dir="/tmp"))
+    try:
+        root.chmod(0o755)  # pytest's own tmp folders are 0700: uid 1000 could not even read them
+        folder = build_package(
+            "tiny-v1", published_snapshot(write_rows(root / "qa.jsonl")), root / "pkg", uploads=root
+        )
+        assert folder.stat().st_uid == 0 and not folder.stat().st_mode & 0o022
+        home = root / "home"
+        shutil.copytree(hf_cache, home / ".cache" / "hub")
+        chown_tree(home, 1000)
+        python, extra = python_for(1000)
+        env = training_env(home / ".cache" / "hub", home) | {"HOME": str(home)} | extra
+        run = subprocess.run(
+            [*python, "train.py"],
+            cwd=folder,
+            env=env,
+            user=1000,
+            group=1000,
+            extra_groups=[],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        out = home / "trainpkg-output" / "pkg"
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["status"] == "completed" and summary["global_step"] == 6
+        adapter = out / "output" / "adapter_model.safetensors"
+        assert adapter.is_file() and adapter.stat().st_uid == 1000
+        assert (out / "metrics.jsonl").read_text().count('"loss"') == 6
+        assert sorted(p.name for p in folder.iterdir()) == PACKAGE_FILES  # nothing written there
+    finally:
+        shutil.rmtree(root)
 
 
 def test_trainpkg_export_writes_a_published_version(tmp_path, monkeypatch, capsys):
@@ -149,3 +209,42 @@ def test_the_base_model_loads_as_the_method_and_the_memory_estimate_assume_it(tm
         assert options == {}
     if method != "qlora":  # the CPU trains in fp32 (QLoRA is refused there, see train.py)
         assert _train_module(folder).loading_options(args, gpu=False) == {}
+
+
+@pytest.mark.parametrize("method", ["lora", "full"])
+def test_the_model_card_links_the_results_to_their_base_model_and_datasets(tmp_path, method):
+    upload = write_rows(tmp_path / "qa.jsonl")
+    snapshot = published_snapshot(upload, config={"method": method})
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
+    spec = yaml.safe_load((folder / "package.yaml").read_text())
+    spec["dataset"]["datasets"].append({"source": "hub", "dataset_id": "tatsu-lab/alpaca"})
+    summary = {"training_loss": 1.25, "eval_loss": 1.5, "global_step": 6, "status": "completed"}
+    card = _train_module(folder).model_card(spec, summary, adapter=method == "lora")
+    metadata = yaml.safe_load(card.split("---\n")[1])
+    assert metadata["base_model"] == spec["model"]["model_id"]
+    assert metadata["library_name"] == ("peft" if method == "lora" else "transformers")
+    assert metadata["datasets"] == ["tatsu-lab/alpaca"]  # Hub ids only; uploads are listed below
+    assert "- `qa.jsonl` (upload)" in card and "- `tatsu-lab/alpaca` (hub)" in card
+    assert "final train loss: 1.25" in card and "final eval loss: 1.5" in card
+    assert "**tiny-v1**" in card and "max_steps: 6" in card
+
+
+def test_a_run_resumes_from_its_latest_checkpoint(tmp_path, hf_cache):
+    snapshot = published_snapshot(
+        write_rows(tmp_path / "qa.jsonl"), max_steps=10, config={"save_strategy": "epoch"}
+    )  # 9 steps an epoch: checkpoints at steps 9 and 10
+    folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
+    env = training_env(hf_cache, tmp_path)
+
+    def losses(*args: str) -> list[dict]:
+        return [record for record in _train(folder, env, *args) if "loss" in record]
+
+    assert len(losses()) == 10
+    checkpoints = folder / "checkpoints"
+    assert sorted(p.name for p in checkpoints.glob("checkpoint-*")) == [
+        "checkpoint-10",
+        "checkpoint-9",
+    ]
+    shutil.rmtree(checkpoints / "checkpoint-10")  # as if the run had stopped after step 9
+    assert [record["step"] for record in losses("--resume")] == [10]  # only the missing step
+    assert json.loads((folder / "summary.json").read_text())["global_step"] == 10

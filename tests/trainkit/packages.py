@@ -36,6 +36,7 @@ def published_snapshot(
     model_folder: Path | None = None,
     space: str = "",
     job_flavor: str = "",
+    timeout_minutes: int = 30,
     config: dict[str, str] | None = None,
 ) -> dict:
     """What publishing a LoRA draft of the tiny model with one uploaded JSONL stores: from the
@@ -73,7 +74,7 @@ def published_snapshot(
         draft.forms["deploy"] |= {
             "target": "hf_job",
             "job_flavor": job_flavor,
-            "timeout_minutes": "30",
+            "timeout_minutes": str(timeout_minutes),
         }
     draft.datasets = [
         {

@@ -47,3 +47,19 @@ def build_tiny_model(cache_dir: Path, model_id: str = TINY_MODEL_ID) -> Path:
     )
     GPT2LMHeadModel(config).save_pretrained(snapshot)
     return snapshot
+
+
+CHAT_TEMPLATE = "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}{% endfor %}"
+
+
+def hub_tiny_model(hub, scratch: Path) -> Path:
+    """The tiny model, with a chat template, as a model repo of the fake Hub at SNAPSHOT (a
+    Space or Job downloads it from there); returns its local folder."""
+    from transformers import AutoTokenizer
+
+    folder = build_tiny_model(scratch / "hub-model")
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    tokenizer.save_pretrained(folder)
+    hub.repo_service.add_folder("model", TINY_MODEL_ID, folder, SNAPSHOT)
+    return folder

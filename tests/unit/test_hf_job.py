@@ -44,3 +44,10 @@ def test_the_job_command_fetches_the_package_and_trains():
     assert (shell, flag) == ("bash", "-c")
     assert "hf download me/pkg-v1-job --include 'package/*'" in script
     assert script.endswith("pip install -q -r requirements.txt && python train.py")
+
+
+def test_a_cpu_job_takes_the_cpu_build_of_torch_first():
+    script = hf_job.command_for("me/pkg-v1-job", "cpu")[-1]
+    assert "--index-url https://download.pytorch.org/whl/cpu torch==" in script
+    assert script.index("whl/cpu") < script.index("-r requirements.txt")
+    assert "whl/cpu" not in hf_job.command_for("me/pkg-v1-job", "cuda")[-1]

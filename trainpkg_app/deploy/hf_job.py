@@ -2,8 +2,9 @@
 
 The package goes to a private model repo (under ``package/``); the Job downloads it, installs
 the pinned requirements and runs train.py, which prints each metrics record to the Job's logs
-and, at the end, pushes the summary and the adapter to the same repo. A Job stops by itself, so
-billing ends with the training."""
+and pushes its results to the root of the same repo. A GPU Job runs in a CUDA image that holds
+torch already (setting ``cuda_image``), so it installs only the small remainder. A Job stops
+by itself (at the latest at its timeout, always set), so billing ends with the training."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from pathlib import Path
 
 from huggingface_hub import HfApi
 
-from trainpkg_app.hub.errors import explain
+from trainpkg_app.hub.errors import HubProblem, explain
+from trainpkg_app.package import environment
 
-IMAGE = "python:3.12"
 PACKAGE_DIR = "package"
 METRICS_MARK, SUMMARY_MARK = "TRAINPKG_METRICS ", "TRAINPKG_SUMMARY "  # also in train.py
 PENDING_STAGES = {"SCHEDULING"}
@@ -27,25 +28,43 @@ def repo_for(namespace: str, version_name: str) -> str:
     return f"{namespace}/{version_name}-job"
 
 
-def command_for(repo_id: str) -> list[str]:
-    """What the Job runs: fetch the package, install its pins, train."""
-    script = " && ".join(
-        [
-            "pip install -q huggingface_hub",
-            f"hf download {shlex.quote(repo_id)} --include '{PACKAGE_DIR}/*' --local-dir /work",
-            f"cd /work/{PACKAGE_DIR}",
-            "pip install -q -r requirements.txt",
-            "python train.py",
-        ]
-    )
-    return ["bash", "-c", script]
+def command_for(repo_id: str, runtime: str = "cuda") -> list[str]:
+    """What the Job runs: fetch the package, install its pins (the CPU build of torch first on
+    a CPU flavor), train."""
+    hub = environment.lock()["libraries"]["huggingface_hub"]
+    steps = [
+        f"pip install -q huggingface_hub=={hub}",
+        f"hf download {shlex.quote(repo_id)} --include '{PACKAGE_DIR}/*' --local-dir /work",
+        f"cd /work/{PACKAGE_DIR}",
+        environment.torch_install(runtime),
+        "pip install -q -r requirements.txt",
+        "python train.py",
+    ]
+    return ["bash", "-c", " && ".join(step for step in steps if step)]
+
+
+def check_flavor(api: HfApi, flavor: str) -> None:
+    """The Hub's own list of Job flavors (list_jobs_hardware) must offer it."""
+    offered = {hardware.name for hardware in api.list_jobs_hardware()}
+    if flavor not in offered:
+        raise HubProblem("not_found", f"Jobs offer no hardware {flavor!r} today: pick another.")
 
 
 def start(
-    api: HfApi, *, repo_id: str, flavor: str, timeout_minutes: int, token: str, folder: Path
+    api: HfApi,
+    *,
+    repo_id: str,
+    flavor: str,
+    timeout_minutes: int,
+    token: str,
+    folder: Path,
+    runtime: str,
+    image: str,
 ) -> tuple[str, str]:
-    """Upload the package and run it; returns (job id, job URL)."""
+    """Upload the package and run it in ``image``; returns (job id, job URL). The timeout is
+    always sent: without one the Hub stops a Job after 30 minutes."""
     try:
+        check_flavor(api, flavor)
         api.create_repo(repo_id, repo_type="model", private=True, exist_ok=True)
         api.upload_folder(
             folder_path=folder,
@@ -54,14 +73,16 @@ def start(
             commit_message="Training package",
         )
         job = api.run_job(
-            image=IMAGE,
-            command=command_for(repo_id),
+            image=image,
+            command=command_for(repo_id, runtime),
             env={"TRAINPKG_IN_JOB": "1"},
             secrets={"HF_TOKEN": token},
             flavor=flavor,
             timeout=f"{timeout_minutes}m",
             namespace=repo_id.split("/")[0],
         )
+    except HubProblem:
+        raise
     except Exception as error:
         raise explain(error, repo_id) from error
     return job.id, job.url

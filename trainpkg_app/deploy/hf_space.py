@@ -1,7 +1,8 @@
 """Run a package in a private Hugging Face Space (docker) and follow it.
 
-The Space's train.py pushes metrics.jsonl, summary.json and the adapter to a private model repo
-(the results repo) and pauses its own Space when it ends, so billing stops."""
+The Space's train.py pushes training_metrics.jsonl as it trains, then the adapter (or model) at
+the root of a private model repo (the results repo) with its model card, summary.json and
+package.yaml, and pauses its own Space when it ends, so billing stops."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ PENDING_STAGES = {"NO_APP_FILE", "BUILDING", "APP_STARTING", "RUNNING_BUILDING"}
 RUNNING_STAGES = {"RUNNING", "RUNNING_APP_STARTING"}
 ERROR_STAGES = {"BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "DELETING"}
 ENDED_STAGES = {"PAUSED", "SLEEPING", "STOPPED"}
+METRICS_FILE = "training_metrics.jsonl"  # pushed by train.py as it trains
 
 
 def start(
@@ -81,6 +83,22 @@ def read_result(api: HfApi, space_id: str, filename: str) -> bytes | None:
     except Exception as error:
         raise explain(error, space_id) from error
     return response.content
+
+
+def read_metrics(api: HfApi, space_id: str) -> bytes | None:
+    """training_metrics.jsonl; metrics.jsonl from packages built before that name."""
+    return read_result(api, space_id, METRICS_FILE) or read_result(api, space_id, "metrics.jsonl")
+
+
+def stage_note(stage: str, summary: dict | None) -> str:
+    """What the stage means for the user (and their bill)."""
+    if stage == "PAUSED" and summary:
+        return "The Space paused itself when the training ended: it bills no more."
+    if stage in ENDED_STAGES:
+        return f"The Space is {stage.lower()}: it bills no more."
+    if stage in PENDING_STAGES | RUNNING_STAGES:
+        return "The Space bills by the minute until the training ends and it pauses itself."
+    return ""
 
 
 def pause(api: HfApi, space_id: str) -> None:

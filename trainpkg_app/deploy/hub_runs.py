@@ -26,6 +26,7 @@ from trainpkg_app.deploy.records import (
     register_run,
 )
 from trainpkg_app.hub.errors import explain
+from trainpkg_app.package import environment
 from trainpkg_app.settings import get_settings
 
 NO_TOKEN = "{what} needs a Hugging Face token: press Set token on the deploy step."
@@ -130,15 +131,15 @@ def sync_space(session: Session, deployment: Deployment) -> str:
     api, settings = _run_api(session, deployment), deploy_settings(session, deployment)
     space_id = settings["space_name"]
     stage = hf_space.stage_of(api, space_id)
-    pushed = hf_space.read_result(api, space_id, "metrics.jsonl")
+    pushed = hf_space.read_metrics(api, space_id)
     if pushed:
         deployment.metrics = [
             json.loads(line) for line in pushed.decode().splitlines() if line.strip()
         ][-KEPT_POINTS:]
     raw_summary = hf_space.read_result(api, space_id, "summary.json")
     summary = json.loads(raw_summary) if raw_summary else None
-    deployment.log_tail = f"Space stage: {stage}"
     status, error = hf_space.status_for(stage, summary)
+    deployment.log_tail = "\n".join([f"Space stage: {stage}", hf_space.stage_note(stage, summary)])
     return _settle(session, deployment, status, error, settings.get("space_flavor"))
 
 
@@ -176,6 +177,7 @@ def start_job(
         session, version, "hf_job", runs_dir, results_repo=repo_id
     )
     deploy = snapshot["deploy"]
+    runtime = environment.runtime_for(deploy)
     job_id, deployment.deployment_url = hf_job.start(
         api,
         repo_id=repo_id,
@@ -183,6 +185,8 @@ def start_job(
         timeout_minutes=deploy["timeout_minutes"],
         token=token,
         folder=folder,
+        runtime=runtime,
+        image=environment.image_for(runtime, get_settings().cuda_image),
     )
     deployment.remote_id = f"{namespace}/{job_id}"
     deployment.started_at = utc_now()

@@ -4,7 +4,6 @@ requirements.txt, README.md and a Dockerfile. No reflex, no database."""
 from __future__ import annotations
 
 import shutil
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -15,43 +14,14 @@ from trainpkg_app.core import dataset_formats
 from trainpkg_app.core.dataset_files import DatasetFileError, resolve_upload
 from trainpkg_app.core.step_data import DatasetRef, TrainingConfig
 from trainpkg_app.core.training_args import training_arguments
+from trainpkg_app.package import environment
+from trainpkg_app.settings import get_settings
 
 TRAIN_SCRIPT = Path(__file__).resolve().parents[1] / "runner" / "train.py"
-TRAINING_LIBRARIES = [
-    "torch",
-    "transformers",
-    "peft",
-    "trl",
-    "accelerate",
-    "datasets",
-    "pyyaml",
-    "pydantic",
-    "safetensors",
-]
-FALLBACK_PINS = {
-    "torch": ">=2.4",
-    "transformers": ">=4.56",
-    "peft": ">=0.17",
-    "trl": ">=0.20",
-    "accelerate": ">=1.0",
-    "datasets": ">=3.0",
-    "pyyaml": ">=6",
-    "pydantic": ">=2.9",
-    "safetensors": ">=0.4",
-    "bitsandbytes": ">=0.45",
-}
-QLORA_LIBRARIES = ["bitsandbytes"]  # 4-bit loading; CUDA only, so only QLoRA packages ask for it
-DOCKERFILE = """FROM python:3.11-slim
-WORKDIR /package
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
-COPY . .
-CMD ["python", "train.py"]
-"""
 SPACE_FRONT_MATTER = """---
 title: {name}
 sdk: docker
-app_port: 7860
+app_port: {port}
 pinned: false
 ---
 
@@ -68,20 +38,12 @@ python -m venv .venv && .venv/bin/pip install -r requirements.txt
 - `package.yaml`: the model (pinned revision), the config and effective training arguments,
   the datasets (with their SHA-256 or Hub revision), the split and seed, and the target.
 - `data/`: the uploaded dataset files. Hub datasets are downloaded by `train.py`.
-- Output: `metrics.jsonl` (a JSON line per logging step), `summary.json`, and the adapter or
-  model in `output/`. SIGTERM stops the run cleanly ("cancelled" in `summary.json`).
+- `requirements.txt`: the project's tested versions (`environment` in package.yaml says
+  where torch comes from); the `Dockerfile` runs it as uid 1000, as Docker Spaces do.
+- Output (next to this file when it is writable, else `$TRAINPKG_OUTPUT_DIR` or
+  `~/trainpkg-output/`): `metrics.jsonl` (a JSON line per logging step), `summary.json`, and
+  the adapter or model in `output/`. SIGTERM stops the run cleanly ("cancelled").
 """
-
-
-def pinned_requirements(method: str = "lora") -> str:
-    """The training libraries at the versions installed here (a range where one is missing)."""
-    lines = []
-    for name in TRAINING_LIBRARIES + (QLORA_LIBRARIES if method == "qlora" else []):
-        try:
-            lines.append(f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            lines.append(f"{name}{FALLBACK_PINS[name]}")
-    return "\n".join(lines) + "\n"
 
 
 def package_spec(
@@ -133,10 +95,12 @@ def build_package(
     results_repo: str | None = None,
     *,
     uploads: Path | None = None,
+    cuda_image: str | None = None,
 ) -> Path:
     """Write the package folder (replacing an older one) and return it. Uploaded datasets are
     copied from ``uploads`` (the owner's folder for this package) by their id, and from nowhere
-    else: a reference that does not resolve there refuses the build."""
+    else: a reference that does not resolve there refuses the build. ``cuda_image`` (default:
+    the setting) is the base of GPU Spaces and Jobs."""
     sources = [
         resolve_upload(uploads, ref["upload_id"])
         for ref in dataset_refs(snapshot)
@@ -148,13 +112,18 @@ def build_package(
     for source in sources:
         shutil.copyfile(source, out_dir / "data" / source.name)
     spec = package_spec(name, snapshot, results_repo)
+    runtime, method = environment.runtime_for(snapshot["deploy"]), snapshot["config"]["method"]
+    image = cuda_image or get_settings().cuda_image
+    spec["environment"] = environment.environment_record(runtime, method, image)
     (out_dir / "package.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     shutil.copy2(TRAIN_SCRIPT, out_dir / "train.py")
     shutil.copy2(dataset_formats.__file__, out_dir / "formats.py")
-    (out_dir / "requirements.txt").write_text(pinned_requirements(snapshot["config"]["method"]))
+    (out_dir / "requirements.txt").write_text(environment.requirements(runtime, method, image))
     front = SPACE_FRONT_MATTER if snapshot["deploy"].get("target") == "hf_space" else ""
-    (out_dir / "README.md").write_text(front.format(name=name) + README.format(name=name))
-    (out_dir / "Dockerfile").write_text(DOCKERFILE)
+    (out_dir / "README.md").write_text(
+        front.format(name=name, port=environment.APP_PORT) + README.format(name=name)
+    )
+    (out_dir / "Dockerfile").write_text(environment.dockerfile(runtime, image))
     return out_dir
 
 

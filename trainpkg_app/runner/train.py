@@ -3,15 +3,20 @@
 
 Runs with the training libraries only (transformers, peft, trl, datasets, accelerate); the app is
 not needed. Writes metrics.jsonl (one JSON object per logging step), summary.json, and the
-trained adapter or model in output/. SIGTERM stops it cleanly: it saves what it can and writes
-status "cancelled".
+trained adapter or model with its tokenizer and model card in output/, under the output
+location: --output-dir or $TRAINPKG_OUTPUT_DIR, else beside this file when it is writable, else
+~/trainpkg-output/<this folder>. SIGTERM stops it cleanly: it saves what it can and writes
+status "cancelled". On the Hub, the results repo gets output/ at its root (loadable with
+PeftModel.from_pretrained(base, repo_id)), training_metrics.jsonl, package.yaml, summary.json
+and the latest checkpoints under checkpoints/.
 
-    python train.py                # one process
-    accelerate launch train.py     # several GPUs
+    python train.py [--output-dir DIR] [--resume]     # one process
+    accelerate launch train.py             # several GPUs
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -27,12 +32,26 @@ sys.path.insert(0, str(HERE))
 from formats import Detected, render_example  # noqa: E402  (copied beside this file)
 
 STOP_REQUESTED = {"signal": None}
+OUT = HERE  # the output location, chosen in main()
+RESUME = {"asked": False}  # --resume: go on from the latest checkpoint under OUT/checkpoints
+KEEP_CHECKPOINTS = 2  # the latest checkpoints kept here and on the Hub, to resume a run
 IN_JOB = os.environ.get("TRAINPKG_IN_JOB") == "1"  # a Hugging Face Job: the app reads our logs
 METRICS_MARK, SUMMARY_MARK = "TRAINPKG_METRICS ", "TRAINPKG_SUMMARY "
 
 
 def _request_stop(signum, _frame) -> None:
     STOP_REQUESTED["signal"] = signum
+
+
+def output_location(chosen: str | None) -> Path:
+    """--output-dir / $TRAINPKG_OUTPUT_DIR, else beside this file when writable (a Docker Space
+    runs as uid 1000, maybe in a copy owned by root), else under the user's home."""
+    chosen = chosen or os.environ.get("TRAINPKG_OUTPUT_DIR")
+    if not chosen and os.access(HERE, os.W_OK):
+        return HERE
+    path = Path(chosen) if chosen else Path.home() / "trainpkg-output" / HERE.name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def write_json_line(path: Path, record: dict) -> None:
@@ -81,7 +100,7 @@ def serve_status(port: int = 7860) -> None:
 
     class Status(BaseHTTPRequestHandler):
         def do_GET(self):
-            path = HERE / "metrics.jsonl"
+            path = OUT / "metrics.jsonl"
             body = path.read_bytes()[-4000:] if path.exists() else b"starting"
             self.send_response(200)
             self.send_header("Content-Type", "text/plain; charset=utf-8")
@@ -96,43 +115,141 @@ def serve_status(port: int = 7860) -> None:
 
 
 class ResultsPusher:
-    """On the Hub (a Space or a Job): push metrics (every 30 s) and, at the end, the summary and
-    the adapter to the results repo; a Space then pauses itself so that billing stops."""
+    """On the Hub (a Space or a Job): push the metrics (every 30 s) and each checkpoint as they
+    come, at the end the results at the repo root; a Space then pauses itself (billing stops)."""
 
-    def __init__(self, repo_id: str, metrics: Path, space_id: str | None):
+    def __init__(self, repo_id: str, space_id: str | None):
         from huggingface_hub import HfApi
 
-        self.api, self.repo_id, self.metrics, self.last_push = HfApi(), repo_id, metrics, 0.0
-        self.space_id = space_id
+        self.api, self.repo_id, self.space_id, self.last_push = HfApi(), repo_id, space_id, 0.0
+        self.checkpoints: set[str] = set()  # those on the Hub
 
     def push_metrics(self, force: bool = False) -> None:
-        if not self.metrics.exists() or (not force and time.monotonic() - self.last_push < 30):
+        metrics = OUT / "metrics.jsonl"
+        if not metrics.exists() or (not force and time.monotonic() - self.last_push < 30):
             return
         try:
             self.api.upload_file(
-                path_or_fileobj=str(self.metrics),
-                path_in_repo="metrics.jsonl",
+                path_or_fileobj=str(metrics),
+                path_in_repo="training_metrics.jsonl",
                 repo_id=self.repo_id,
             )
             self.last_push = time.monotonic()
         except Exception as error:  # the training goes on; the next push retries
             print(f"could not push metrics: {error}", file=sys.stderr)
 
-    def finish(self) -> None:
+    def push_checkpoints(self, folder: Path) -> None:
+        """The checkpoints the trainer keeps (the latest few) replace older ones on the Hub."""
+        from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+
+        local = {p.name: p for p in folder.glob("checkpoint-*") if p.is_dir()}
+        operations = [
+            CommitOperationAdd(f"checkpoints/{name}/{file.relative_to(path)}", str(file))
+            for name, path in local.items()
+            if name not in self.checkpoints
+            for file in path.rglob("*")
+            if file.is_file()
+        ] + [
+            CommitOperationDelete(f"checkpoints/{name}/", is_folder=True)
+            for name in self.checkpoints - set(local)
+        ]
+        if not operations:
+            return
         try:
-            self.push_metrics(force=True)
-            if (HERE / "output").is_dir():
-                self.api.upload_folder(
-                    folder_path=str(HERE / "output"), path_in_repo="output", repo_id=self.repo_id
-                )
-            self.api.upload_file(
-                path_or_fileobj=str(HERE / "summary.json"),
-                path_in_repo="summary.json",
-                repo_id=self.repo_id,
-            )
+            self.api.create_commit(self.repo_id, operations, commit_message="Checkpoints")
+            self.checkpoints = set(local)
+        except Exception as error:  # the next save retries
+            print(f"could not push checkpoints: {error}", file=sys.stderr)
+
+    def finish(self) -> None:
+        """One commit: output/ at the root (adapter or model, tokenizer, model card), the
+        metrics, package.yaml and summary.json."""
+        from huggingface_hub import CommitOperationAdd
+
+        try:
+            results = OUT / "output"
+            summary = OUT / "summary.json"
+            failed = not summary.exists() or json.loads(summary.read_text())["status"] == "failed"
+            trained = results.is_dir() and not failed  # never an older run's leftovers
+            files = sorted(p for p in results.rglob("*") if p.is_file()) if trained else []
+            operations = [CommitOperationAdd(str(p.relative_to(results)), str(p)) for p in files]
+            for name, path in [
+                ("training_metrics.jsonl", OUT / "metrics.jsonl"),
+                ("package.yaml", HERE / "package.yaml"),
+                ("summary.json", summary),
+            ]:
+                if path.exists():
+                    operations.append(CommitOperationAdd(name, str(path)))
+            self.api.create_commit(self.repo_id, operations, commit_message="Training results")
         finally:
             if self.space_id:
                 self.api.pause_space(self.space_id)
+
+
+def dataset_source(ref: dict) -> str:
+    """upload or hub, with the content hash or revision that pins it."""
+    pinned = ref.get("content_hash") or ref.get("revision")
+    return f"{ref.get('source', 'hub')}{f', {pinned}' if pinned else ''}"
+
+
+def model_card(spec: dict, summary: dict, adapter: bool) -> str:
+    """README.md of the results: the Hub metadata that links them to their base model and
+    datasets, the training arguments, the final losses and the package version."""
+    base = spec["model"]["model_id"]
+    refs = spec["dataset"]["datasets"]
+    hub_datasets = [ref["dataset_id"] for ref in refs if ref.get("source") != "upload"]
+    method = spec["config"].get("method", "lora")
+    metadata = {
+        "base_model": base,
+        "library_name": "peft" if adapter else "transformers",
+        "pipeline_tag": "text-generation",
+        "tags": ["trainpkg", "sft", "trl", method],
+    }
+    if hub_datasets:
+        metadata["datasets"] = hub_datasets
+    losses = {k: summary.get(k) for k in ("training_loss", "eval_loss")}
+    load = (
+        f'base = AutoModelForCausalLM.from_pretrained("{base}")\n'
+        'model = PeftModel.from_pretrained(base, "<this repo>")'
+        if adapter
+        else 'model = AutoModelForCausalLM.from_pretrained("<this repo>")'
+    )
+    lines = [
+        "---",
+        yaml.safe_dump(metadata, sort_keys=False).strip(),
+        "---",
+        "",
+        f"# {spec['name']}",
+        "",
+        f"Fine-tuned ({method}) from `{base}` (revision `{spec['model'].get('revision')}`)"
+        f" by the training package **{spec['name']}** (its `package.yaml` is in this repo).",
+        "",
+        "## Datasets",
+        "",
+        *[f"- `{ref['dataset_id']}` ({dataset_source(ref)})" for ref in refs],
+        "",
+        "## Results",
+        "",
+        f"- final train loss: {losses['training_loss']}",
+        f"- final eval loss: {losses['eval_loss']}",
+        f"- steps: {summary.get('global_step')}, status: {summary.get('status')}",
+        "",
+        "## Training arguments",
+        "",
+        "```yaml",
+        yaml.safe_dump(spec["training_arguments"], sort_keys=False).strip(),
+        "```",
+        "",
+        "## Load",
+        "",
+        "```python",
+        "from transformers import AutoModelForCausalLM",
+        *(["from peft import PeftModel"] if adapter else []),
+        load,
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 class MetricsCallback:
@@ -151,6 +268,10 @@ class MetricsCallback:
             def on_step_end(self, args, state, control, **kwargs):
                 if STOP_REQUESTED["signal"] is not None:
                     control.should_training_stop = True
+
+            def on_save(self, args, state, control, **kwargs):
+                if outer.pusher and state.is_world_process_zero:
+                    outer.pusher.push_checkpoints(Path(args.output_dir))
 
         self.callback = _Callback()
 
@@ -175,17 +296,26 @@ class MetricsCallback:
             self.pusher.push_metrics()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    global OUT
+    parser = argparse.ArgumentParser(description="Train as package.yaml says.")
+    parser.add_argument("--output-dir", help="where outputs go (default: see the docstring)")
+    parser.add_argument(
+        "--resume", action="store_true", help="go on from the latest checkpoint in checkpoints/"
+    )
+    arguments = parser.parse_args(argv)
+    OUT, RESUME["asked"] = output_location(arguments.output_dir), arguments.resume
     signal.signal(signal.SIGTERM, _request_stop)
     spec = yaml.safe_load((HERE / "package.yaml").read_text())
-    metrics = HERE / "metrics.jsonl"
+    metrics = OUT / "metrics.jsonl"
     metrics.unlink(missing_ok=True)
     space_id = os.environ.get("SPACE_ID")
-    on_hub = spec.get("results_repo") and (space_id or IN_JOB)
-    pusher = ResultsPusher(spec["results_repo"], metrics, space_id) if on_hub else None
+    first_rank = os.environ.get("RANK", "0") == "0"  # accelerate launch: one pusher, not N
+    on_hub = spec.get("results_repo") and (space_id or IN_JOB) and first_rank
+    pusher = ResultsPusher(spec["results_repo"], space_id) if on_hub else None
     if on_hub and space_id:
         serve_status(int(os.environ.get("PORT", "7860")))
-    summary = HERE / "summary.json"
+    summary = OUT / "summary.json"
     summary.unlink(missing_ok=True)
     try:  # whatever happens, a Space pauses itself at the end (billing stops)
         return prepare_and_train(spec, metrics, pusher)
@@ -260,11 +390,12 @@ def loading_options(args: dict, gpu: bool) -> dict:
 def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pusher) -> int:
     from trl import SFTConfig, SFTTrainer
 
-    summary_path = HERE / "summary.json"
+    summary_path = OUT / "summary.json"
     callback = MetricsCallback(metrics, pusher)
+    sft.setdefault("save_total_limit", KEEP_CHECKPOINTS)
     trainer = SFTTrainer(
         model=model,
-        args=SFTConfig(output_dir=str(HERE / "checkpoints"), report_to="none", **sft),
+        args=SFTConfig(output_dir=str(OUT / "checkpoints"), report_to="none", **sft),
         train_dataset=train_rows,
         eval_dataset=evaluation,
         processing_class=tokenizer,
@@ -274,29 +405,53 @@ def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pu
     started = time.monotonic()
     status = "completed"
     try:
-        result = trainer.train()
+        result = trainer.train(resume_from_checkpoint=resume_point())
     except Exception as error:  # recorded for the app, then re-raised for the exit code
         write_json_line(metrics, {"error": f"{type(error).__name__}: {error}"})
         summary_path.write_text(json.dumps({"status": "failed", "error": str(error)}))
         raise
     if STOP_REQUESTED["signal"] is not None:
         status = "cancelled"
-    trainer.save_model(str(HERE / "output"))
+    trainer.save_model(str(OUT / "output"))  # with the tokenizer and its chat template
     final_loss = result.training_loss if math.isfinite(result.training_loss) else None
-    summary_path.write_text(
-        json.dumps(
-            {
-                "status": status,
-                "train_runtime_s": round(time.monotonic() - started, 2),
-                "global_step": trainer.state.global_step,
-                "training_loss": final_loss,
-                "total_flos": trainer.state.total_flos,
-                "peak_gpu_memory_gb": peak_gpu_memory_gb(),
-            },
-            indent=2,
-        )
-    )
+    summary = {
+        "status": status,
+        "train_runtime_s": round(time.monotonic() - started, 2),
+        "global_step": trainer.state.global_step,
+        "training_loss": final_loss,
+        "eval_loss": final_eval_loss(trainer, evaluation),
+        "total_flos": trainer.state.total_flos,
+        "peak_gpu_memory_gb": peak_gpu_memory_gb(),
+    }
+    if trainer.is_world_process_zero():
+        card = model_card(spec, summary, adapter=lora is not None)
+        (OUT / "output" / "README.md").write_text(card)
+    summary_path.write_text(json.dumps(summary, indent=2))
     return 0
+
+
+def resume_point() -> str | None:
+    """The latest checkpoint when --resume was asked (from a results repo: hf download REPO
+    --include 'checkpoints/*' --local-dir <output location>)."""
+    if not RESUME["asked"]:
+        return None
+    from transformers.trainer_utils import get_last_checkpoint
+
+    folder = OUT / "checkpoints"
+    latest = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    if latest is None:
+        raise SystemExit(f"--resume: no checkpoint in {folder}")
+    return latest
+
+
+def final_eval_loss(trainer, evaluation) -> float | None:
+    """The last evaluation's loss; one more evaluation when none ran at the end."""
+    if evaluation is None:
+        return None
+    logged = [e for e in trainer.state.log_history if "eval_loss" in e]
+    if logged and logged[-1].get("step") == trainer.state.global_step:
+        return logged[-1]["eval_loss"]
+    return trainer.evaluate().get("eval_loss")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,219 @@
+"""Repositories and Spaces in the fake Hub, behind a route table: create, commit (NDJSON, with
+deletions), files (GET and HEAD, as ``hf_hub_download`` asks), repo info and tree (as
+``snapshot_download`` asks), Space runtime, secrets, hardware (the official Space flavors
+only) and pause. Tests reach a repo as ``hub.repo(kind, repo_id)``."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+from huggingface_hub import SpaceHardware
+
+SPACE_FLAVORS = frozenset(flavor.value for flavor in SpaceHardware)  # the client's official list
+KINDS = {"spaces": "space", "datasets": "dataset", "models": "model"}
+REPO = r"([^/]+/[^/]+)"
+
+
+def new_repo(private: bool = False, sdk: str | None = None) -> dict[str, Any]:
+    return {
+        "private": private,
+        "sdk": sdk,
+        "secrets": {},
+        "hardware": None,
+        "stage": "NO_APP_FILE",
+        "files": {},
+        "pauses": 0,
+        "sha": uuid.uuid4().hex[:40].ljust(40, "0"),
+        "error": None,
+    }
+
+
+class FakeRepos:
+    def __init__(self, hub) -> None:
+        self.hub = hub
+        self.repos: dict[str, dict[str, Any]] = {}  # "space:id" / "model:id" / "dataset:id"
+        self.routes: list[tuple[str, re.Pattern, Callable]] = [
+            ("GET", rf"/(?:(spaces|datasets)/)?{REPO}/resolve/[^/]+/(.+)", self._file),
+            ("GET", rf"/api/(spaces|models|datasets)/{REPO}/tree/[^/]+(?:/(.+))?", self._tree),
+            ("GET", rf"/api/spaces/{REPO}/runtime", self._runtime_route),
+            ("GET", rf"/api/(spaces|models|datasets)/{REPO}(?:/revision/[^/]+)?", self._info),
+            (
+                "POST",
+                r"/api/validate-yaml",
+                lambda r, body: self._send(r, 200, {"errors": [], "warnings": []}),
+            ),
+            ("POST", r"/api/repos/create", self._create),
+            ("POST", rf"/api/spaces/{REPO}/(secrets|hardware|pause|restart)", self._space),
+            ("POST", rf"/api/(spaces|models|datasets)/{REPO}/preupload/[^/]+", self._preupload),
+            ("POST", rf"/api/(spaces|models|datasets)/{REPO}/commit/[^/]+", self._commit),
+        ]
+        self.routes = [(m, re.compile(p), h) for m, p, h in self.routes]
+
+    def _send(self, request, status, body, **headers) -> None:
+        self.hub.send(request, status, body, **headers)
+
+    def handle(self, request: BaseHTTPRequestHandler, path: str, body: bytes | None) -> bool:
+        """Answer the request if a route matches (GET covers HEAD); False otherwise."""
+        method = "POST" if body is not None else "GET"
+        for route_method, pattern, handler in self.routes:
+            match = pattern.fullmatch(path)
+            if route_method == method and match:
+                handler(request, *match.groups(), **({"body": body} if body is not None else {}))
+                return True
+        return False
+
+    # --- helpers for tests ------------------------------------------------------------
+
+    def add_folder(self, kind: str, repo_id: str, folder: Path, sha: str) -> None:
+        """A repo whose files are those of ``folder`` at commit ``sha`` (a base model)."""
+        repo = self.repos.setdefault(f"{kind}:{repo_id}", new_repo())
+        repo["sha"] = sha
+        for path in folder.rglob("*"):
+            if path.is_file():
+                repo["files"][str(path.relative_to(folder))] = path.read_bytes()
+
+    def _repo(self, request, plural: str | None, repo_id: str) -> dict[str, Any] | None:
+        repo = self.repos.get(f"{KINDS.get(plural or 'models', 'model')}:{repo_id}")
+        if repo is None:
+            self._send(request, 404, {"error": "Repository not found"}, error_code="RepoNotFound")
+        return repo
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _file(self, request, plural, repo_id, filename) -> None:
+        repo = self.repos.get(f"{KINDS.get(plural or 'models', 'model')}:{repo_id}")
+        content = (repo or {}).get("files", {}).get(filename)
+        if content is None:
+            return self._send(
+                request, 404, {"error": "Entry not found"}, error_code="EntryNotFound"
+            )
+        request.send_response(200)
+        request.send_header("Content-Length", str(len(content)))
+        request.send_header("ETag", f'"{hashlib.sha1(content).hexdigest()}"')
+        request.send_header("X-Repo-Commit", repo["sha"])
+        request.end_headers()
+        if request.command != "HEAD":
+            request.wfile.write(content)
+        return None
+
+    def _tree(self, request, plural, repo_id, folder) -> None:
+        repo = self._repo(request, plural, repo_id)
+        if repo is None:
+            return None
+        prefix = f"{folder.rstrip('/')}/" if folder else ""
+        entries = [
+            {"type": "file", "path": name, "size": len(data), "oid": hashlib.sha1(data).hexdigest()}
+            for name, data in sorted(repo["files"].items())
+            if name.startswith(prefix)
+        ]
+        if folder and not entries:
+            return self._send(
+                request, 404, {"error": "Entry not found"}, error_code="EntryNotFound"
+            )
+        return self._send(request, 200, entries)
+
+    def _info(self, request, plural, repo_id) -> None:
+        if f"{KINDS[plural]}:{repo_id}" not in self.repos and plural != "spaces":
+            return self.hub.catalog_info(request, plural, repo_id)
+        repo = self._repo(request, plural, repo_id)
+        if repo is None:
+            return None
+        return self._send(
+            request,
+            200,
+            {
+                "id": repo_id,
+                "sha": repo["sha"],
+                "private": bool(repo["private"]),
+                "sdk": repo["sdk"],
+                "siblings": [{"rfilename": name} for name in sorted(repo["files"])],
+            },
+        )
+
+    def runtime(self, space: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "stage": space["stage"],
+            "hardware": {"current": space["hardware"], "requested": space["hardware"]},
+            "gcTimeout": None,
+            "storage": None,
+            "errorMessage": space["error"],
+        }
+
+    def _runtime_route(self, request, space_id) -> None:
+        space = self._repo(request, "spaces", space_id)
+        if space is not None:
+            self._send(request, 200, self.runtime(space))
+
+    # --- writing ------------------------------------------------------------------------
+
+    def _create(self, request, body: bytes) -> None:
+        data = json.loads(body)
+        kind = data.get("type") or "model"
+        repo_id = f"{data.get('organization') or 'test-user'}/{data['name']}"
+        prefix = {"space": "spaces/", "dataset": "datasets/"}.get(kind, "")
+        url = f"{self.hub.endpoint}/{prefix}{repo_id}"
+        if f"{kind}:{repo_id}" in self.repos:
+            return self._send(request, 409, {"error": "You already created this repo", "url": url})
+        private = data.get("visibility") == "private" or bool(data.get("private"))
+        self.repos[f"{kind}:{repo_id}"] = new_repo(private, data.get("sdk"))
+        return self._send(request, 200, {"url": url, "name": repo_id})
+
+    def _space(self, request, space_id, action, body: bytes) -> None:
+        space = self._repo(request, "spaces", space_id)
+        if space is None:
+            return None
+        data = json.loads(body or b"{}")
+        if action == "secrets":
+            space["secrets"][data["key"]] = data["value"]
+            return self._send(request, 200, {})
+        if action == "hardware":
+            if data.get("flavor") not in SPACE_FLAVORS:  # the Hub refuses a flavor it lacks
+                return self._send(
+                    request, 400, {"error": f"Invalid hardware flavor: {data.get('flavor')}"}
+                )
+            space["hardware"] = data["flavor"]
+        if action == "pause":
+            space["stage"], space["pauses"] = "PAUSED", space["pauses"] + 1
+        if action == "restart":
+            space["stage"] = "BUILDING"
+        return self._send(request, 200, self.runtime(space))
+
+    def _preupload(self, request, _plural, _repo_id, body: bytes) -> None:
+        files = json.loads(body).get("files", [])
+        modes = [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files]
+        self._send(request, 200, {"files": modes})
+
+    def _commit(self, request, plural, repo_id, body: bytes) -> None:
+        repo = self._repo(request, plural, repo_id)
+        if repo is None:
+            return None
+        for line in body.decode().splitlines():
+            item = json.loads(line)
+            value = item.get("value", {})
+            if item.get("key") == "file":
+                repo["files"][value["path"]] = base64.b64decode(value["content"])
+            elif item.get("key") == "deletedFile":
+                repo["files"].pop(value["path"], None)
+            elif item.get("key") == "deletedFolder":
+                folder = value["path"].rstrip("/") + "/"
+                repo["files"] = {k: v for k, v in repo["files"].items() if not k.startswith(folder)}
+        if plural == "spaces":
+            repo["stage"] = "BUILDING"
+        repo["sha"] = uuid.uuid4().hex + "00000000"
+        return self._send(
+            request,
+            200,
+            {
+                "commitUrl": f"{self.hub.endpoint}/{repo_id}/commit/{repo['sha']}",
+                "commitOid": repo["sha"],
+                "pullRequestUrl": None,
+            },
+        )
