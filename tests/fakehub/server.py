@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from tests.fakehub.dataset_viewer import FakeDatasetViewer
 from tests.fakehub.jobs import FakeJobs
 
 VALID_TOKEN = "hf_fake_token_for_tests_only"
@@ -143,6 +144,7 @@ class FakeHub:
     repos: dict[str, dict[str, Any]] = field(default_factory=dict)  # "space:id" / "model:id"
     requests: list[str] = field(default_factory=list)
     job_service: FakeJobs = field(default_factory=FakeJobs)
+    viewer: FakeDatasetViewer = field(default_factory=FakeDatasetViewer)
     accepted_tokens: set[str] = field(default_factory=lambda: {VALID_TOKEN})
     _server: ThreadingHTTPServer | None = None
 
@@ -160,6 +162,11 @@ class FakeHub:
 
     def add_model(self, record: dict[str, Any]) -> None:
         self.models[record["id"]] = record
+
+    def may_read(self, repo_id: str, record: dict[str, Any], token: str) -> bool:
+        """A private or gated repo's content needs a token granted access to it."""
+        locked = record.get("private") or record.get("gated")
+        return not locked or token in self.granted.get(repo_id, set())
 
     def fail_next(self, path_prefix: str, status: int, times: int = 1) -> None:
         """The next ``times`` requests under ``path_prefix`` answer ``status``."""
@@ -203,6 +210,8 @@ class FakeHub:
                     {"error": f"fake failure {status}"},
                     error_code=ERROR_CODES.get(status),
                 )
+        if self.viewer.get(self, request, path, query, token, _send):
+            return None
         if path == "/api/whoami-v2":
             if token not in self.accepted_tokens:
                 return _send(
@@ -242,7 +251,8 @@ class FakeHub:
             return self._model(request, match.group(1), token)
         if match := re.fullmatch(r"/api/datasets/([^/]+/[^/]+)(?:/revision/[^/]+)?", path):
             record = self.datasets.get(match.group(1))
-            if record is None:
+            hidden = record and record.get("private") and not self.may_read(match[1], record, token)
+            if record is None or hidden:
                 return _send(
                     request, 404, {"error": "Repository not found"}, error_code="RepoNotFound"
                 )
