@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from trainpkg_app.core.cost import usd
+from trainpkg_app.core.hub_launch import hub_launch_refusal
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.models import (
     Deployment,
@@ -39,6 +40,9 @@ def start(
 ) -> Deployment:
     """Deploy a published version on the target it was published with."""
     version = get_version(session, owner_id=owner_id, version_id=version_id)
+    refusal = hub_launch_refusal(version.deployment_target, version.dataset_snapshot)
+    if refusal:
+        raise AlreadyRunning(refusal)
     launch = {
         "local": start_local,
         "hf_space": hub_runs.start_space,
