@@ -26,6 +26,7 @@ SCRIPT = (
     "can convert it to a Parquet data-only dataset by using the convert_to_parquet CLI from the "
     "datasets library. See: https://huggingface.co/docs/datasets/main/en/cli#convert-to-parquet"
 )
+NOT_READY = "The server is busier than usual and the response is not ready yet. Please retry later."
 ALL_FALSE = {"preview": False, "viewer": False, "search": False, "filter": False}
 
 
@@ -40,6 +41,7 @@ class ViewerSplit:
 class FakeDatasetViewer:
     # dataset -> config -> split; a dataset in hub.datasets but not here has a dataset script
     data: dict[str, dict[str, dict[str, ViewerSplit]]] = field(default_factory=dict)
+    processing: set[str] = field(default_factory=set)  # not ready yet: 500 ResponseNotReady
 
     def add(self, dataset_id: str, configs: dict[str, dict[str, ViewerSplit]]) -> None:
         self.data[dataset_id] = configs
@@ -76,6 +78,8 @@ class FakeDatasetViewer:
         if (record.get("cardData") or {}).get("viewer") is False:
             message = f"Not supported: dataset viewer is disabled in {dataset} configuration."
             return 501, "NotSupportedDisabledViewerError", message
+        if dataset in self.processing:
+            return 500, "ResponseNotReady", NOT_READY
         if dataset not in self.data and endpoint != "/is-valid":
             return 501, "DatasetWithScriptNotSupportedError", SCRIPT
         configs = self.data.get(dataset, {})

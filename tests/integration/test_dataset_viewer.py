@@ -96,6 +96,13 @@ def test_an_unknown_split_is_not_found(fake_hub):
 
 
 def test_a_viewer_still_processing_asks_to_retry(fake_hub):
+    fake_hub.viewer.processing.add("tatsu-lab/alpaca")
+    with pytest.raises(HubProblem, match="still processing tatsu-lab/alpaca") as refused:
+        check_dataset(api(fake_hub), "tatsu-lab/alpaca")
+    assert refused.value.kind == "not_ready"
+
+
+def test_a_viewer_server_error(fake_hub):
     fake_hub.fail_next("/viewer/splits", 500)
     with pytest.raises(HubProblem, match=r"dataset viewer failed \(500\)"):
         check_dataset(api(fake_hub), "tatsu-lab/alpaca")
@@ -109,3 +116,43 @@ def test_an_unreachable_viewer(fake_hub, monkeypatch):
     with pytest.raises(HubProblem) as refused:
         check_dataset(api(fake_hub), "tatsu-lab/alpaca")
     assert refused.value.kind == "offline"
+
+
+def test_a_split_is_checked_like_an_upload(fake_hub):
+    from trainpkg_app.hub.dataset_check import check_split
+
+    hub_api = api(fake_hub)
+    checked = check_dataset(hub_api, "trainpkg-tests/two-configs")
+    result = check_split(hub_api, checked, "en", "test")
+    assert result.problem == ""
+    assert result.ref | {"choices": ""} == {
+        "source": "hub",
+        "dataset_id": "trainpkg-tests/two-configs",
+        "config": "en",
+        "split": "test",
+        "revision": checked.revision,
+        "rows": 300,
+        "size_bytes": 600_000,
+        "choices": "",
+        "format": "prompt_completion",
+        "mapping": {"prompt": "prompt", "completion": "completion"},
+        "viewer_checked": True,
+    }
+    assert result.summary()["size"] == "0.6 MB (Parquet)"
+
+
+def test_unknown_columns_are_not_checked_until_mapped(fake_hub):
+    from trainpkg_app.core.dataset_formats import Detected, Format
+    from trainpkg_app.hub.dataset_check import check_split, with_format
+
+    hub_api = api(fake_hub)
+    checked = check_dataset(hub_api, "trainpkg-tests/qa-columns")
+    result = check_split(hub_api, checked, "default", "train")
+    assert result.problem == "its columns (question, answer) match no known format: map them."
+    assert "viewer_checked" not in result.ref
+    mapped = Detected(
+        format=Format.PROMPT_COMPLETION, mapping={"prompt": "question", "completion": "answer"}
+    )
+    assert with_format(result, mapped).ref["viewer_checked"] is True
+    wrong = Detected(format=Format.TEXT, mapping={"text": "nothing"})
+    assert with_format(result, wrong).problem.startswith("as Plain text, row 1: no value")
