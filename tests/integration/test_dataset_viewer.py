@@ -148,7 +148,7 @@ def test_unknown_columns_are_not_checked_until_mapped(fake_hub):
     hub_api = api(fake_hub)
     checked = check_dataset(hub_api, "trainpkg-tests/qa-columns")
     result = check_split(hub_api, checked, "default", "train")
-    assert result.problem == "its columns (question, answer) match no known format: map them."
+    assert result.problem == "its columns (question, answer) match no known format: map them below."
     assert "viewer_checked" not in result.ref
     mapped = Detected(
         format=Format.PROMPT_COMPLETION, mapping={"prompt": "question", "completion": "answer"}

@@ -6,11 +6,12 @@ import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
 from trainpkg_app.components.feedback import busy_line, problem_callout
-from trainpkg_app.components.hub_dataset import checked_badge, hub_choices, hub_facts
+from trainpkg_app.components.hub_dataset import checked_badge, hub_choices, hub_facts, hub_mapping
 from trainpkg_app.components.wizard_fields import step_error, text_field
 from trainpkg_app.core.dataset_formats import FORMAT_LABELS
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.datasets import MAPPABLE, UPLOAD_ID, DatasetState
+from trainpkg_app.state.hub_datasets import HubDatasetState
 from trainpkg_app.state.step_data import StepDataState
 
 STAT_LABELS = [
@@ -95,7 +96,7 @@ def _hub() -> rx.Component:
             text_field("dataset", "new_dataset_id", "Hub dataset id", placeholder="owner/name"),
             flex="1",
         ),
-        rx.button("Add dataset", on_click=DatasetState.add_hub_dataset),
+        rx.button("Add dataset", on_click=HubDatasetState.add_hub_dataset),
         align="end",
         width="100%",
     )
@@ -251,6 +252,7 @@ def dataset_body(grid) -> rx.Component:
         ),
         step_error("dataset", "datasets"),
         hub_facts(),
+        hub_mapping(),
         _inspection(),
         grid(
             text_field(

@@ -27,6 +27,7 @@ class CheckedSplit(BaseModel):
     detected: Detected | None = None
     rows: list[dict[str, Any]] = []  # the first rows, for the preview
     columns: list[str] = []
+    needs_mapping: bool = False  # its columns match no known format
 
     def summary(self) -> dict[str, str]:
         """What the step shows about the split: its id, config, split, rows and size."""
@@ -68,7 +69,10 @@ def check_split(api: HfApi, checked: ViewerDataset, config: str, split: str) -> 
     if detected.format == Format.UNKNOWN:
         columns = ", ".join(fetched.columns)
         return result.model_copy(
-            update={"problem": f"its columns ({columns}) match no known format: map them."}
+            update={
+                "problem": f"its columns ({columns}) match no known format: map them below.",
+                "needs_mapping": True,
+            }
         )
     return with_format(result, detected)
 
@@ -84,4 +88,6 @@ def with_format(result: CheckedSplit, detected: Detected) -> CheckedSplit:
         "mapping": detected.mapping,
         "viewer_checked": True,
     }
-    return result.model_copy(update={"ref": ref, "detected": detected, "problem": ""})
+    return result.model_copy(
+        update={"ref": ref, "detected": detected, "problem": "", "needs_mapping": False}
+    )

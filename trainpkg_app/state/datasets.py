@@ -4,7 +4,6 @@ A refused file changes nothing but the message; files are read in a thread."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 from typing import Literal
@@ -32,21 +31,16 @@ from trainpkg_app.core.forms import dataset_row
 from trainpkg_app.core.payloads import RejectedFiles, ShortText, UploadProgress
 from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.db.uploads import store_package_upload
-from trainpkg_app.hub.dataset_check import CheckedSplit, check_split, default_split
-from trainpkg_app.hub.dataset_viewer import check_dataset
-from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.hub.tokenizer import cached_token_counter
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import EventRefused, checked, parsed
-from trainpkg_app.state.owner import as_owner, owner_hub_api, session_token
+from trainpkg_app.state.owner import as_owner
 from trainpkg_app.state.step_data import StepDataState
 
 PREVIEW_ROWS = 3
 UPLOAD_ID = "dataset-upload"
 MAPPABLE = [Format.ALPACA, Format.PROMPT_COMPLETION, Format.TEXT]
-MAX_ID = 200  # a Hub id is at most 96 characters; an attached upload's name stays under this
-HUB_RUN_REFUSES = "A Hub run (Space or Job) will refuse it until it is checked."
 
 
 def _inspect(rows: list[dict], detected: Detected, model_id: str, max_seq_length: int) -> dict:
@@ -231,89 +225,4 @@ class DatasetState(rx.State):
         self.mapping_open, self.problem = False, ""
         return await self._attach(detected)
 
-    # --- Hub datasets -------------------------------------------------------------------
-    # Checked with the dataset viewer (hub/dataset_viewer.py); see core/hub_launch.py for why.
-
-    hub_view: dict[str, str] = {}  # the Hub split shown: dataset_id, config, split, rows, size
-
-    @rx.event
-    async def add_hub_dataset(self):
-        data = await self.get_state(StepDataState)
-        dataset_id = data.forms["dataset"]["new_dataset_id"].strip()
-        if data._check_new_dataset(dataset_id):
-            return None
-        self.busy, self.problem = f"Checking {dataset_id} with the Hub's dataset viewer…", ""
-        self.hub_view = {}
-        api = await owner_hub_api(await session_token(self))
-        try:
-            checked = await rx.run_in_thread(lambda: check_dataset(api, dataset_id))
-        except HubProblem as failure:
-            self.busy = ""
-            if failure.kind == "not_found":
-                await data._dataset_id_error(str(failure))
-                return None
-            self.problem = f"{failure} Added without checking: {HUB_RUN_REFUSES}"
-            await data._attach_dataset(
-                {"source": "hub", "dataset_id": dataset_id, "split": "train"}
-            )
-            return DraftState.ensure_autosave
-        config = next(iter(checked.splits))
-        result = await self._check_split(
-            api, checked, config, default_split(checked.splits[config])
-        )
-        await data._attach_dataset(dataset_row(result.ref))
-        return DraftState.ensure_autosave
-
-    @rx.event
-    async def choose_hub_split(self, dataset_id: str, field: str, value: str):
-        """Another config or split of an attached Hub dataset: checked again, like a new one."""
-        if not all(isinstance(arg, str) for arg in (dataset_id, field, value)):
-            return None
-        data = await self.get_state(StepDataState)
-        ref = data._hub_dataset(dataset_id[:MAX_ID])
-        choices = json.loads(ref.get("choices") or "{}") if ref else {}
-        config = value if field == "config" else (ref or {}).get("config", "")
-        if field not in ("config", "split") or config not in choices:
-            return None
-        split = value if field == "split" else default_split(choices[config])
-        if split not in choices[config]:
-            return None
-        self.busy, self.problem = f"Checking {dataset_id} {config}/{split}…", ""
-        api = await owner_hub_api(await session_token(self))
-        try:
-            checked = await rx.run_in_thread(lambda: check_dataset(api, dataset_id))
-            if split not in checked.splits.get(config, {}):
-                raise HubProblem("not_found", f"{config}/{split} is no longer on the Hub.")
-        except HubProblem as failure:
-            self.busy, self.problem = "", f"{failure} Nothing was changed."
-            return None
-        result = await self._check_split(api, checked, config, split)
-        await data._replace_dataset(dataset_id, dataset_row(result.ref))
-        return DraftState.ensure_autosave
-
-    async def _check_split(self, api, checked, config: str, split: str) -> CheckedSplit:
-        """Check one split and show it: preview, stats, format; or why it is not checked."""
-        try:
-            result = await rx.run_in_thread(lambda: check_split(api, checked, config, split))
-        except HubProblem as failure:
-            ref = {"source": "hub", "dataset_id": checked.dataset_id, "config": config}
-            result = CheckedSplit(ref=ref | {"split": split}, problem=str(failure))
-        self.busy, self.format_label, self.preview, self.stats = "", "", [], {}
-        self.hub_view = result.summary()
-        if result.problem:
-            self.problem = f"{checked.dataset_id} was added without checking: {result.problem} "
-            self.problem += HUB_RUN_REFUSES
-            return result
-        data = await self.get_state(StepDataState)
-        max_seq = data.forms["config"].get("max_seq_length", "")
-        model_id, max_seq = (
-            data.forms["model"].get("model_id", ""),
-            int(max_seq) if max_seq.isdigit() else 1024,
-        )
-        inspected = await rx.run_in_thread(
-            lambda: _inspect(result.rows, result.detected, model_id, max_seq)
-        )
-        self._show(result.detected, inspected)
-        method = f"{self.stats['method']}, on the first {len(result.rows)} rows"
-        self.stats = self.stats | {"rows": self.hub_view["rows"], "method": method}
-        return result
+    # --- Hub datasets: state/hub_datasets.py (checked with the dataset viewer) -----------
