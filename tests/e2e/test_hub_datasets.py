@@ -32,7 +32,7 @@ def hub_facts(page: Page):
 def test_pick_config_and_split_and_see_preview_and_stats(page: Page, screenshot):
     to_dataset_step(page)
     add_hub_dataset(page, "trainpkg-tests/two-configs")
-    expect(attached(page)).to_contain_text("checked")
+    expect(attached(page).get_by_text("checked", exact=True)).to_be_visible()
     expect(hub_facts(page)).to_contain_text(re.compile(r"Config\s*en"))
     expect(hub_facts(page)).to_contain_text(re.compile(r"Rows\s*1,200"))
     expect(hub_facts(page)).to_contain_text(re.compile(r"Size\s*2\.4 MB \(Parquet\)"))
@@ -69,7 +69,7 @@ def test_a_gated_dataset_without_access_is_explained_and_cannot_start_a_job(
     expect(alert).to_have_attribute("role", "alert")
     expect(alert).to_contain_text(f"{GATED} is gated and an anonymous request (no token set)")
     expect(alert).to_contain_text("A Hub run (Space or Job) will refuse it until it is checked.")
-    expect(attached(page)).to_contain_text("not checked")
+    expect(attached(page).get_by_text("not checked", exact=True)).to_be_visible()
     screenshot("dataset-hub-gated")
     page.get_by_role("button", name="Next", exact=True).click()
     expect_status(page, "dataset", "Completed")
@@ -83,3 +83,23 @@ def test_a_gated_dataset_without_access_is_explained_and_cannot_start_a_job(
         f"Not started: {GATED} was not checked with the Hub's dataset viewer"
     )
     assert len(e2e_hub.jobs) == jobs_before
+
+
+def test_unknown_hub_columns_are_mapped_like_an_upload(page: Page):
+    to_dataset_step(page)
+    add_hub_dataset(page, "trainpkg-tests/qa-columns")
+    problem = page.locator("#dataset-problem")
+    expect(problem).to_contain_text("(question, answer) match no known format: map them below.")
+    expect(attached(page).get_by_text("not checked", exact=True)).to_be_visible()
+    form = page.get_by_role("form", name="Map the Hub dataset's columns")
+    form.get_by_label("Format").select_option(label="Prompt / completion")
+    form.get_by_label("Column for prompt").select_option("question")
+    form.get_by_role("button", name="Use this mapping").click()
+    expect(problem).to_contain_text("Choose a column for: completion")
+    form.get_by_label("Column for completion").select_option("answer")
+    form.get_by_role("button", name="Use this mapping").click()
+    expect(form).to_be_hidden()
+    expect(problem).to_be_hidden()
+    expect(attached(page).get_by_text("checked", exact=True)).to_be_visible()
+    preview = page.get_by_role("list", name="Preview").get_by_role("listitem")
+    expect(preview.first).to_have_text("Why?So.")

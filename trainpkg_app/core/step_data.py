@@ -138,7 +138,7 @@ class DatasetRef(StepModel):
     mean_tokens: float | None = Field(default=None, ge=0, le=10**7)
     # Hub datasets: checked with the dataset viewer (config, split, revision, rows, format and
     # mapping above are then the checked ones); a Hub run refuses a dataset that was not.
-    viewer_checked: bool = False
+    viewer_checked: bool | None = None  # True once checked; None or False: not checked
     size_bytes: int | None = Field(default=None, ge=0, le=10**15)  # the split's Parquet size
 
     @model_validator(mode="before")

@@ -8,8 +8,10 @@ stats show in DatasetState's inspection, as for an upload."""
 from __future__ import annotations
 
 import json
+from typing import Annotated, Literal
 
 import reflex as rx
+from pydantic import Field
 
 from trainpkg_app.core.dataset_formats import (
     OPTIONAL_FIELDS,
@@ -19,20 +21,18 @@ from trainpkg_app.core.dataset_formats import (
     missing_columns,
 )
 from trainpkg_app.core.forms import dataset_row
+from trainpkg_app.core.payloads import FieldName, ShortText
 from trainpkg_app.hub.dataset_check import CheckedSplit, check_split, default_split, with_format
 from trainpkg_app.hub.dataset_viewer import ViewerDataset, check_dataset
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.state.datasets import MAPPABLE, DatasetState, _inspect
 from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import owner_hub_api, session_token
 from trainpkg_app.state.step_data import StepDataState
 
-MAX_ARG = 200  # longer than any Hub id, config or split name the viewer lists
 HUB_RUN_REFUSES = "A Hub run (Space or Job) will refuse it until it is checked."
-
-
-def _texts(*values: object) -> bool:
-    return all(isinstance(v, str) and len(v) <= MAX_ARG for v in values)
+MappingForm = Annotated[dict[FieldName, ShortText], Field(max_length=16)]  # field -> column
 
 
 class HubDatasetState(rx.State):
@@ -71,13 +71,15 @@ class HubDatasetState(rx.State):
         return DraftState.ensure_autosave
 
     @rx.event
+    @checked(dataset_id=ShortText, field=Literal["config", "split"], value=ShortText)
     async def choose_hub_split(self, dataset_id: str, field: str, value: str):
-        """Another config or split of an attached Hub dataset: checked again, like a new one."""
+        """Another config or split of an attached Hub dataset: checked again, like a new one.
+        Only a config or split the viewer listed for it is taken."""
         data = await self.get_state(StepDataState)
-        ref = data._hub_dataset(dataset_id) if _texts(dataset_id, field, value) else None
+        ref = data._hub_dataset(dataset_id)
         choices = json.loads(ref.get("choices") or "{}") if ref else {}
         config = value if field == "config" else (ref or {}).get("config", "")
-        if field not in ("config", "split") or config not in choices:
+        if config not in choices:
             return None
         split = value if field == "split" else default_split(choices[config])
         if split not in choices[config]:
@@ -96,14 +98,15 @@ class HubDatasetState(rx.State):
         return DraftState.ensure_autosave
 
     @rx.event
+    @checked(value=Literal[tuple(kind.value for kind in MAPPABLE)])
     def set_map_format(self, value: str):
-        if value in {kind.value for kind in MAPPABLE}:
-            self.map_format = value
+        self.map_format = value
 
     @rx.event
+    @checked(form=MappingForm)
     async def map_hub_columns(self, form: dict[str, str]):
         """The user's mapping for the split waiting for one (form: format field -> column)."""
-        if not self._unmapped or not isinstance(form, dict):
+        if not self._unmapped:
             return None
         kind = Format(self.map_format)
         mapping = {f: form[f] for f in self.map_fields if isinstance(form.get(f), str) and form[f]}
@@ -140,7 +143,7 @@ class HubDatasetState(rx.State):
         """Preview, stats and format of a checked split; else why it is not checked."""
         shown = await self.get_state(DatasetState)
         shown.busy, shown.format_label, shown.preview, shown.stats = "", "", [], {}
-        self.view = result.summary()
+        shown.problem, self.view = "", result.summary()
         if result.problem:
             shown.problem = f"{dataset_id} was added without checking: {result.problem} "
             shown.problem += HUB_RUN_REFUSES
