@@ -36,3 +36,19 @@ def test_the_flag_as_the_snapshot_stores_it():
     assert unchecked_hub_datasets({"datasets": [DatasetRef(**UNCHECKED).model_dump()]}) == [
         "b/unchecked"
     ]
+
+
+def test_the_viewer_is_asked_again_about_each_checked_hub_dataset():
+    asked = []
+
+    def recheck(ref):
+        asked.append(ref["dataset_id"])
+        return "it is gated now." if ref["dataset_id"] == "a/checked" else ""
+
+    snapshot = {"datasets": [UPLOAD, CHECKED]}
+    assert hub_launch_refusal("hf_job", snapshot, recheck) == (
+        "Not started: a/checked failed its check before the run: it is gated now."
+    )
+    assert asked == ["a/checked"]  # an upload is not a Hub dataset
+    assert hub_launch_refusal("local", snapshot, recheck) == ""
+    assert asked == ["a/checked"]

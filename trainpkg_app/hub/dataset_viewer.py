@@ -163,3 +163,15 @@ def first_rows(api: HfApi, dataset_id: str, config: str, split: str) -> ViewerRo
         rows_total=described.get("num_examples"),
         bytes_total=described.get("num_bytes"),
     )
+
+
+def recheck(api: HfApi, ref: dict[str, Any]) -> str:
+    """'' when the viewer still serves this dataset ref's config and split, else why not (a
+    flag in a snapshot is a claim; the launch asks the viewer again)."""
+    try:
+        checked = check_dataset(api, ref["dataset_id"])
+    except HubProblem as problem:
+        return str(problem)
+    if ref.get("split") not in checked.splits.get(ref.get("config") or "", {}):
+        return f"the dataset viewer no longer lists {ref.get('config')}/{ref.get('split')}."
+    return ""
