@@ -64,7 +64,10 @@ def hub_facts() -> rx.Component:
         HubDatasetState.view.length() > 0,
         rx.el.table(
             rx.el.caption(
-                "Checked with the Hub's dataset viewer", class_name="field-label", text_align="left"
+                "Checked with the Hub's dataset viewer",
+                class_name="field-label",
+                text_align="left",
+                white_space="nowrap",
             ),
             rx.el.tbody(
                 *[
