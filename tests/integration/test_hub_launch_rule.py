@@ -5,7 +5,7 @@ import pytest
 
 from tests.fakehub.dataset_viewer import GATED
 from tests.trainkit.packages import publish_for_new_user, published_snapshot, write_rows
-from tests.trainkit.runs import start_run, use_fake_hub_token
+from tests.trainkit.runs import give_own_token, start_run, use_fake_hub_token
 from trainpkg_app.deploy.records import AlreadyRunning
 
 HUB_REF = {"source": "hub", "dataset_id": "tatsu-lab/alpaca", "config": "default", "split": "train"}
@@ -14,7 +14,8 @@ HUB_REF = {"source": "hub", "dataset_id": "tatsu-lab/alpaca", "config": "default
 def _publish(migrated, tmp_path, ref: dict, **target) -> tuple:
     snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), **target)
     snapshot["dataset"]["datasets"].append(ref)
-    return publish_for_new_user(migrated, snapshot)
+    owner, version_id = publish_for_new_user(migrated, snapshot)
+    return give_own_token(migrated, owner), version_id
 
 
 @pytest.mark.parametrize("target", [{"job_flavor": "a10g-small"}, {"space": "test-user/tiny"}])
