@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from trainpkg_app.core.hub_account import ServerTokenPolicy
 
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
+DEFAULT_DATASET_VIEWER_URL = "https://datasets-server.huggingface.co"
 
 
 class Settings(BaseSettings):
@@ -102,6 +103,12 @@ class Settings(BaseSettings):
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
+
+    # The Hub's dataset viewer API: Hub datasets are checked with it before a run is billed.
+    dataset_viewer_url: str = Field(
+        default=DEFAULT_DATASET_VIEWER_URL,
+        description="base URL of the dataset viewer API (TRAINPKG_DATASET_VIEWER_URL)",
+    )
 
 
 @lru_cache(maxsize=1)

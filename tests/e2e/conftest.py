@@ -19,7 +19,7 @@ from tests.browserkit.app import (
     start_app,
     stop_app,
 )
-from tests.fakehub.fixtures import started_hub
+from tests.fakehub.fixtures import started_hub, viewer_environment
 from tests.fakehub.server import FakeHub
 
 # Screenshots go to test-results/; TRAINPKG_UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/.
@@ -77,6 +77,7 @@ def app_url(data_dir, e2e_hub) -> Iterator[str]:
         TRAINPKG_UPLOAD_QUOTA_MB=str(UPLOAD_QUOTA_MB),
         HF_ENDPOINT=e2e_hub.endpoint,
         HF_HUB_CACHE=str(data_dir / "hf-cache"),
+        **viewer_environment(e2e_hub),
     )
     process = start_app(env, data_dir / "app.log")
     yield f"http://127.0.0.1:{port}"

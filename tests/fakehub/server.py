@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from tests.fakehub.dataset_viewer import FakeDatasetViewer
 from tests.fakehub.jobs import FakeJobs
 from tests.fakehub.repos import FakeRepos
 
@@ -141,6 +142,7 @@ class FakeHub:
     failures: list[tuple[str, int]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     job_service: FakeJobs = field(default_factory=FakeJobs)
+    viewer: FakeDatasetViewer = field(default_factory=FakeDatasetViewer)
     accepted_tokens: set[str] = field(default_factory=lambda: {VALID_TOKEN})
     _server: ThreadingHTTPServer | None = None
 
@@ -168,6 +170,11 @@ class FakeHub:
 
     def add_model(self, record: dict[str, Any]) -> None:
         self.models[record["id"]] = record
+
+    def may_read(self, repo_id: str, record: dict[str, Any], token: str) -> bool:
+        """A private or gated repo's content needs a token granted access to it."""
+        locked = record.get("private") or record.get("gated")
+        return not locked or token in self.granted.get(repo_id, set())
 
     def fail_next(self, path_prefix: str, status: int, times: int = 1) -> None:
         """The next ``times`` requests under ``path_prefix`` answer ``status``."""
@@ -217,6 +224,8 @@ class FakeHub:
                     {"error": f"fake failure {status}"},
                     error_code=ERROR_CODES.get(status),
                 )
+        if self.viewer.get(self, request, path, query, token, _send):
+            return None
         if path == "/api/whoami-v2":
             if token not in self.accepted_tokens:
                 return _send(
@@ -244,7 +253,8 @@ class FakeHub:
         if plural == "models":
             return self._model(request, repo_id, token)
         record = self.datasets.get(repo_id)
-        if record is None:
+        hidden = record and record.get("private") and not self.may_read(repo_id, record, token)
+        if record is None or hidden:  # private without access reads as missing, as on the Hub
             return _send(request, 404, {"error": "Repository not found"}, error_code="RepoNotFound")
         return _send(request, 200, record)
 

@@ -6,10 +6,12 @@ import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
 from trainpkg_app.components.feedback import busy_line, problem_callout
+from trainpkg_app.components.hub_dataset import checked_badge, hub_choices, hub_facts, hub_mapping
 from trainpkg_app.components.wizard_fields import step_error, text_field
 from trainpkg_app.core.dataset_formats import FORMAT_LABELS
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.datasets import MAPPABLE, UPLOAD_ID, DatasetState
+from trainpkg_app.state.hub_datasets import HubDatasetState
 from trainpkg_app.state.step_data import StepDataState
 
 STAT_LABELS = [
@@ -94,25 +96,14 @@ def _hub() -> rx.Component:
             text_field("dataset", "new_dataset_id", "Hub dataset id", placeholder="owner/name"),
             flex="1",
         ),
-        rx.button("Add dataset", on_click=DatasetState.add_hub_dataset),
+        rx.button("Add dataset", on_click=HubDatasetState.add_hub_dataset),
         align="end",
         width="100%",
     )
 
 
-def _choice_select(dataset_id: rx.Var, field: str, value: rx.Var, options: rx.Var) -> rx.Component:
-    return rx.el.select(
-        rx.foreach(options, lambda option: rx.el.option(option, value=option)),
-        value=value,
-        on_change=lambda choice: StepDataState.choose_split(dataset_id, field, choice),
-        aria_label=f"{field.title()} of " + dataset_id,
-        class_name="native-select compact-select",
-    )
-
-
 def _attached(ref: rx.Var) -> rx.Component:
     dataset_id = ref["dataset_id"].to(str)
-    choices = StepDataState.dataset_choices[dataset_id]
     return rx.el.li(
         rx.hstack(
             rx.icon(
@@ -121,14 +112,8 @@ def _attached(ref: rx.Var) -> rx.Component:
             rx.text(dataset_id),
             rx.cond(ref["rows"], rx.badge(ref["rows"].to(str) + " rows", variant="soft")),
             rx.cond(ref["format"], rx.badge(ref["format"], variant="outline")),
-            rx.cond(
-                ref["choices"],
-                rx.hstack(
-                    _choice_select(dataset_id, "config", ref["config"].to(str), choices["configs"]),
-                    _choice_select(dataset_id, "split", ref["split"].to(str), choices["splits"]),
-                    spacing="1",
-                ),
-            ),
+            checked_badge(ref),
+            hub_choices(ref),
             rx.spacer(),
             rx.button(
                 "Remove",
@@ -266,6 +251,8 @@ def dataset_body(grid) -> rx.Component:
             rx.text("No dataset attached yet.", size="2", color=rx.color("gray", 11)),
         ),
         step_error("dataset", "datasets"),
+        hub_facts(),
+        hub_mapping(),
         _inspection(),
         grid(
             text_field(

@@ -136,6 +136,10 @@ class DatasetRef(StepModel):
     upload_id: str | None = Field(default=None, pattern=UPLOAD_ID_PATTERN)
     mapping: dict[Text, Text] = Field(default_factory=dict, max_length=16)  # field -> column
     mean_tokens: float | None = Field(default=None, ge=0, le=10**7)
+    # Hub datasets: checked with the dataset viewer (config, split, revision, rows, format and
+    # mapping above are then the checked ones); a Hub run refuses a dataset that was not.
+    viewer_checked: bool | None = None  # True once checked; None or False: not checked
+    size_bytes: int | None = Field(default=None, ge=0, le=10**15)  # the split's Parquet size
 
     @model_validator(mode="before")
     @classmethod

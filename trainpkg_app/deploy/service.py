@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from trainpkg_app.core.cost import usd
+from trainpkg_app.core.hub_launch import hub_launch_refusal
 from trainpkg_app.core.vocabulary import TrainingStatus
+from trainpkg_app.db.hub_tokens import hub_api_for_owner
 from trainpkg_app.db.models import (
     Deployment,
     TrainingPackage,
@@ -30,6 +32,8 @@ from trainpkg_app.deploy.records import (
     owned,
     register_run,
 )
+from trainpkg_app.hub.api import hub_api
+from trainpkg_app.hub.dataset_viewer import recheck
 
 __all__ = ["ACTIVE", "AlreadyRunning", "cancel", "claim", "list_runs", "reconcile", "start"]
 
@@ -39,6 +43,13 @@ def start(
 ) -> Deployment:
     """Deploy a published version on the target it was published with."""
     version = get_version(session, owner_id=owner_id, version_id=version_id)
+    refusal = hub_launch_refusal(  # the owner's Hub client, as the run itself will use
+        version.deployment_target,
+        version.dataset_snapshot,
+        lambda ref: recheck(hub_api_for_owner(session, owner_id)[0] or hub_api(), ref),
+    )
+    if refusal:
+        raise AlreadyRunning(refusal)
     launch = {
         "local": start_local,
         "hf_space": hub_runs.start_space,

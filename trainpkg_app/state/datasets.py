@@ -4,7 +4,6 @@ A refused file changes nothing but the message; files are read in a thread."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 from typing import Literal
@@ -32,13 +31,11 @@ from trainpkg_app.core.forms import dataset_row
 from trainpkg_app.core.payloads import RejectedFiles, ShortText, UploadProgress
 from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.db.uploads import store_package_upload
-from trainpkg_app.hub.datasets import hub_dataset_details
-from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.hub.tokenizer import cached_token_counter
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import EventRefused, checked, parsed
-from trainpkg_app.state.owner import as_owner, owner_hub_api, session_token
+from trainpkg_app.state.owner import as_owner
 from trainpkg_app.state.step_data import StepDataState
 
 PREVIEW_ROWS = 3
@@ -228,45 +225,4 @@ class DatasetState(rx.State):
         self.mapping_open, self.problem = False, ""
         return await self._attach(detected)
 
-    # --- Hub datasets -------------------------------------------------------------------
-
-    @rx.event
-    async def add_hub_dataset(self):
-        data = await self.get_state(StepDataState)
-        dataset_id = data.forms["dataset"]["new_dataset_id"].strip()
-        error = data._check_new_dataset(dataset_id)
-        if error:
-            return None
-        self.busy, self.problem = f"Looking up {dataset_id} on the Hub…", ""
-        api = await owner_hub_api(await session_token(self))
-        try:
-            details = await rx.run_in_thread(lambda: hub_dataset_details(api, dataset_id))
-        except HubProblem as failure:
-            self.busy = ""
-            if failure.kind == "not_found":
-                await data._dataset_id_error(str(failure))
-                return None
-            self.problem = f"Added without checking: {failure}"
-            await data._attach_dataset(
-                {"source": "hub", "dataset_id": dataset_id, "split": "train"}
-            )
-            return DraftState.ensure_autosave
-        config = next(iter(details.splits))
-        split = "train" if "train" in details.splits[config] else next(iter(details.splits[config]))
-        rows = details.splits[config][split]
-        self.busy, self.format_label, self.preview = "", "", []
-        self.stats = {"rows": str(rows)} if rows else {}
-        await data._attach_dataset(
-            dataset_row(
-                {
-                    "source": "hub",
-                    "dataset_id": dataset_id,
-                    "config": config,
-                    "split": split,
-                    "rows": rows,
-                    "revision": details.revision,
-                    "choices": json.dumps(details.splits),
-                }
-            )
-        )
-        return DraftState.ensure_autosave
+    # --- Hub datasets: state/hub_datasets.py (checked with the dataset viewer) -----------

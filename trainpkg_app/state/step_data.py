@@ -159,33 +159,31 @@ class StepDataState(rx.State):
 
     @rx.var
     def dataset_choices(self) -> dict[str, dict[str, list[str]]]:
-        """Per Hub dataset: the configs and the splits of its chosen config."""
-        choices = {}
+        """Per checked Hub dataset: its configs, and the splits of its chosen config."""
+        choices: dict[str, dict[str, list[str]]] = {}
         for ref in self.datasets:
-            if ref.get("choices"):
-                splits = json.loads(ref["choices"])
-                config = ref.get("config") or next(iter(splits))
+            splits: dict[str, list[str]] = json.loads(ref.get("choices") or "{}")
+            config = ref.get("config", "")
+            if config in splits:
                 choices[ref["dataset_id"]] = {
                     "configs": list(splits),
                     "splits": list(splits[config]),
                 }
         return choices
 
-    @rx.event
-    @checked(dataset_id=ShortText, field=Literal["config", "split"], value=ShortText)
-    async def choose_split(self, dataset_id: str, field: str, value: str):
-        """Change a Hub dataset's config or split (its row count follows)."""
-        updated = []
-        for ref in self.datasets:
-            if ref["dataset_id"] == dataset_id:
-                splits = json.loads(ref["choices"])
-                ref = ref | {field: value}
-                if field == "config":
-                    ref["split"] = next(iter(splits[value]))
-                rows = splits[ref["config"]].get(ref["split"])
-                ref = {k: v for k, v in (ref | {"rows": str(rows) if rows else ""}).items() if v}
-            updated.append(ref)
-        self.datasets = updated
+    def _hub_dataset(self, dataset_id: str) -> dict[str, str] | None:
+        return next(
+            (
+                r
+                for r in self.datasets
+                if r["dataset_id"] == dataset_id and r.get("source") != "upload"
+            ),
+            None,
+        )
+
+    async def _replace_dataset(self, dataset_id: str, row: dict[str, str]):
+        """Put a re-checked Hub dataset (another config or split) in place of the old one."""
+        self.datasets = [row if r["dataset_id"] == dataset_id else r for r in self.datasets]
         return await self._apply_edit(
             "dataset", "new_dataset_id", self.forms["dataset"]["new_dataset_id"]
         )
