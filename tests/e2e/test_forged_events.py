@@ -206,6 +206,7 @@ def test_helpers_are_not_events(app_db, mallory, victim):
     for name in ((*STEP_DATA, "_attach_dataset"), ("datasets", "DatasetState", "_attach")):
         client.send(handler(*name), row=row)
     client.send(handler(*STEP_DATA, "attach_dataset"), row=row)  # the old public name
+    client.send(handler(*STEP_DATA, "setvar"), var_name="datasets", value=[row])
     assert _after_a_marked_save(client, app_db, user) == _marked(before)
     assert "the victim's data" not in client.text()
 

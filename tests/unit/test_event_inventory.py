@@ -16,7 +16,6 @@ REVIEWED = {
     "AccountsState": {"create", "open_dialog", "revoke", "set_dialog_open"},
     "AuthState": {"log_in", "log_out", "open_login", "require_session", "sign_up"},
     "DatasetState": {
-        "add_hub_dataset",
         "apply_mapping",
         "cancel_mapping",
         "files_rejected",
@@ -52,6 +51,7 @@ REVIEWED = {
         "set_only_differences",
         "set_publish_open",
     },
+    "HubDatasetState": {"add_hub_dataset", "choose_hub_split", "map_hub_columns", "set_map_format"},
     "HubTokenState": {"load_status", "remove", "save", "set_dialog_open"},
     "ModelSearchState": {"choose", "look_up_typed", "run_search", "set_query"},
     "PackagesState": {
@@ -66,7 +66,6 @@ REVIEWED = {
     "RunState": {"cancel", "deploy", "deploy_latest", "show_latest", "watch"},
     "SaveStatusState": set(),
     "StepDataState": {
-        "choose_split",
         "next_step",
         "remove_dataset",
         "set_advanced_config",
@@ -111,3 +110,11 @@ def test_every_handler_that_takes_arguments_checks_them():
             if takes and not hasattr(fn, "checked_arguments"):
                 unchecked.append(f"{name}.{handler}")
     assert set(unchecked) == SERVER_MADE_ARGUMENTS
+
+
+def test_setvar_reaches_only_reviewed_handlers():
+    """``setvar(name, value)`` calls ``set_<name>``: with auto-setters off (rxconfig), the only
+    such methods are reviewed handlers, so no state var can be written through it."""
+    for name, state in _app_states().items():
+        setters = {attr for attr in dir(state) if attr.startswith("set_")} - {"set_is_hydrated"}
+        assert setters <= REVIEWED[name], name

@@ -15,7 +15,7 @@ from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.hub_tokens import hub_api_for_owner, hub_credentials
 from trainpkg_app.db.models import Deployment, TrainingPackage, TrainingPackageVersion, utc_now
 from trainpkg_app.db.versions import get_version, snapshot_of_version
-from trainpkg_app.deploy import hf_job, hf_space
+from trainpkg_app.deploy import hf_job, hf_space, hub_names
 from trainpkg_app.deploy.records import (
     ACTIVE,
     KEPT_POINTS,
@@ -27,6 +27,7 @@ from trainpkg_app.deploy.records import (
 )
 from trainpkg_app.hub.errors import explain
 from trainpkg_app.package import environment
+from trainpkg_app.package.builder import results_repo_for
 from trainpkg_app.settings import get_settings
 
 NO_TOKEN = "{what} needs a Hugging Face token: press Set token on the deploy step."
@@ -109,18 +110,22 @@ def start_space(
     api, token = _owner_api(session, owner_id, "A Space")
     space_name = snapshot_of_version(version)["deploy"]["space_name"]
     on_server = _check_account(session, owner_id, version, space_name.split("/")[-1], 0.0)
-    deployment, snapshot, folder = register_run(session, version, "hf_space", runs_dir)
+    space_id = hub_names.claim(api, space_name, "space", str(version.package_id))
+    deployment, snapshot, folder = register_run(
+        session, version, "hf_space", runs_dir, results_repo=results_repo_for(space_id)
+    )
+    hub_names.mark(folder, str(version.package_id))
     deploy = snapshot["deploy"]
     deployment.deployment_url = hf_space.start(
         api,
-        space_id=deploy["space_name"],
+        space_id=space_id,
         flavor=deploy["space_flavor"],
         private=on_server or deploy.get("private", True),
         sleep_minutes=deploy.get("sleep_minutes", 60),
         token=token,
         folder=folder,
     )
-    deployment.remote_id = deploy["space_name"]
+    deployment.remote_id = space_id
     deployment.started_at = utc_now()
     version.training_status = TrainingStatus.PENDING.value
     session.flush()
@@ -129,7 +134,7 @@ def start_space(
 
 def sync_space(session: Session, deployment: Deployment) -> str:
     api, settings = _run_api(session, deployment), deploy_settings(session, deployment)
-    space_id = settings["space_name"]
+    space_id = deployment.remote_id or settings["space_name"]
     stage = hf_space.stage_of(api, space_id)
     pushed = hf_space.read_metrics(api, space_id)
     if pushed:
@@ -144,7 +149,7 @@ def sync_space(session: Session, deployment: Deployment) -> str:
 
 
 def cancel_space(session: Session, deployment: Deployment) -> None:
-    space_id = deploy_settings(session, deployment)["space_name"]
+    space_id = deployment.remote_id or deploy_settings(session, deployment)["space_name"]
     deployment.error = "Cancelled by the user: the Space is paused."
     hf_space.pause(_run_api(session, deployment), space_id)
 
@@ -173,9 +178,12 @@ def start_job(
     repo_id = hf_job.repo_for(namespace, _job_repo_name(session, owner_id, version.name))
     hours = snapshot_of_version(version)["deploy"]["timeout_minutes"] / 60
     _check_account(session, owner_id, version, repo_id.split("/")[-1], hours)
+    package_id = str(version.package_id)
+    repo_id = hub_names.claim(api, repo_id, "model", package_id, in_folder=hf_job.PACKAGE_DIR)
     deployment, snapshot, folder = register_run(
         session, version, "hf_job", runs_dir, results_repo=repo_id
     )
+    hub_names.mark(folder, package_id)
     deploy = snapshot["deploy"]
     runtime = environment.runtime_for(deploy)
     job_id, deployment.deployment_url = hf_job.start(

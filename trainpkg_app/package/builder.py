@@ -64,7 +64,7 @@ def package_spec(
         "dataset": dataset,
         "deploy": snapshot["deploy"],
     }
-    if snapshot["deploy"].get("target") == "hf_space":
+    if snapshot["deploy"].get("target") == "hf_space" and not results_repo:
         results_repo = results_repo_for(snapshot["deploy"]["space_name"])
     if results_repo:
         spec["results_repo"] = results_repo
