@@ -46,6 +46,14 @@ def with_session(auth: dict, session_token: str) -> dict:
     return auth
 
 
+def on_page(auth: dict, path: str) -> dict:
+    """The captured auth as if the tab were on another page (its on_load events run)."""
+    auth = json.loads(json.dumps(auth))
+    router = auth["event"].setdefault("router_data", {})
+    router |= {"pathname": path, "asPath": path}
+    return auth
+
+
 class ForgedClient:
     """One tab's connection, driven from synchronous tests (its loop runs in a thread)."""
 

@@ -18,7 +18,13 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from tests.browserkit.app import new_account
-from tests.browserkit.forged import ForgedClient, capture_connect, handler, with_session
+from tests.browserkit.forged import (
+    ForgedClient,
+    capture_connect,
+    handler,
+    on_page,
+    with_session,
+)
 from tests.trainkit.packages import published_snapshot, write_rows
 
 STEP_DATA = ("step_data", "StepDataState")
@@ -374,11 +380,12 @@ def running_run(app_db, tmp_path):
 
 
 def _live_on_reconnect(app_url: str, auth: dict, client_token: str) -> str:
-    """What the server holds for an earlier tab: its state as the reconnect first shows it."""
-    probe = ForgedClient(app_url, auth, client_token).connect()
-    first = json.dumps(next(u for u in probe.updates if "live_rx_state_" in json.dumps(u)))
+    """What the server holds for an earlier tab, read by reconnecting it on /login: a page that
+    follows no run, so the probe itself starts no watch."""
+    probe = ForgedClient(app_url, on_page(auth, "/login/"), client_token).connect()
+    hydrated = json.dumps(probe.updates[0])  # the state as the server kept it
     probe.close()
-    return "true" if '"live_rx_state_": true' in first else "false"
+    return "true" if '"live_rx_state_": true' in hydrated else "false"
 
 
 def test_a_run_watch_ends_with_its_tab(app_db, app_url, hydrate, running_run):
