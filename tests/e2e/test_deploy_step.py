@@ -55,6 +55,8 @@ def test_the_token_is_checked_stored_encrypted_and_never_sent_back(page: Page, a
     dialog.get_by_role("button", name="Check and save").click()
     expect(dialog).to_be_hidden()
     expect(page.locator("#token-status")).to_have_text("Token set for test-user")
+    billed = "Hub runs are billed to your Hugging Face account (test-user)."
+    expect(page.locator("#billing-account")).to_have_text(billed)  # said before any launch
     assert frames, "no websocket traffic was captured"
     assert not [frame for frame in frames if VALID_TOKEN in frame]
     with app_db.connect() as connection:
@@ -67,3 +69,4 @@ def test_the_token_is_checked_stored_encrypted_and_never_sent_back(page: Page, a
         "button", name="Remove stored token"
     ).click()
     expect(page.locator("#token-status")).to_have_text(re.compile("^No Hugging Face token"))
+    expect(page.locator("#billing-account")).to_have_count(0)

@@ -5,6 +5,7 @@ import json
 import re
 import signal
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
@@ -129,7 +130,7 @@ def _publish_tiny_version(scaled: ScaledApp, user, folder, steps: int) -> str:
     """A published local version of the tiny model for the user; returns its package id."""
     from sqlmodel import Session
 
-    from tests.trainkit.packages import published_snapshot, write_rows
+    from tests.trainkit.packages import published_snapshot, store_uploads, write_rows
     from tests.trainkit.tiny_model import build_tiny_model
     from trainpkg_app.db.packages import create_package
     from trainpkg_app.db.versions import publish_version
@@ -138,6 +139,8 @@ def _publish_tiny_version(scaled: ScaledApp, user, folder, steps: int) -> str:
     snapshot = published_snapshot(write_rows(folder / "qa.jsonl"), steps, model_folder=model)
     with Session(scaled.engine) as session:
         package = create_package(session, owner_id=user, name=f"tiny {folder.name}")
+        uploads = Path(scaled.env["TRAINPKG_DATA_DIR"]) / "uploads" / str(user) / str(package.id)
+        store_uploads(snapshot, uploads)  # where the app keeps what the user uploaded
         publish_version(
             session,
             owner_id=user,

@@ -255,7 +255,10 @@ def _token_line() -> rx.Component:
             ),
             align="center",
         ),
-        rx.text(HubTokenState.billing, size="2", id="billing-account", weight="medium"),
+        rx.cond(
+            HubTokenState.billing != "",
+            rx.text(HubTokenState.billing, size="2", id="billing-account", weight="medium"),
+        ),
         spacing="1",
     )
 

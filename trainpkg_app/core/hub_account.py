@@ -67,9 +67,10 @@ def member_run_problem(
 
 
 def billing_line(whose: Whose, hub_user: str = "") -> str:
-    """What the deploy step says before a Hub run is launched."""
+    """What the deploy step says before a Hub run is launched ('' without a token: the token
+    line already says that Spaces and Jobs need one)."""
     if whose == "own":
         return f"Hub runs are billed to your Hugging Face account ({hub_user})."
     if whose == "server":
         return "Hub runs are billed to the server's Hugging Face account (HF_TOKEN)."
-    return "No Hugging Face token: Spaces and Jobs need your own. Press Set token."
+    return ""
