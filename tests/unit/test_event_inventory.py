@@ -16,11 +16,12 @@ REVIEWED = {
     "AccountsState": {"create", "open_dialog", "revoke", "set_dialog_open"},
     "AuthState": {"log_in", "log_out", "open_login", "require_session", "sign_up"},
     "DatasetState": {
-        "add_hub_dataset",
         "apply_mapping",
         "cancel_mapping",
         "files_rejected",
         "handle_upload",
+        "measure",
+        "prepare",
         "set_mapping_column",
         "set_mapping_format",
         "set_progress",
@@ -52,6 +53,7 @@ REVIEWED = {
         "set_only_differences",
         "set_publish_open",
     },
+    "HubDatasetState": {"add_hub_dataset", "choose_hub_split", "map_hub_columns", "set_map_format"},
     "HubTokenState": {"load_status", "remove", "save", "set_dialog_open"},
     "ModelSearchState": {"choose", "look_up_typed", "run_search", "set_query"},
     "PackagesState": {
@@ -66,7 +68,6 @@ REVIEWED = {
     "RunState": {"cancel", "deploy", "deploy_latest", "show_latest", "watch"},
     "SaveStatusState": set(),
     "StepDataState": {
-        "choose_split",
         "next_step",
         "remove_dataset",
         "set_advanced_config",

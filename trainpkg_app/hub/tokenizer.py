@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from huggingface_hub import try_to_load_from_cache
 
@@ -20,3 +22,44 @@ def cached_token_counter(model_id: str) -> tuple[Callable[[str], int], str] | No
 
     tokenizer = Tokenizer.from_file(str(path))
     return (lambda text: len(tokenizer.encode(text).ids)), f"{model_id}'s tokenizer"
+
+
+_LOADED: dict[str, Any] = {}  # model id -> tokenizer, the latest few
+_LOADING = threading.Lock()  # one import of transformers, one load at a time
+
+
+def _load(model_id: str):
+    try:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(model_id, local_files_only=True)
+    except Exception:  # not cached, not a tokenizer, or no transformers: the approximation
+        return None
+
+
+def cached_tokenizer(model_id: str):
+    """transformers' tokenizer of the model, from its folder or the local cache (never
+    downloaded), as train.py loads it; None when it is not here (not remembered: it may come)."""
+    if not model_id:
+        return None
+    with _LOADING:
+        if model_id not in _LOADED:
+            tokenizer = _load(model_id)
+            if tokenizer is None:
+                return None
+            while len(_LOADED) >= 4:
+                _LOADED.pop(next(iter(_LOADED)))
+            _LOADED[model_id] = tokenizer
+        return _LOADED[model_id]
+
+
+def warm_up(model_id: str) -> None:
+    """Load the model's tokenizer (and import transformers) in a thread, so that the first
+    preview does not wait for them."""
+
+    def load() -> None:
+        with _LOADING:
+            from transformers import AutoTokenizer  # noqa: F401
+        cached_tokenizer(model_id)
+
+    threading.Thread(target=load, daemon=True).start()
