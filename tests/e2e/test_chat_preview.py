@@ -81,3 +81,17 @@ def test_a_wrong_role_is_refused_with_its_row_and_nothing_is_lost(page: Page, tm
     )
     expect(attached.get_by_role("listitem")).to_have_count(1)
     expect(attached).to_contain_text("chat.jsonl")
+
+
+def test_a_base_model_gets_the_template_the_user_picks(page: Page, tmp_path, data_dir):
+    base = build_tiny_llama(data_dir / "models" / "tiny-llama-base")  # no chat template
+    to_dataset_step(page, base)
+    upload(page, tmp_path / "chat.jsonl", ROWS[:5])
+    line = page.locator("#template-line")
+    expect(line).to_have_text(
+        "Chat template: the model has no chat template: Llama 3 is applied", timeout=30_000
+    )  # the family's own: a Llama
+    page.get_by_label("Chat template").select_option(label="ChatML")
+    expect(line).to_have_text("Chat template: the model has no chat template: ChatML is applied")
+    first = page.get_by_role("list", name="Preview").get_by_role("listitem").first
+    expect(first.locator("mark")).to_have_text("It is 0.<|im_end|>")
