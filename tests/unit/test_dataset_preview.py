@@ -59,7 +59,10 @@ def test_a_row_the_template_rejects_is_named():
 
 def test_without_a_tokenizer_the_preview_is_a_labelled_approximation():
     row = approximate_row({"messages": TURNS})
-    assert row["segments"][1] == {"text": "assistant: Hello.\n", "loss": "yes"}
+    assert row["segments"][2:] == [
+        {"text": "assistant: ", "loss": ""},
+        {"text": "Hello.\n", "loss": "yes"},
+    ]
     assert row["tokens"] > row["loss"] > 0
 
 

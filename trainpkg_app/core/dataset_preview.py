@@ -53,7 +53,9 @@ def approximate_row(row: dict) -> dict[str, Any]:
     """No tokenizer here: the row's parts, the answers marked, lengths approximated."""
     if "messages" in row:
         parts = [
-            (f"{t['role']}: {t['content']}\n", t["role"] == "assistant") for t in row["messages"]
+            part
+            for t in row["messages"]
+            for part in ((f"{t['role']}: ", False), (f"{t['content']}\n", t["role"] == "assistant"))
         ]
     elif "prompt" in row:
         prompt, completion = row["prompt"], row["completion"]
