@@ -66,32 +66,32 @@ def _method(tokenizer, settings: PreviewSettings) -> str:
     return f"{settings.model_id}'s tokenizer" if tokenizer is not None else APPROXIMATION
 
 
-def _check(rows: list[dict], detected: Detected, settings: PreviewSettings) -> dict:
-    """The first rows as the model sees them, or why the template refuses a row."""
+def _model_view(rows: list[dict], detected: Detected, settings: PreviewSettings) -> tuple:
+    """(tokenizer set up as train.py sets it up, its template in words, the rows in TRL's
+    format, why the template refuses one of them or None)."""
     tokenizer = cached_tokenizer(settings.model_id)
     tokenizer, described, trl_rows = model_rows(tokenizer, rows, detected, settings)
-    problem = refusal(tokenizer, trl_rows)
+    return tokenizer, described, trl_rows, refusal(tokenizer, trl_rows)
+
+
+def _check(
+    rows: list[dict], detected: Detected, settings: PreviewSettings, *, every_row: bool = False
+) -> dict:
+    """The first rows as the model sees them, or why the template refuses a row; with
+    ``every_row``, the token statistics of all of them too (a Hub dataset's first rows)."""
+    tokenizer, described, trl_rows, problem = _model_view(rows, detected, settings)
     if problem:
         return {"problem": problem}
-    sample = token_lengths(tokenizer, trl_rows[:SAMPLE_ROWS])
-    return {
+    lengths = token_lengths(tokenizer, trl_rows if every_row else trl_rows[:SAMPLE_ROWS])
+    checked = {
         "preview": first_rows(tokenizer, trl_rows, settings.answers_only),
         "template": described,
-        "mean_tokens": round(sum(sample) / len(sample), 1),
+        "mean_tokens": round(sum(lengths) / len(lengths), 1),
     }
-
-
-def _inspect(rows: list[dict], detected: Detected, settings: PreviewSettings) -> dict:
-    """Preview and token statistics of a few rows at once (a Hub dataset's first rows)."""
-    checked = _check(rows, detected, settings)
-    if "problem" in checked:
-        return checked
-    tokenizer, _, trl_rows = model_rows(
-        cached_tokenizer(settings.model_id), rows, detected, settings
-    )
-    lengths = token_lengths(tokenizer, trl_rows)
-    stats = length_stats(lengths, settings.max_seq_length, _method(tokenizer, settings))
-    return checked | {"stats": stats.model_dump()}
+    if every_row:
+        stats = length_stats(lengths, settings.max_seq_length, _method(tokenizer, settings))
+        checked["stats"] = stats.model_dump()
+    return checked
 
 
 def _unique_name(name: str, taken: set[str]) -> str:
@@ -183,8 +183,8 @@ class DatasetState(rx.State):
             rows = await rx.run_in_thread(
                 lambda: read_rows(name, data, max_bytes=get_settings().max_upload_bytes)
             )
-        except DatasetFileError as refusal:
-            self.busy, self.progress, self.problem = "", 0, f"{name} was not added: {refusal}"
+        except DatasetFileError as refused:
+            self.busy, self.progress, self.problem = "", 0, f"{name} was not added: {refused}"
             return None
         columns = columns_of(rows)
         detected = detect_format(columns, rows[:20])
@@ -219,9 +219,9 @@ class DatasetState(rx.State):
                 filename=pending["name"],
                 data=pending["data"],
             )
-        except DatasetFileError as refusal_:
+        except DatasetFileError as refused:
             self.busy, self.progress = "", 0
-            self.problem = f"{pending['name']} was not added: {refusal_}"
+            self.problem = f"{pending['name']} was not added: {refused}"
             return None
         taken = {ref["dataset_id"] for ref in data.datasets}
         ref = DatasetRef(
@@ -274,9 +274,9 @@ class DatasetState(rx.State):
             lambda: read_rows(shown["upload_id"], raw, max_bytes=len(raw))
         )
         detected = Detected.model_validate(shown["detected"])
-        tokenizer = await rx.run_in_thread(lambda: cached_tokenizer(settings.model_id))
-        tokenizer, described, trl_rows = model_rows(tokenizer, rows, detected, settings)
-        problem = refusal(tokenizer, trl_rows)
+        tokenizer, described, trl_rows, problem = await rx.run_in_thread(
+            lambda: _model_view(rows, detected, settings)
+        )
         preview = [] if problem else first_rows(tokenizer, trl_rows, settings.answers_only)
         async with self:
             if serial != self._measure_serial:

@@ -25,7 +25,7 @@ from trainpkg_app.core.payloads import FieldName, ShortText
 from trainpkg_app.hub.dataset_check import CheckedSplit, check_split, default_split, with_format
 from trainpkg_app.hub.dataset_viewer import ViewerDataset, check_dataset
 from trainpkg_app.hub.errors import HubProblem
-from trainpkg_app.state.datasets import MAPPABLE, DatasetState, _inspect, _settings
+from trainpkg_app.state.datasets import MAPPABLE, DatasetState, _check, _settings
 from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import owner_hub_api, session_token
@@ -153,7 +153,9 @@ class HubDatasetState(rx.State):
             return
         self.map_columns, self._unmapped = [], {}
         settings = _settings((await self.get_state(StepDataState)).forms)
-        inspected = await rx.run_in_thread(lambda: _inspect(result.rows, result.detected, settings))
+        inspected = await rx.run_in_thread(
+            lambda: _check(result.rows, result.detected, settings, every_row=True)
+        )
         if "problem" in inspected:
             shown.problem = f"{dataset_id}: {inspected['problem']}"
             return
