@@ -27,6 +27,7 @@ from trainpkg_app.package.builder import build_package, zip_package
 PACKAGE_FILES = [
     "Dockerfile",
     "README.md",
+    "chat_format.py",
     "data",
     "formats.py",
     "package.yaml",

@@ -57,7 +57,8 @@ def published_snapshot(
         }
         | (config or {})
     )
-    draft.forms["dataset"] |= {"train_split_percent": "75"}
+    # the tiny GPT-2 is a base model: plain prompt and completion (ChatML would not fit in 64)
+    draft.forms["dataset"] |= {"train_split_percent": "75", "chat_template": "none"}
     draft.forms["deploy"] |= {
         "target": "local",
         "output_dir": str(upload.parent),

@@ -4,8 +4,9 @@ from trainpkg_app.core.dataset_formats import (
     Detected,
     Format,
     detect_format,
+    first_bad_row,
     missing_columns,
-    render_example,
+    trl_row,
 )
 from trainpkg_app.core.dataset_stats import token_stats
 
@@ -53,23 +54,52 @@ def test_one_bad_row_in_the_sample_spoils_chat_detection():
     assert detect(CHAT, {"messages": [{"role": "user"}]}).format == Format.UNKNOWN
 
 
-def test_rendering_the_way_training_sees_it():
-    assert render_example(CHAT, detect(CHAT)) == "<|user|>\nHi\n<|assistant|>\nHello!"
-    assert render_example(SHAREGPT, detect(SHAREGPT)) == "<|user|>\nHi\n<|assistant|>\nYo"
-    assert render_example(ALPACA, detect(ALPACA)) == (
-        "### Instruction:\nAdd\n\n### Input:\n1+1\n\n### Response:\n2"
-    )
-    no_input = {"instruction": "Say hi", "output": "hi"}
-    assert "### Input" not in render_example(no_input, detect(no_input))
+def test_rows_reach_trl_in_its_own_formats():
+    assert trl_row(CHAT, detect(CHAT), True) == {"messages": CHAT["messages"]}
+    assert trl_row(SHAREGPT, detect(SHAREGPT), True) == {
+        "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]
+    }
+    assert trl_row(ALPACA, detect(ALPACA), True) == {
+        "prompt": [{"role": "user", "content": "Add\n\n1+1"}],
+        "completion": [{"role": "assistant", "content": "2"}],
+    }
+    assert trl_row(ALPACA, detect(ALPACA), False) == {
+        "prompt": "### Instruction:\nAdd\n\n1+1\n\n### Response:\n",
+        "completion": "2",
+    }
+    assert trl_row({"text": "Once"}, detect({"text": "Once"}), True) == {"text": "Once"}
 
 
-def test_a_user_mapping_renders_other_column_names():
+def test_a_user_mapping_reads_other_column_names():
     mapped = Detected(
         format=Format.PROMPT_COMPLETION, mapping={"prompt": "question", "completion": "answer"}
     )
-    assert render_example({"question": "Why? ", "answer": "Because."}, mapped) == "Why? Because."
+    row = {"question": "Why? ", "answer": "Because."}
+    assert trl_row(row, mapped, False) == {"prompt": "Why? ", "completion": "Because."}
     assert missing_columns(mapped, ["question", "answer"]) == []
     assert missing_columns(mapped, ["question"]) == ["completion → answer"]
+
+
+@pytest.mark.parametrize(
+    ("turns", "problem"),
+    [
+        (
+            [{"role": "wizard", "content": "Hi"}, {"role": "assistant", "content": "Yo"}],
+            "turn 1 has the unknown role 'wizard'; use one of system, user, assistant, tool.",
+        ),
+        (
+            [{"role": "user", "content": " "}, {"role": "assistant", "content": "Yo"}],
+            "turn 1 (user) has no content; write its text or drop the turn.",
+        ),
+        (
+            [{"role": "user", "content": "Hi"}],
+            "it has no assistant turn, so there is no answer to learn; add one.",
+        ),
+    ],
+)
+def test_a_conversation_that_cannot_train_is_refused_with_its_row(turns, problem):
+    rows = [CHAT, {"messages": turns}]
+    assert first_bad_row(rows, detect(CHAT)) == f"row 2: {problem}"
 
 
 def test_token_stats_with_the_approximation():
@@ -88,8 +118,6 @@ def test_token_stats_with_a_tokenizer():
 
 
 def test_every_row_is_checked_against_the_format():
-    from trainpkg_app.core.dataset_formats import first_bad_row
-
     rows = [ALPACA, {"instruction": "Only half"}]
     assert first_bad_row(rows, detect(*rows)) == (
         "row 2: no value in column 'output', which Instruction / input / output (Alpaca) needs."

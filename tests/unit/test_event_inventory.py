@@ -20,6 +20,8 @@ REVIEWED = {
         "cancel_mapping",
         "files_rejected",
         "handle_upload",
+        "measure",
+        "prepare",
         "set_mapping_column",
         "set_mapping_format",
         "set_progress",

@@ -7,8 +7,10 @@ from reflex.vars import ArrayVar, ObjectVar
 
 from trainpkg_app.components.feedback import busy_line, problem_callout
 from trainpkg_app.components.hub_dataset import checked_badge, hub_choices, hub_facts, hub_mapping
-from trainpkg_app.components.wizard_fields import step_error, text_field
+from trainpkg_app.components.wizard_fields import select_field, step_error, text_field
+from trainpkg_app.core.chat_format import CHOICE_LABELS
 from trainpkg_app.core.dataset_formats import FORMAT_LABELS
+from trainpkg_app.core.dataset_preview import MODEL_TEMPLATE
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.datasets import MAPPABLE, UPLOAD_ID, DatasetState
 from trainpkg_app.state.hub_datasets import HubDatasetState
@@ -20,7 +22,7 @@ STAT_LABELS = [
     ("mean", "Mean tokens"),
     ("p95", "p95 tokens"),
     ("max", "Max tokens"),
-    ("over_max", "Over max length"),
+    ("over_max", "Over max length (truncated)"),
 ]
 
 
@@ -130,6 +132,91 @@ def _attached(ref: rx.Var) -> rx.Component:
     )
 
 
+def _segment(segment: rx.Var) -> rx.Component:
+    return rx.cond(
+        segment["loss"] != "",
+        rx.el.mark(segment["text"], class_name="loss-tokens"),
+        rx.el.span(segment["text"], class_name="template-tokens"),
+    )
+
+
+def _preview_row(row: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.text(
+            row["tokens"].to(str),
+            " tokens, ",
+            row["loss"].to(str),
+            " carry the loss",
+            size="1",
+            color=rx.color("gray", 11),
+        ),
+        rx.el.pre(
+            rx.foreach(row["segments"].to(list[dict[str, str]]), _segment),
+            class_name="yaml-preview",
+        ),
+    )
+
+
+def _legend() -> rx.Component:
+    return rx.hstack(
+        rx.el.mark("answer", class_name="loss-tokens"),
+        rx.text("carries the loss (trained on)", size="1"),
+        rx.el.span("prompt", class_name="template-tokens legend-swatch"),
+        rx.text("template and prompt: no loss", size="1"),
+        align="center",
+        spacing="2",
+        wrap="wrap",
+        aria_label="Legend",
+    )
+
+
+def _template_choice() -> rx.Component:
+    return rx.cond(
+        DatasetState.template_line != MODEL_TEMPLATE,
+        select_field(
+            "dataset",
+            "chat_template",
+            "Chat template",
+            list(CHOICE_LABELS.items()),
+            then=DatasetState.measure,
+        ),
+    )
+
+
+def _stats() -> rx.Component:
+    return rx.cond(
+        DatasetState.measured >= 0,
+        rx.vstack(
+            rx.text("Counting the tokens of every row…", size="2"),
+            rx.progress(value=DatasetState.measured, max=100, aria_label="Token count progress"),
+            width="100%",
+        ),
+        rx.cond(
+            DatasetState.stats.length() > 0,
+            rx.vstack(
+                rx.el.table(
+                    rx.el.tbody(
+                        *[
+                            rx.el.tr(
+                                rx.el.th(label, scope="row"), rx.el.td(DatasetState.stats[key])
+                            )
+                            for key, label in STAT_LABELS
+                        ]
+                    ),
+                    class_name="stats-table",
+                    aria_label="Dataset statistics",
+                ),
+                rx.text(
+                    "Token counts: ",
+                    DatasetState.stats["method"],
+                    size="1",
+                    color=rx.color("gray", 11),
+                ),
+            ),
+        ),
+    )
+
+
 def _inspection() -> rx.Component:
     return rx.cond(
         DatasetState.format_label != "",
@@ -139,25 +226,13 @@ def _inspection() -> rx.Component:
                 rx.badge(DatasetState.format_label, high_contrast=True),
                 align="center",
             ),
-            rx.el.table(
-                rx.el.tbody(
-                    *[
-                        rx.el.tr(rx.el.th(label, scope="row"), rx.el.td(DatasetState.stats[key]))
-                        for key, label in STAT_LABELS
-                    ]
-                ),
-                class_name="stats-table",
-                aria_label="Dataset statistics",
-            ),
-            rx.text(
-                "Token counts: ", DatasetState.stats["method"], size="1", color=rx.color("gray", 11)
-            ),
-            rx.text("How the training sees the first rows:", weight="medium", size="2"),
+            rx.text("Chat template: ", DatasetState.template_line, size="2", id="template-line"),
+            _template_choice(),
+            _stats(),
+            rx.text("What the model sees in the first rows:", weight="medium", size="2"),
+            _legend(),
             rx.el.ol(
-                rx.foreach(
-                    DatasetState.preview,
-                    lambda text: rx.el.li(rx.el.pre(text, class_name="yaml-preview")),
-                ),
+                rx.foreach(DatasetState.preview, _preview_row),
                 aria_label="Preview",
                 class_name="preview-list",
             ),
@@ -273,4 +348,5 @@ def dataset_body(grid) -> rx.Component:
         mapping_dialog(),
         spacing="3",
         width="100%",
+        on_mount=DatasetState.prepare,
     )

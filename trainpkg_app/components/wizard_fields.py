@@ -26,8 +26,11 @@ def _value(step: str, field: str) -> rx.Var:
     return StepDataState.forms[step][field].to(str)
 
 
-def _on_change(step: str, field: str):
-    return lambda value: StepDataState.set_field(step, field, value)
+def _on_change(step: str, field: str, then=None):
+    """The edit, then ``then`` (an event that depends on the new value) when given."""
+    if then is None:
+        return lambda value: StepDataState.set_field(step, field, value)
+    return lambda value: [StepDataState.set_field(step, field, value), then]
 
 
 def text_field(
@@ -61,7 +64,7 @@ def text_field(
 
 
 def select_field(
-    step: str, field: str, label: str, options: Sequence[tuple[str, str]]
+    step: str, field: str, label: str, options: Sequence[tuple[str, str]], *, then=None
 ) -> rx.Component:
     field_id = f"{step}-{field}"
     error = _error(step, field)
@@ -74,7 +77,7 @@ def select_field(
             field_id=field_id,
             options=options,
             value=_value(step, field),
-            on_change=_on_change(step, field),
+            on_change=_on_change(step, field, then),
             error=error,
         ),
     )

@@ -30,6 +30,9 @@ TARGETS = [
 ]
 
 
+TRAIN_ON = [("answers", "Answers only"), ("all", "Whole text")]
+
+
 def _flavor_options(target: str) -> list[tuple[str, str]]:
     return [(f.id, f"{f.label} (${f.usd_per_hour:.2f}/h)") for f in flavors_for(target)]
 
@@ -227,6 +230,7 @@ def config_body() -> rx.Component:
             text_field("config", "per_device_batch_size", "Batch size per device", numeric=True),
             text_field("config", "max_seq_length", "Max sequence length", numeric=True),
             rx.cond(is_adapter, text_field("config", "lora_r", "LoRA r", numeric=True)),
+            select_field("config", "train_on", "Train on", TRAIN_ON),
         ),
         switch_field(
             "Advanced settings",

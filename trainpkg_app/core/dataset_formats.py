@@ -1,4 +1,5 @@
-"""Dataset formats: detect them from the columns, and render a row the way training sees it."""
+"""Dataset formats: detect them from the columns, check the rows, and turn a row into TRL's own
+format (copied beside train.py as formats.py, so no app imports)."""
 
 from __future__ import annotations
 
@@ -80,29 +81,54 @@ def missing_columns(detected: Detected, columns: Sequence[str]) -> list[str]:
     ]
 
 
-def render_example(row: dict[str, Any], detected: Detected) -> str:
-    """The text the trainer builds from one row (a plain, readable chat template)."""
+SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system", "tool": "tool"}
+ROLES = ("system", "user", "assistant", "tool")
+
+
+def messages_of(row: dict[str, Any], detected: Detected) -> list[dict[str, str]] | None:
+    """A chat row's turns as TRL's conversational "messages" (ShareGPT roles renamed)."""
     column = detected.mapping
     if detected.format == Format.CHAT:
-        return "\n".join(f"<|{t['role']}|>\n{t['content']}" for t in row[column["messages"]])
+        turns = row[column["messages"]]
+        return [{"role": t.get("role"), "content": t.get("content")} for t in turns]
     if detected.format == Format.SHAREGPT:
-        roles = {"human": "user", "gpt": "assistant"}
-        return "\n".join(
-            f"<|{roles.get(t['from'], t['from'])}|>\n{t['value']}"
-            for t in row[column["conversations"]]
-        )
-    if detected.format == Format.ALPACA:
-        extra = row.get(column.get("input", ""), "") if column.get("input") else ""
-        parts = [f"### Instruction:\n{row[column['instruction']]}"]
-        if extra:
-            parts.append(f"### Input:\n{extra}")
-        parts.append(f"### Response:\n{row[column['output']]}")
-        return "\n\n".join(parts)
-    if detected.format == Format.PROMPT_COMPLETION:
-        return f"{row[column['prompt']]}{row[column['completion']]}"
+        turns = row[column["conversations"]]
+        return [
+            {"role": SHAREGPT_ROLES.get(t.get("from"), t.get("from")), "content": t.get("value")}
+            for t in turns
+        ]
+    return None
+
+
+def _alpaca_prompt(row: dict[str, Any], column: dict[str, str]) -> str:
+    extra = row.get(column["input"], "") if column.get("input") else ""
+    return f"{row[column['instruction']]}\n\n{extra}" if extra else str(row[column["instruction"]])
+
+
+def trl_row(row: dict[str, Any], detected: Detected, conversational: bool) -> dict[str, Any]:
+    """One row in TRL's own format, never pre-rendered: chat rows as "messages"; Alpaca and
+    prompt/completion as "prompt"/"completion" (message lists when the model has a chat
+    template, plain strings otherwise); plain text as "text"."""
+    column = detected.mapping
+    messages = messages_of(row, detected)
+    if messages is not None:
+        return {"messages": messages}
     if detected.format == Format.TEXT:
-        return str(row[column["text"]])
-    raise ValueError("map the columns before rendering")
+        return {"text": str(row[column["text"]])}
+    if detected.format == Format.ALPACA:
+        prompt, completion = _alpaca_prompt(row, column), str(row[column["output"]])
+        if not conversational:
+            prompt = f"### Instruction:\n{prompt}\n\n### Response:\n"
+    elif detected.format == Format.PROMPT_COMPLETION:
+        prompt, completion = str(row[column["prompt"]]), str(row[column["completion"]])
+    else:
+        raise ValueError("map the columns before training")
+    if conversational:
+        return {
+            "prompt": [{"role": "user", "content": prompt}],
+            "completion": [{"role": "assistant", "content": completion}],
+        }
+    return {"prompt": prompt, "completion": completion}
 
 
 def first_bad_row(rows: Sequence[dict[str, Any]], detected: Detected) -> str | None:
@@ -122,4 +148,23 @@ def first_bad_row(rows: Sequence[dict[str, Any]], detected: Detected) -> str | N
                 f"row {number}: '{turns[0]}' must be a list of turns with "
                 f"'{turns[1][0]}' and '{turns[1][1]}'."
             )
+        problem = turns and conversation_problem(messages_of(row, detected))
+        if problem:
+            return f"row {number}: {problem}"
+    return None
+
+
+def conversation_problem(messages: Any) -> str | None:
+    """Why a conversation cannot be trained on, with the fix; None when it can."""
+    if not isinstance(messages, list) or not messages:
+        return "the conversation is empty; give it a list of turns."
+    for number, turn in enumerate(messages, start=1):
+        role = turn.get("role") if isinstance(turn, dict) else None
+        if role not in ROLES:
+            return f"turn {number} has the unknown role {role!r}; use one of {', '.join(ROLES)}."
+        content = turn.get("content")
+        if not isinstance(content, str) or not content.strip():
+            return f"turn {number} ({role}) has no content; write its text or drop the turn."
+    if not any(turn["role"] == "assistant" for turn in messages):
+        return "it has no assistant turn, so there is no answer to learn; add one."
     return None

@@ -34,7 +34,12 @@ def token_stats(
     count: Callable[[str], int] | None = None,
     method: str = APPROXIMATION,
 ) -> TokenStats:
-    lengths = sorted((count or approximate_tokens)(text) for text in texts)
+    lengths = [(count or approximate_tokens)(text) for text in texts]
+    return length_stats(lengths, max_seq_length, method if count else APPROXIMATION)
+
+
+def length_stats(lengths: Sequence[int], max_seq_length: int, method: str) -> TokenStats:
+    lengths = sorted(lengths)
     p95_index = max(math.ceil(len(lengths) * 0.95) - 1, 0)
     return TokenStats(
         rows=len(lengths),
@@ -44,5 +49,5 @@ def token_stats(
         max=lengths[-1],
         over_max=sum(length > max_seq_length for length in lengths),
         max_seq_length=max_seq_length,
-        method=method if count else APPROXIMATION,
+        method=method,
     )

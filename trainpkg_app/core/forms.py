@@ -43,8 +43,14 @@ DEFAULT_FORMS: dict[str, dict[str, str]] = {
         "lora_target_modules": "all-linear",
         "qlora_quant_type": "nf4",
         "qlora_double_quant": "true",
+        "train_on": "answers",
     },
-    "dataset": {"new_dataset_id": "", "train_split_percent": "90", "split_seed": "42"},
+    "dataset": {
+        "new_dataset_id": "",
+        "train_split_percent": "90",
+        "split_seed": "42",
+        "chat_template": "family",
+    },
     "deploy": {
         "target": "",
         "output_dir": "./data/runs",

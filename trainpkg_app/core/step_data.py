@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from trainpkg_app.core.dataset_files import UPLOAD_ID_PATTERN
 from trainpkg_app.core.hardware import find_flavor, flavors_for
 
+ChatTemplateChoice = Literal[
+    "family", "chatml", "llama3", "gemma", "mistral", "qwen", "phi", "none"
+]
 LORA_FIELDS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules")
 PACKAGE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._()-]*$"
 
@@ -106,6 +109,7 @@ class TrainingConfig(StepModel):
     )
     qlora_quant_type: Literal["nf4", "fp4"] = "nf4"
     qlora_double_quant: bool = True
+    train_on: Literal["answers", "all"] = "answers"  # the loss on the answers, or everything
 
     @field_validator("lora_target_modules", mode="before")
     @classmethod
@@ -172,6 +176,8 @@ class DatasetStep(StepModel):
     datasets: list[DatasetRef] = Field(min_length=1, max_length=32)
     train_split_percent: float = Field(default=90, gt=0, le=100)
     split_seed: int = Field(default=42, ge=0, le=2**32 - 1)
+    # for a model without a chat template (core/chat_format.py); the model's own always wins
+    chat_template: ChatTemplateChoice = "family"
 
 
 def _nearest_existing(path: Path) -> Path:

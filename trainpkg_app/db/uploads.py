@@ -10,7 +10,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from trainpkg_app.core.dataset_files import DatasetFileError, folder_bytes, store_upload
+from trainpkg_app.core.dataset_files import (
+    DatasetFileError,
+    folder_bytes,
+    resolve_upload,
+    store_upload,
+)
 from trainpkg_app.db.models import User
 from trainpkg_app.db.packages import get_package
 from trainpkg_app.settings import get_settings
@@ -41,3 +46,11 @@ def store_package_upload(
             "(their files go with them), or ask the admin for more."
         )
     return store_upload(settings.uploads_dir(owner_id, package_id), filename, data)
+
+
+def read_package_upload(
+    session: Session, *, owner_id: uuid.UUID, package_id: uuid.UUID, upload_id: str
+) -> bytes:
+    """The bytes of one of the owner's uploads to this package (to measure it again)."""
+    get_package(session, owner_id=owner_id, package_id=package_id)  # "not found" if not theirs
+    return resolve_upload(get_settings().uploads_dir(owner_id, package_id), upload_id).read_bytes()

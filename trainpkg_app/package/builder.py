@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from trainpkg_app.core import dataset_formats
+from trainpkg_app.core import chat_format, dataset_formats
 from trainpkg_app.core.dataset_files import DatasetFileError, resolve_upload
 from trainpkg_app.core.step_data import DatasetRef, TrainingConfig
 from trainpkg_app.core.training_args import training_arguments
@@ -118,6 +118,7 @@ def build_package(
     (out_dir / "package.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     shutil.copy2(TRAIN_SCRIPT, out_dir / "train.py")
     shutil.copy2(dataset_formats.__file__, out_dir / "formats.py")
+    shutil.copy2(chat_format.__file__, out_dir / "chat_format.py")
     (out_dir / "requirements.txt").write_text(environment.requirements(runtime, method, image))
     front = SPACE_FRONT_MATTER if snapshot["deploy"].get("target") == "hf_space" else ""
     (out_dir / "README.md").write_text(

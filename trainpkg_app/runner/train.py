@@ -29,7 +29,14 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from formats import Detected, render_example  # noqa: E402  (copied beside this file)
+from chat_format import (  # noqa: E402  (both copied beside this file)
+    TEMPLATES,
+    encode,
+    has_generation_markers,
+    labels_of,
+    resolve_template,
+)
+from formats import Detected, trl_row  # noqa: E402
 
 STOP_REQUESTED = {"signal": None}
 OUT = HERE  # the output location, chosen in main()
@@ -62,8 +69,8 @@ def write_json_line(path: Path, record: dict) -> None:
         print(METRICS_MARK + json.dumps(record), flush=True)
 
 
-def load_rows(spec: dict):
-    """All datasets as one table with a single "text" column, rendered like the preview."""
+def load_rows(spec: dict, conversational: bool):
+    """All datasets as one table in TRL's own format (core/dataset_formats.py trl_row)."""
     from datasets import concatenate_datasets, load_dataset
 
     parts = []
@@ -86,11 +93,58 @@ def load_rows(spec: dict):
         )
         parts.append(
             table.map(
-                lambda row, d=detected: {"text": render_example(row, d)},
+                lambda row, d=detected: trl_row(row, d, conversational),
                 remove_columns=table.column_names,
             )
         )
-    return concatenate_datasets(parts)
+    return concatenate_datasets(same_shape(parts))
+
+
+def same_shape(parts: list) -> list:
+    """Chat files mixed with prompt/completion ones: all become conversations (the completion
+    is the assistant's turn). Plain text cannot mix with either."""
+    shapes = {tuple(sorted(part.column_names)) for part in parts}
+    if len(shapes) == 1:
+        return parts
+    if ("text",) in shapes:
+        raise SystemExit("Plain-text datasets cannot be mixed with chat or prompt datasets.")
+    if ("messages",) in shapes and ("completion", "prompt") in shapes:
+        return [
+            part
+            if "messages" in part.column_names
+            else part.map(
+                lambda row: {"messages": row["prompt"] + row["completion"]},
+                remove_columns=["prompt", "completion"],
+            )
+            for part in parts
+        ]
+    raise SystemExit("These datasets need a chat template to be mixed: choose one.")
+
+
+def chat_template(spec: dict, tokenizer) -> str | None:
+    """The model's own chat template; else the one chosen in the Dataset step, set on the
+    tokenizer so that the saved tokenizer chats in the format it was trained on."""
+    if not tokenizer.chat_template:
+        choice = spec["dataset"].get("chat_template") or "family"
+        key = resolve_template(choice, spec["model"].get("architecture"))
+        tokenizer.chat_template = TEMPLATES[key][1] if key else None
+    return tokenizer.chat_template
+
+
+def answers_only_rows(rows, tokenizer, answers_only: bool):
+    """TRL's loss switches for "Train on", and the rows it gets: a conversation whose template
+    has no generation markers comes tokenized, with labels -100 outside the answers."""
+    columns = rows.column_names
+    if "messages" not in columns:
+        return ({"completion_only_loss": answers_only} if "prompt" in columns else {}), rows
+    if not answers_only or has_generation_markers(tokenizer.chat_template):
+        return {"assistant_only_loss": answers_only}, rows
+
+    def tokenized(row):
+        ids, mask = encode(tokenizer, row, answers_only=True)
+        return {"input_ids": ids, "labels": labels_of(ids, mask)}
+
+    return {}, rows.map(tokenized, remove_columns=columns)
 
 
 def serve_status(port: int = 7860) -> None:
@@ -349,7 +403,12 @@ def prepare_and_train(spec: dict, metrics: Path, pusher) -> int:
     model = AutoModelForCausalLM.from_pretrained(
         model_spec["model_id"], revision=revision, **loading_options(args, gpu)
     )
-    rows = load_rows(spec)
+    conversational = chat_template(spec, tokenizer) is not None
+    answers_only = spec["config"].get("train_on", "answers") == "answers"
+    # The data path's own SFTConfig switches (completion_only_loss / assistant_only_loss):
+    rows = load_rows(spec, conversational)
+    loss_switches, rows = answers_only_rows(rows, tokenizer, answers_only)
+    sft |= loss_switches
     share = spec["dataset"]["train_split_percent"] / 100
     if share < 1 and len(rows) > 1:
         split = rows.train_test_split(test_size=1 - share, seed=spec["dataset"]["split_seed"])

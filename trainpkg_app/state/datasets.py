@@ -24,34 +24,74 @@ from trainpkg_app.core.dataset_formats import (
     detect_format,
     first_bad_row,
     missing_columns,
-    render_example,
 )
-from trainpkg_app.core.dataset_stats import token_stats
+from trainpkg_app.core.dataset_preview import (
+    PreviewSettings,
+    first_rows,
+    model_rows,
+    refusal,
+    token_lengths,
+)
+from trainpkg_app.core.dataset_stats import APPROXIMATION, length_stats
 from trainpkg_app.core.forms import dataset_row
 from trainpkg_app.core.payloads import RejectedFiles, ShortText, UploadProgress
 from trainpkg_app.core.step_data import DatasetRef
-from trainpkg_app.db.uploads import store_package_upload
-from trainpkg_app.hub.tokenizer import cached_token_counter
+from trainpkg_app.db.uploads import read_package_upload, store_package_upload
+from trainpkg_app.hub.tokenizer import cached_tokenizer, warm_up
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import EventRefused, checked, parsed
-from trainpkg_app.state.owner import as_owner
+from trainpkg_app.state.owner import as_owner, as_user, session_token
 from trainpkg_app.state.step_data import StepDataState
 
-PREVIEW_ROWS = 3
 UPLOAD_ID = "dataset-upload"
 MAPPABLE = [Format.ALPACA, Format.PROMPT_COMPLETION, Format.TEXT]
+MEASURE_CHUNK = 500  # rows tokenized between two progress updates
+SAMPLE_ROWS = 200  # rows whose mean length goes into the dataset reference (the cost estimate)
 
 
-def _inspect(rows: list[dict], detected: Detected, model_id: str, max_seq_length: int) -> dict:
-    texts = [render_example(row, detected) for row in rows]
-    counter = cached_token_counter(model_id)
-    stats = token_stats(
-        texts,
-        max_seq_length=max_seq_length,
-        **({"count": counter[0], "method": counter[1]} if counter else {}),
+def _settings(forms: dict[str, dict[str, str]]) -> PreviewSettings:
+    """What the preview depends on, from the draft's forms (unparsable values: defaults)."""
+    max_seq = forms["config"].get("max_seq_length", "")
+    return PreviewSettings(
+        model_id=forms["model"].get("model_id", ""),
+        architecture=forms["model"].get("architecture") or None,
+        chat_template=forms["dataset"].get("chat_template") or "family",
+        answers_only=forms["config"].get("train_on", "answers") != "all",
+        max_seq_length=int(max_seq) if max_seq.isdigit() else 1024,
     )
-    return {"preview": texts[:PREVIEW_ROWS], "stats": stats.model_dump()}
+
+
+def _method(tokenizer, settings: PreviewSettings) -> str:
+    return f"{settings.model_id}'s tokenizer" if tokenizer is not None else APPROXIMATION
+
+
+def _model_view(rows: list[dict], detected: Detected, settings: PreviewSettings) -> tuple:
+    """(tokenizer set up as train.py sets it up, its template in words, the rows in TRL's
+    format, why the template refuses one of them or None)."""
+    tokenizer = cached_tokenizer(settings.model_id)
+    tokenizer, described, trl_rows = model_rows(tokenizer, rows, detected, settings)
+    return tokenizer, described, trl_rows, refusal(tokenizer, trl_rows)
+
+
+def _check(
+    rows: list[dict], detected: Detected, settings: PreviewSettings, *, every_row: bool = False
+) -> dict:
+    """The first rows as the model sees them, or why the template refuses a row; with
+    ``every_row``, the token statistics of all of them too (a Hub dataset's first rows)."""
+    tokenizer, described, trl_rows, problem = _model_view(rows, detected, settings)
+    if problem:
+        return {"problem": problem}
+    lengths = token_lengths(tokenizer, trl_rows if every_row else trl_rows[:SAMPLE_ROWS])
+    checked = {
+        "preview": first_rows(tokenizer, trl_rows, settings.answers_only),
+        "template": described,
+        "mean_tokens": round(sum(lengths) / len(lengths), 1),
+    }
+    if every_row:
+        stats = length_stats(lengths, settings.max_seq_length, _method(tokenizer, settings))
+        checked["stats"] = stats.model_dump()
+    return checked
 
 
 def _unique_name(name: str, taken: set[str]) -> str:
@@ -68,8 +108,12 @@ class DatasetState(rx.State):
     uploading: bool = False
     problem: str = ""
     format_label: str = ""
-    preview: list[str] = []
+    preview: list[dict] = []  # per row: segments (text, loss), tokens, loss tokens
+    template_line: str = ""  # which chat template the preview and the training use
     stats: dict[str, str] = {}
+    measured: int = -1  # percent of the rows counted; -1: not counting
+    _shown: dict = {}  # the upload last shown: its id, format, mapping (to measure it again)
+    _measure_serial: int = 0
     # the column-mapping dialog
     mapping_open: bool = False
     mapping_format: str = Format.PROMPT_COMPLETION.value
@@ -113,6 +157,12 @@ class DatasetState(rx.State):
         self.uploading = True
 
     @rx.event
+    async def prepare(self):
+        """The dataset step is shown: load the model's tokenizer ahead of the first preview."""
+        data = await self.get_state(StepDataState)
+        warm_up(data.forms["model"].get("model_id", ""))
+
+    @rx.event
     async def handle_upload(self, files: list[rx.UploadFile]):
         try:
             return await self._inspect_upload(files)
@@ -133,8 +183,8 @@ class DatasetState(rx.State):
             rows = await rx.run_in_thread(
                 lambda: read_rows(name, data, max_bytes=get_settings().max_upload_bytes)
             )
-        except DatasetFileError as refusal:
-            self.busy, self.progress, self.problem = "", 0, f"{name} was not added: {refusal}"
+        except DatasetFileError as refused:
+            self.busy, self.progress, self.problem = "", 0, f"{name} was not added: {refused}"
             return None
         columns = columns_of(rows)
         detected = detect_format(columns, rows[:20])
@@ -148,20 +198,19 @@ class DatasetState(rx.State):
     async def _attach(self, detected: Detected):
         pending, self._pending = self._pending, {}
         bad_row = first_bad_row(pending["rows"], detected)
+        data = await self.get_state(StepDataState)
+        drafts = await self.get_state(DraftState)
+        settings = _settings(data.forms)
+        checked = (
+            {}
+            if bad_row
+            else await rx.run_in_thread(lambda: _check(pending["rows"], detected, settings))
+        )
+        bad_row = bad_row or checked.get("problem")
         if bad_row:
             self.busy, self.progress = "", 0
             self.problem = f"{pending['name']} was not added: {bad_row}"
             return None
-        data = await self.get_state(StepDataState)
-        drafts = await self.get_state(DraftState)
-        try:
-            max_seq = int(data.forms["config"].get("max_seq_length") or 1024)
-        except ValueError:
-            max_seq = 1024
-        model_id = data.forms["model"].get("model_id", "")
-        inspected = await rx.run_in_thread(
-            lambda: _inspect(pending["rows"], detected, model_id, max_seq)
-        )
         try:
             stored = await as_owner(
                 self,
@@ -170,9 +219,9 @@ class DatasetState(rx.State):
                 filename=pending["name"],
                 data=pending["data"],
             )
-        except DatasetFileError as refusal:
+        except DatasetFileError as refused:
             self.busy, self.progress = "", 0
-            self.problem = f"{pending['name']} was not added: {refusal}"
+            self.problem = f"{pending['name']} was not added: {refused}"
             return None
         taken = {ref["dataset_id"] for ref in data.datasets}
         ref = DatasetRef(
@@ -184,17 +233,71 @@ class DatasetState(rx.State):
             mapping=detected.mapping,
             rows=len(pending["rows"]),
             content_hash=content_hash(pending["data"]),
-            mean_tokens=inspected["stats"]["mean"],
+            mean_tokens=checked["mean_tokens"],
         )
-        self._show(detected, inspected)
+        self._show(detected, checked)
+        self._shown = {"upload_id": stored.name, "detected": detected.model_dump(mode="json")}
         self.busy, self.progress = "", 100
         await data._attach_dataset(dataset_row(ref.model_dump(mode="json")))
-        return [rx.clear_selected_files(UPLOAD_ID), DraftState.ensure_autosave]
+        return [
+            rx.clear_selected_files(UPLOAD_ID),
+            DraftState.ensure_autosave,
+            DatasetState.measure,
+        ]
 
     def _show(self, detected: Detected, inspected: dict) -> None:
         self.format_label = FORMAT_LABELS[detected.format]
         self.preview = inspected["preview"]
-        self.stats = {key: str(value) for key, value in inspected["stats"].items()}
+        self.template_line = inspected["template"]
+        self.stats = {key: str(value) for key, value in inspected.get("stats", {}).items()}
+
+    @rx.event(background=True)
+    async def measure(self):
+        """The upload last shown, again with the draft's current template and settings: its
+        first rows, then every row's token count, with progress (latest wins)."""
+        async with self:
+            self._measure_serial += 1
+            serial, shown = self._measure_serial, dict(self._shown)
+            data = await self.get_state(StepDataState)
+            settings = _settings(data.forms)
+            package_id = (await self.get_state(DraftState)).package_id
+            token = await session_token(self)
+        if not shown:
+            return
+        raw = await as_user(
+            token,
+            read_package_upload,
+            package_id=uuid.UUID(package_id),
+            upload_id=shown["upload_id"],
+        )
+        rows = await rx.run_in_thread(
+            lambda: read_rows(shown["upload_id"], raw, max_bytes=len(raw))
+        )
+        detected = Detected.model_validate(shown["detected"])
+        tokenizer, described, trl_rows, problem = await rx.run_in_thread(
+            lambda: _model_view(rows, detected, settings)
+        )
+        preview = [] if problem else first_rows(tokenizer, trl_rows, settings.answers_only)
+        async with self:
+            if serial != self._measure_serial:
+                return
+            self.preview, self.template_line, self.stats = preview, described, {}
+            self.problem, self.measured = problem or "", -1 if problem else 0
+        if problem:
+            return
+        lengths: list[int] = []
+        for start in range(0, len(trl_rows), MEASURE_CHUNK):
+            part = trl_rows[start : start + MEASURE_CHUNK]
+            lengths += await rx.run_in_thread(lambda part=part: token_lengths(tokenizer, part))
+            async with self:
+                if serial != self._measure_serial:
+                    return
+                self.measured = round(100 * len(lengths) / len(trl_rows))
+        stats = length_stats(lengths, settings.max_seq_length, _method(tokenizer, settings))
+        async with self:
+            if serial == self._measure_serial:
+                self.stats = {key: str(value) for key, value in stats.model_dump().items()}
+                self.measured = -1
 
     # --- the column-mapping dialog ------------------------------------------------------
 

@@ -25,7 +25,7 @@ from trainpkg_app.core.payloads import FieldName, ShortText
 from trainpkg_app.hub.dataset_check import CheckedSplit, check_split, default_split, with_format
 from trainpkg_app.hub.dataset_viewer import ViewerDataset, check_dataset
 from trainpkg_app.hub.errors import HubProblem
-from trainpkg_app.state.datasets import MAPPABLE, DatasetState, _inspect
+from trainpkg_app.state.datasets import MAPPABLE, DatasetState, _check, _settings
 from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import owner_hub_api, session_token
@@ -143,6 +143,7 @@ class HubDatasetState(rx.State):
         """Preview, stats and format of a checked split; else why it is not checked."""
         shown = await self.get_state(DatasetState)
         shown.busy, shown.format_label, shown.preview, shown.stats = "", "", [], {}
+        shown._shown = {}  # a template change re-measures uploads only
         shown.problem, self.view = "", result.summary()
         if result.problem:
             shown.problem = f"{dataset_id} was added without checking: {result.problem} "
@@ -151,16 +152,13 @@ class HubDatasetState(rx.State):
                 self.map_columns, self._unmapped = result.columns, result.model_dump()
             return
         self.map_columns, self._unmapped = [], {}
-        data = await self.get_state(StepDataState)
-        model_id, max_seq = data.forms["model"].get("model_id", ""), _max_seq(data.forms)
+        settings = _settings((await self.get_state(StepDataState)).forms)
         inspected = await rx.run_in_thread(
-            lambda: _inspect(result.rows, result.detected, model_id, max_seq)
+            lambda: _check(result.rows, result.detected, settings, every_row=True)
         )
+        if "problem" in inspected:
+            shown.problem = f"{dataset_id}: {inspected['problem']}"
+            return
         shown._show(result.detected, inspected)
         method = f"{shown.stats['method']}, on the first {len(result.rows)} rows"
         shown.stats = shown.stats | {"rows": self.view["rows"], "method": method}
-
-
-def _max_seq(forms: dict[str, dict[str, str]]) -> int:
-    value = forms["config"].get("max_seq_length", "")
-    return int(value) if value.isdigit() else 1024
