@@ -112,7 +112,7 @@ def test_full_fine_tune_has_no_adapter_section():
     from trainpkg_app.core.training_args import training_arguments
 
     config = validate_step(StepId.CONFIG, {"method": "full"}).data.config
-    assert set(training_arguments(config)) == {"sft"}
+    assert set(training_arguments(config)) == {"sft", "model"}
 
 
 def test_target_modules_are_comma_separated_text_in_the_form():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from trainpkg_app.core.cost import estimate_run, training_tokens
-from trainpkg_app.core.hardware import find_flavor
+from trainpkg_app.core.hardware import find_flavor, hardware_for
 from trainpkg_app.core.memory import check_fit, estimate_memory
 from trainpkg_app.core.step_data import DatasetStep, ModelInfo
 from trainpkg_app.core.training_args import training_yaml
@@ -77,7 +77,9 @@ def memory_fit(forms: Forms) -> dict[str, str]:
 
 def arguments_yaml(forms: Forms) -> str:
     config = _config(forms)
-    return training_yaml(config) if config else "# Fix the config errors to see the arguments."
+    if config is None:
+        return "# Fix the config errors to see the arguments."
+    return training_yaml(config, hardware_for(forms["deploy"]))
 
 
 def _dataset_tokens(datasets: list[dict[str, str]], max_seq_length: int) -> tuple[float, list[str]]:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from trainpkg_app.core import dataset_formats
 from trainpkg_app.core.dataset_files import DatasetFileError, resolve_upload
+from trainpkg_app.core.hardware import hardware_for
 from trainpkg_app.core.step_data import DatasetRef, TrainingConfig
 from trainpkg_app.core.training_args import training_arguments
 from trainpkg_app.package import environment
@@ -60,7 +61,7 @@ def package_spec(
         "name": name,
         "model": snapshot["model"],
         "config": snapshot["config"],
-        "training_arguments": training_arguments(config),
+        "training_arguments": training_arguments(config, hardware_for(snapshot["deploy"])),
         "dataset": dataset,
         "deploy": snapshot["deploy"],
     }
