@@ -143,6 +143,7 @@ def test_several_gpus_launch_through_accelerate():
         "python",
         "-m",
         "accelerate.commands.launch",
+        "--multi_gpu",
         "--num_processes",
         "4",
         "train.py",

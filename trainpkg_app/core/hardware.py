@@ -70,6 +70,7 @@ def launch_command(gpus: int, python: str = "python") -> list[str]:
             python,
             "-m",
             "accelerate.commands.launch",
+            "--multi_gpu",  # torchrun's launcher; on a CPU the ranks use gloo (train.py)
             "--num_processes",
             str(gpus),
             "train.py",

@@ -10,22 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from trainpkg_app.core.hardware import launch_command
+
 LOG_FILE, METRICS_FILE, SUMMARY_FILE = "train.log", "metrics.jsonl", "summary.json"
 
 
 def launch(run_dir: Path, num_gpus: int, env: dict[str, str] | None = None) -> int:
     """Start train.py (``accelerate launch`` for several GPUs); return the process id."""
-    if num_gpus > 1:
-        command = [
-            sys.executable,
-            "-m",
-            "accelerate.commands.launch",
-            "--num_processes",
-            str(num_gpus),
-            "train.py",
-        ]
-    else:
-        command = [sys.executable, "train.py"]
+    command = launch_command(num_gpus, sys.executable)
     with (run_dir / LOG_FILE).open("ab") as log:
         process = subprocess.Popen(
             command,

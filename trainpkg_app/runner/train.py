@@ -397,8 +397,8 @@ def runtime_arguments(sft: dict, gpu: bool) -> dict:
 
     import torch
 
-    if not gpu:
-        sft["bf16"] = sft["fp16"] = False
+    if not gpu:  # use_cpu: under accelerate launch the ranks then join over gloo
+        sft |= {"bf16": False, "fp16": False, "use_cpu": True}
     elif sft.get("bf16") and not torch.cuda.is_bf16_supported():
         print("This GPU has no bf16: training in fp16.", flush=True)
         sft["bf16"], sft["fp16"] = False, True
