@@ -33,7 +33,7 @@ A training package exported by Training Packages. It needs no app to run.
 
 ```bash
 python -m venv .venv && .venv/bin/pip install -r requirements.txt
-.venv/bin/python train.py            # or: accelerate launch train.py (several GPUs)
+.venv/bin/python train.py    # N GPUs: accelerate launch --multi_gpu --num_processes N train.py
 ```
 
 - `package.yaml`: the model (pinned revision), the config and effective training arguments,
@@ -124,7 +124,8 @@ def build_package(
     (out_dir / "README.md").write_text(
         front.format(name=name, port=environment.APP_PORT) + README.format(name=name)
     )
-    (out_dir / "Dockerfile").write_text(environment.dockerfile(runtime, image))
+    gpus = hardware_for(snapshot["deploy"]).gpus
+    (out_dir / "Dockerfile").write_text(environment.dockerfile(runtime, image, gpus))
     return out_dir
 
 

@@ -7,13 +7,14 @@ CUDA already in the image, so only the remainder is installed)."""
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from trainpkg_app.core.hardware import find_flavor
+from trainpkg_app.core.hardware import find_flavor, launch_command
 
 LOCK_FILE = Path(__file__).with_name("lock.toml")
 CPU_IMAGE = "python:3.11-slim"
@@ -30,7 +31,7 @@ WORKDIR $HOME/app
 RUN pip install --no-cache-dir --user -r requirements.txt
 COPY --chown=user . $HOME/app
 EXPOSE {port}
-CMD ["python", "train.py"]
+CMD {command}
 """
 
 
@@ -86,12 +87,14 @@ def torch_install(runtime: str) -> str:
     )
 
 
-def dockerfile(runtime: str, cuda_image: str) -> str:
+def dockerfile(runtime: str, cuda_image: str, gpus: int = 1) -> str:
+    """A Space's image; several GPUs train through ``accelerate launch`` (one process each)."""
     command = torch_install(runtime)
     return DOCKERFILE.format(
         image=image_for(runtime, cuda_image),
         torch=f"RUN {command}\n" if command else "",
         port=APP_PORT,
+        command=json.dumps(launch_command(gpus)),
     )
 
 
