@@ -19,6 +19,7 @@ DEFAULT_FORMS: dict[str, dict[str, str]] = {
         "license": "",
         "gated": "",
         "architecture": "",
+        "shape": "",
     },
     "config": {
         "method": "",

@@ -60,7 +60,12 @@ class ModelInfo(StepModel):
         default_factory=dict, max_length=16
     )
 
-    @field_validator("parameters_by_dtype", mode="before")
+    # layers, hidden, heads, vocab (and experts) from config.json: the memory estimate's input
+    shape: dict[Text, Annotated[int, Field(ge=0, le=10**9)]] = Field(
+        default_factory=dict, max_length=16
+    )
+
+    @field_validator("parameters_by_dtype", "shape", mode="before")
     @classmethod
     def _json_text(cls, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
