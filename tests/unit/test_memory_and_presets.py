@@ -30,16 +30,7 @@ QLORA_7B = dict(
 
 
 def test_full_fine_tune_of_7b_needs_16_bytes_a_parameter_before_activations():
-    estimate = estimate_memory(
-        parameters=SEVEN_B,
-        method="full",
-        precision="bf16",
-        optimizer="adamw_torch",
-        batch_size=1,
-        seq_length=512,
-        gradient_checkpointing=True,
-        shape=LLAMA_7B,
-    )
+    estimate = estimate_memory(**QLORA_7B | {"method": "full", "batch_size": 1, "seq_length": 512})
     assert estimate.weights_gb == 14.0
     assert estimate.training_gb == 98.0  # 7e9 x (2 grad + 8 adam + 4 master)
     assert estimate.total_gb == pytest.approx(
