@@ -15,9 +15,11 @@ from trainpkg_app.core.step_data import TrainingConfig
 from trainpkg_app.core.throughput import padding_free
 
 UNKNOWN = Hardware(gpu=None, gpus=1, known=False)
-# FSDP: full shard with the layer classes the model names (_no_split_modules) as units;
-# activation checkpointing the FSDP way, which replaces gradient_checkpointing there.
-FSDP = "full_shard auto_wrap"
+# FSDP2 (transformers 5: fsdp=True, the rest in fsdp_config; the string form is deprecated):
+# parameters resharded after the forward (full shard), layers wrapped by the model's own
+# _no_split_modules, activation checkpointing the FSDP way (gradient_checkpointing would add an
+# all-gather), a full state dict at the end so that save_model writes plain HF files.
+FSDP_CONFIG = {"version": 2, "reshard_after_forward": True, "state_dict_type": "FULL_STATE_DICT"}
 
 
 def _throughput(config: TrainingConfig) -> dict[str, Any]:
@@ -35,8 +37,8 @@ def _fsdp(config: TrainingConfig) -> dict[str, Any]:
     if not config.fsdp:
         return {}
     return {
-        "fsdp": FSDP,
-        "fsdp_config": {"activation_checkpointing": config.gradient_checkpointing},
+        "fsdp": True,
+        "fsdp_config": FSDP_CONFIG | {"activation_checkpointing": config.gradient_checkpointing},
     }
 
 
