@@ -84,3 +84,10 @@ def test_a_multi_gpu_space_trains_through_accelerate():
         'CMD ["python", "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", '
         '"4", "train.py"]'
     )
+
+
+def test_liger_kernels_are_installed_on_a_gpu_only():
+    assert "liger-kernel" in environment.pins("cuda", "lora", liger=True)
+    assert "liger-kernel" not in environment.pins("cpu", "lora", liger=True)
+    assert "liger-kernel" not in environment.pins("cuda", "lora")
+    assert "liger-kernel==0.8.5" in environment.requirements("cuda", "lora", IMAGE, liger=True)

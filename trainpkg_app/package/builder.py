@@ -115,11 +115,13 @@ def build_package(
     spec = package_spec(name, snapshot, results_repo)
     runtime, method = environment.runtime_for(snapshot["deploy"]), snapshot["config"]["method"]
     image = cuda_image or get_settings().cuda_image
-    spec["environment"] = environment.environment_record(runtime, method, image)
+    liger = bool(spec["training_arguments"]["sft"].get("use_liger_kernel"))
+    spec["environment"] = environment.environment_record(runtime, method, image, liger)
     (out_dir / "package.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     shutil.copy2(TRAIN_SCRIPT, out_dir / "train.py")
     shutil.copy2(dataset_formats.__file__, out_dir / "formats.py")
-    (out_dir / "requirements.txt").write_text(environment.requirements(runtime, method, image))
+    requirements = environment.requirements(runtime, method, image, liger)
+    (out_dir / "requirements.txt").write_text(requirements)
     front = SPACE_FRONT_MATTER if snapshot["deploy"].get("target") == "hf_space" else ""
     (out_dir / "README.md").write_text(
         front.format(name=name, port=environment.APP_PORT) + README.format(name=name)

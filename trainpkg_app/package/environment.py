@@ -61,16 +61,17 @@ def image_for(runtime: str, cuda_image: str) -> str:
     return cuda_image if runtime == "cuda" else CPU_IMAGE
 
 
-def pins(runtime: str, method: str) -> dict[str, str]:
+def pins(runtime: str, method: str, liger: bool = False) -> dict[str, str]:
     """name -> exact version that the runtime installs with pip (torch only where the image
-    lacks it: a CUDA image brings its own)."""
+    lacks it: a CUDA image brings its own; Liger's Triton kernels only there)."""
     chosen = {} if runtime == "cuda" else {"torch": lock()["torch"]["version"]}
     chosen |= lock()["libraries"]
+    chosen |= lock()["liger"] if liger and runtime == "cuda" else {}
     return chosen | (lock()["qlora"] if method == "qlora" else {})
 
 
-def requirements(runtime: str, method: str, cuda_image: str) -> str:
-    lines = [f"{name}=={version}" for name, version in pins(runtime, method).items()]
+def requirements(runtime: str, method: str, cuda_image: str, liger: bool = False) -> str:
+    lines = [f"{name}=={version}" for name, version in pins(runtime, method, liger).items()]
     if runtime == "cuda":
         lines.insert(0, f"# torch with CUDA comes from the image {cuda_image}")
     return "\n".join(lines) + "\n"
@@ -98,7 +99,9 @@ def dockerfile(runtime: str, cuda_image: str, gpus: int = 1) -> str:
     )
 
 
-def environment_record(runtime: str, method: str, cuda_image: str) -> dict[str, Any]:
+def environment_record(
+    runtime: str, method: str, cuda_image: str, liger: bool = False
+) -> dict[str, Any]:
     """What package.yaml records for reproducibility: the runtime, image and exact versions."""
     torch = lock()["torch"]
     in_image = image_torch(cuda_image)
@@ -107,7 +110,7 @@ def environment_record(runtime: str, method: str, cuda_image: str) -> dict[str, 
         "cpu": f"torch=={torch['version']} from {torch['cpu_index']}",
         "local": f"torch=={torch['version']} from the package index",
     }[runtime]
-    record = {"runtime": runtime, "torch": source, "pins": pins(runtime, method)}
+    record = {"runtime": runtime, "torch": source, "pins": pins(runtime, method, liger)}
     if runtime != "local":
         record["image"] = image_for(runtime, cuda_image)
     return record
