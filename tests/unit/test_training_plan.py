@@ -148,3 +148,11 @@ def test_several_gpus_launch_through_accelerate():
         "4",
         "train.py",
     ]
+
+
+def test_a_one_gpu_run_sees_one_gpu_unless_the_user_chose():
+    from trainpkg_app.deploy.local import launch_env
+
+    assert launch_env(1, {"HOME": "/h"})["CUDA_VISIBLE_DEVICES"] == "0"  # no DataParallel
+    assert launch_env(1, {"CUDA_VISIBLE_DEVICES": "3"})["CUDA_VISIBLE_DEVICES"] == "3"
+    assert "CUDA_VISIBLE_DEVICES" not in launch_env(4, {"HOME": "/h"})  # one GPU a rank
