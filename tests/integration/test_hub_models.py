@@ -127,6 +127,25 @@ def test_local_model_folder(tmp_path):
     assert (info.source, info.parameters, info.architecture) == ("local", 32, "GPT2LMHeadModel")
 
 
+def test_a_local_folder_gives_the_shape_its_config_json_names(tmp_path):
+    config = {"n_layer": 2, "n_embd": 64, "n_head": 2, "vocab_size": 300, "n_positions": 128}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    info = local_model_details(str(tmp_path))
+    assert info.shape == {
+        "layers": 2,
+        "hidden": 64,
+        "heads": 2,
+        "vocab": 300,
+        "experts": 0,
+        "experts_per_token": 0,
+        "expert_intermediate": 0,
+    }
+
+
+def test_a_hub_model_whose_config_json_cannot_be_read_has_no_shape(fake_hub):
+    assert hub_model_details(api(fake_hub), "Qwen/Qwen2.5-0.5B").shape == {}
+
+
 def test_a_folder_without_config_is_refused(tmp_path):
     with pytest.raises(HubProblem, match=r"has no config\.json"):
         local_model_details(str(tmp_path))

@@ -25,6 +25,7 @@ TARGETS = {  # one package per distinct requirements file
     "cpu-space": {"space": "test-user/cpu", "flavor": "cpu-upgrade"},
     "gpu-space": {"space": "test-user/gpu", "flavor": "a10g-small"},
     "gpu-job-qlora": {"job_flavor": "h200", "config": {"method": "qlora"}},
+    "gpu-job-liger": {"job_flavor": "a10g-small", "config": {"use_liger_kernel": "true"}},
 }
 
 

@@ -193,15 +193,17 @@ def test_the_base_model_loads_as_the_method_and_the_memory_estimate_assume_it(tm
 
     config = {"method": method, "precision": "bf16"}
     upload = write_rows(tmp_path / "qa.jsonl")
-    snapshot = published_snapshot(upload, config=config)
+    snapshot = published_snapshot(upload, config=config, job_flavor="a10g-small")  # has bf16
     folder = build_package("tiny-v1", snapshot, tmp_path / "pkg", uploads=tmp_path)
     args = yaml.safe_load((folder / "package.yaml").read_text())["training_arguments"]
     options = _train_module(folder).loading_options(args, gpu=True)
+    assert options.pop("attn_implementation") == "sdpa"
     requirements = (folder / "requirements.txt").read_text()
     if method == "qlora":  # 4-bit weights, bf16 compute, and bitsandbytes to load them
         quantization = options["quantization_config"]
         assert quantization.load_in_4bit and quantization.bnb_4bit_quant_type == "nf4"
         assert options["dtype"] == torch.bfloat16
+        assert options["device_map"] == {"": 0}  # this process's own GPU, never "auto"
         assert "bitsandbytes" in requirements
     elif method == "lora":  # the frozen base in the 16-bit precision it trains in
         assert options == {"dtype": torch.bfloat16}
@@ -209,7 +211,8 @@ def test_the_base_model_loads_as_the_method_and_the_memory_estimate_assume_it(tm
     else:  # a full fine-tune keeps fp32 weights: the master copy for mixed precision
         assert options == {}
     if method != "qlora":  # the CPU trains in fp32 (QLoRA is refused there, see train.py)
-        assert _train_module(folder).loading_options(args, gpu=False) == {}
+        cpu = _train_module(folder).loading_options(args, gpu=False)
+        assert cpu == {"attn_implementation": "sdpa"}
 
 
 @pytest.mark.parametrize("method", ["lora", "full"])

@@ -51,3 +51,10 @@ def test_a_cpu_job_takes_the_cpu_build_of_torch_first():
     assert "--index-url https://download.pytorch.org/whl/cpu torch==" in script
     assert script.index("whl/cpu") < script.index("-r requirements.txt")
     assert "whl/cpu" not in hf_job.command_for("me/pkg-v1-job", "cuda")[-1]
+
+
+def test_a_multi_gpu_job_trains_through_accelerate_with_one_process_a_gpu():
+    script = hf_job.command_for("me/pkg-v1-job", "cuda", gpus=4)[-1]
+    assert script.endswith(
+        "&& python -m accelerate.commands.launch --multi_gpu --num_processes 4 train.py"
+    )

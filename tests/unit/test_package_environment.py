@@ -76,3 +76,18 @@ def test_the_torch_of_an_official_pytorch_image_is_read_from_its_tag():
     assert environment.image_torch("huggingface/trl:latest") is None
     record = environment.environment_record("cuda", "lora", IMAGE)
     assert record["torch"] == "torch==2.6.0 in the image" and record["image"] == IMAGE
+
+
+def test_a_multi_gpu_space_trains_through_accelerate():
+    assert environment.dockerfile("cuda", IMAGE).splitlines()[-1] == 'CMD ["python", "train.py"]'
+    assert environment.dockerfile("cuda", IMAGE, gpus=4).splitlines()[-1] == (
+        'CMD ["python", "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", '
+        '"4", "train.py"]'
+    )
+
+
+def test_liger_kernels_are_installed_on_a_gpu_only():
+    assert "liger-kernel" in environment.pins("cuda", "lora", liger=True)
+    assert "liger-kernel" not in environment.pins("cpu", "lora", liger=True)
+    assert "liger-kernel" not in environment.pins("cuda", "lora")
+    assert "liger-kernel==0.8.5" in environment.requirements("cuda", "lora", IMAGE, liger=True)

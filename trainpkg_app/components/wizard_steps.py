@@ -1,5 +1,7 @@
 """The bodies of the four steps."""
 
+from typing import get_args
+
 import reflex as rx
 
 from trainpkg_app.components import dataset_step
@@ -13,6 +15,12 @@ from trainpkg_app.components.wizard_fields import (
 )
 from trainpkg_app.core.hardware import flavors_for
 from trainpkg_app.core.presets import PRESET_LABELS
+from trainpkg_app.core.throughput import (
+    ATTENTION_LABELS,
+    PACKING_LABELS,
+    AttentionImplementation,
+    PackingStrategy,
+)
 from trainpkg_app.state.hub_token import HubTokenState
 from trainpkg_app.state.model_search import ModelSearchState
 from trainpkg_app.state.runs import RunState
@@ -82,7 +90,21 @@ def model_body() -> rx.Component:
 
 
 YES_NO = [("true", "Yes"), ("false", "No")]
-STRATEGIES = [("no", "No"), ("steps", "Every N steps"), ("epoch", "Every epoch")]
+STRATEGIES = [("no", "No"), ("steps", "About 12 times a run"), ("epoch", "Every epoch")]
+ATTENTIONS = [(name, ATTENTION_LABELS[name]) for name in get_args(AttentionImplementation)]
+PACKINGS = [(name, PACKING_LABELS[name]) for name in get_args(PackingStrategy)]
+
+
+def _throughput_fields() -> rx.Component:
+    """Packing, attention kernel, Liger, FSDP and checkpoints kept (options from the core)."""
+    return _grid(
+        select_field("config", "packing", "Packing", YES_NO),
+        select_field("config", "packing_strategy", "Packing strategy", PACKINGS),
+        select_field("config", "attn_implementation", "Attention", ATTENTIONS),
+        select_field("config", "use_liger_kernel", "Liger kernels (GPU)", YES_NO),
+        select_field("config", "fsdp", "FSDP (full fine-tune, several GPUs)", YES_NO),
+        text_field("config", "save_total_limit", "Checkpoints kept", numeric=True),
+    )
 
 
 def _presets() -> rx.Component:
@@ -158,6 +180,7 @@ def _advanced_fields(is_adapter: rx.Var) -> rx.Component:
             select_field("config", "eval_strategy", "Evaluate", STRATEGIES),
             select_field("config", "save_strategy", "Save checkpoints", STRATEGIES),
         ),
+        _throughput_fields(),
         rx.cond(
             is_adapter,
             _grid(
@@ -191,6 +214,7 @@ def _memory_fit() -> rx.Component:
         fit.length() > 0,
         rx.callout.root(
             rx.callout.text(rx.text.span("Memory: ", weight="bold"), fit["message"]),
+            rx.callout.text(rx.text.span("Parts: ", weight="medium"), fit["parts"], size="2"),
             rx.callout.text(rx.text.span("How: ", weight="medium"), fit["formula"], size="1"),
             color_scheme=rx.match(
                 fit["verdict"], ("fits", "green"), ("tight", "amber"), ("won't fit", "red"), "gray"

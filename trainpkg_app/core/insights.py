@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import ValidationError
+
 from trainpkg_app.core.cost import estimate_run, training_tokens
-from trainpkg_app.core.hardware import find_flavor
+from trainpkg_app.core.hardware import find_flavor, hardware_for
 from trainpkg_app.core.memory import check_fit, estimate_memory
+from trainpkg_app.core.model_shape import ModelShape
 from trainpkg_app.core.step_data import DatasetStep, ModelInfo
 from trainpkg_app.core.training_args import training_yaml
 from trainpkg_app.core.validation import field_value, validate_step
@@ -49,21 +52,35 @@ def _parameters(forms: Forms) -> int:
     return field_value(ModelInfo, "parameters", forms["model"]) or 0
 
 
+def model_shape(forms: Forms) -> ModelShape | None:
+    """The shape the model step read from config.json, or None."""
+    text = forms["model"].get("shape") or ""
+    try:
+        return ModelShape.model_validate_json(text) if text else None
+    except ValidationError:
+        return None
+
+
 def memory_fit(forms: Forms) -> dict[str, str]:
-    """Peak memory against the target, or {} while the model size or config is unknown."""
+    """Peak memory against the target, in parts, or {} while the model or config is unknown."""
     config = _config(forms)
     parameters = _parameters(forms)
     if config is None or parameters <= 0:
         return {}
+    hardware = hardware_for(forms["deploy"])
     estimate = estimate_memory(
         parameters=parameters,
         method=config.method,
-        precision=config.precision,
+        precision=config.precision,  # bf16 and fp16 (a T4's choice) weigh the same
         optimizer=config.optimizer,
         batch_size=config.per_device_batch_size,
         seq_length=config.max_seq_length,
         gradient_checkpointing=config.gradient_checkpointing,
         lora_r=config.lora_r,
+        shape=model_shape(forms),
+        eager_attention=config.attn_implementation == "eager",
+        liger=config.use_liger_kernel,
+        fsdp_gpus=hardware.gpus if config.fsdp else 1,
     )
     memory, label = target_gpu(forms)
     fit = check_fit(estimate.total_gb, memory, label)
@@ -72,12 +89,15 @@ def memory_fit(forms: Forms) -> dict[str, str]:
         "verdict": fit.verdict,
         "message": fit.message,
         "formula": estimate.formula,
+        "parts": estimate.parts,
     }
 
 
 def arguments_yaml(forms: Forms) -> str:
     config = _config(forms)
-    return training_yaml(config) if config else "# Fix the config errors to see the arguments."
+    if config is None:
+        return "# Fix the config errors to see the arguments."
+    return training_yaml(config, hardware_for(forms["deploy"]))
 
 
 def _dataset_tokens(datasets: list[dict[str, str]], max_seq_length: int) -> tuple[float, list[str]]:
@@ -137,6 +157,11 @@ def run_estimate(forms: Forms, datasets: list[dict[str, str]]) -> dict[str, str]
         max_steps=config.max_steps,
         tokens_per_step=step_tokens,
     )
+    shape = model_shape(forms)
+    if shape and shape.is_moe:  # compute follows the experts a token goes through
+        active = shape.active_parameters(parameters)
+        assumptions.append(f"mixture of experts: {active:,} of {parameters:,} parameters active")
+        parameters = active
     estimate = estimate_run(
         parameters=parameters,
         tokens=tokens,

@@ -32,8 +32,8 @@ PRESETS: dict[str, dict[str, str]] = {
         "lora_r": "16",
         "lora_alpha": "32",
         "lora_dropout": "0.05",
-        "eval_strategy": "epoch",
-        "save_strategy": "epoch",
+        "eval_strategy": "steps",
+        "save_strategy": "steps",
     },
     "quality": {
         "method": "lora",
@@ -48,8 +48,8 @@ PRESETS: dict[str, dict[str, str]] = {
         "lora_r": "64",
         "lora_alpha": "128",
         "lora_dropout": "0.1",
-        "eval_strategy": "epoch",
-        "save_strategy": "epoch",
+        "eval_strategy": "steps",
+        "save_strategy": "steps",
     },
 }
 PRESET_LABELS = {

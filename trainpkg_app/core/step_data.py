@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from trainpkg_app.core.dataset_files import UPLOAD_ID_PATTERN
 from trainpkg_app.core.hardware import find_flavor, flavors_for
+from trainpkg_app.core.throughput import AttentionImplementation, PackingStrategy, packing_problem
 
 ChatTemplateChoice = Literal[
     "family", "chatml", "llama3", "gemma", "mistral", "qwen", "phi", "none"
@@ -62,7 +63,12 @@ class ModelInfo(StepModel):
         default_factory=dict, max_length=16
     )
 
-    @field_validator("parameters_by_dtype", mode="before")
+    # layers, hidden, heads, vocab (and experts) from config.json: the memory estimate's input
+    shape: dict[Text, Annotated[int, Field(ge=0, le=10**9)]] = Field(
+        default_factory=dict, max_length=16
+    )
+
+    @field_validator("parameters_by_dtype", "shape", mode="before")
     @classmethod
     def _json_text(cls, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
@@ -99,8 +105,14 @@ class TrainingConfig(StepModel):
     precision: Literal["bf16", "fp16", "fp32"] = "bf16"
     gradient_checkpointing: bool = True
     seed: int = Field(default=42, ge=0, le=2**32 - 1)
-    eval_strategy: Literal["no", "steps", "epoch"] = "epoch"
-    save_strategy: Literal["no", "steps", "epoch"] = "epoch"
+    eval_strategy: Literal["no", "steps", "epoch"] = "steps"
+    save_strategy: Literal["no", "steps", "epoch"] = "steps"
+    save_total_limit: int = Field(default=2, ge=1, le=100)
+    packing: bool = False
+    packing_strategy: PackingStrategy = "bfd"
+    attn_implementation: AttentionImplementation = "sdpa"
+    use_liger_kernel: bool = False
+    fsdp: bool = False
     lora_r: int = Field(default=16, gt=0, le=1024)
     lora_alpha: int = Field(default=32, gt=0, le=4096)
     lora_dropout: float = Field(default=0.05, ge=0, lt=1)
@@ -116,6 +128,24 @@ class TrainingConfig(StepModel):
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("packing_strategy")
+    @classmethod
+    def _packed_rows_stay_apart(cls, value: str, info) -> str:
+        problem = packing_problem(bool(info.data.get("packing")), value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("fsdp")
+    @classmethod
+    def _fsdp_for_full_fine_tunes(cls, value: bool, info) -> bool:
+        if value and info.data.get("method") != "full":
+            raise ValueError(
+                "FSDP shards a full fine-tune over the GPUs; LoRA and QLoRA train with one copy "
+                "a GPU (DDP): turn FSDP off or choose full."
+            )
         return value
 
     @model_validator(mode="before")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from huggingface_hub import HfApi
 
+from trainpkg_app.core.hardware import find_flavor, launch_command
 from trainpkg_app.hub.errors import HubProblem, explain
 from trainpkg_app.package import environment
 
@@ -28,9 +29,9 @@ def repo_for(namespace: str, version_name: str) -> str:
     return f"{namespace}/{version_name}-job"
 
 
-def command_for(repo_id: str, runtime: str = "cuda") -> list[str]:
+def command_for(repo_id: str, runtime: str = "cuda", gpus: int = 1) -> list[str]:
     """What the Job runs: fetch the package, install its pins (the CPU build of torch first on
-    a CPU flavor), train."""
+    a CPU flavor), train (``accelerate launch``, one process a GPU, on several GPUs)."""
     hub = environment.lock()["libraries"]["huggingface_hub"]
     steps = [
         f"pip install -q huggingface_hub=={hub}",
@@ -38,9 +39,14 @@ def command_for(repo_id: str, runtime: str = "cuda") -> list[str]:
         f"cd /work/{PACKAGE_DIR}",
         environment.torch_install(runtime),
         "pip install -q -r requirements.txt",
-        "python train.py",
+        shlex.join(launch_command(gpus)),
     ]
     return ["bash", "-c", " && ".join(step for step in steps if step)]
+
+
+def _gpus(flavor: str) -> int:
+    found = find_flavor(flavor)
+    return found.gpus if found else 1
 
 
 def check_flavor(api: HfApi, flavor: str) -> None:
@@ -74,7 +80,7 @@ def start(
         )
         job = api.run_job(
             image=image,
-            command=command_for(repo_id, runtime),
+            command=command_for(repo_id, runtime, _gpus(flavor)),
             env={"TRAINPKG_IN_JOB": "1"},
             secrets={"HF_TOKEN": token},
             flavor=flavor,

@@ -10,22 +10,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+from trainpkg_app.core.hardware import launch_command
+
 LOG_FILE, METRICS_FILE, SUMMARY_FILE = "train.log", "metrics.jsonl", "summary.json"
+
+
+def launch_env(num_gpus: int, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The run's environment: a one-GPU run sees one GPU (plain ``python train.py`` would
+    otherwise spread it over every GPU with DataParallel), unless the user chose them."""
+    env = dict(env or os.environ)
+    if num_gpus == 1:
+        env.setdefault("CUDA_VISIBLE_DEVICES", "0")
+    return env
 
 
 def launch(run_dir: Path, num_gpus: int, env: dict[str, str] | None = None) -> int:
     """Start train.py (``accelerate launch`` for several GPUs); return the process id."""
-    if num_gpus > 1:
-        command = [
-            sys.executable,
-            "-m",
-            "accelerate.commands.launch",
-            "--num_processes",
-            str(num_gpus),
-            "train.py",
-        ]
-    else:
-        command = [sys.executable, "train.py"]
+    command = launch_command(num_gpus, sys.executable)
     with (run_dir / LOG_FILE).open("ab") as log:
         process = subprocess.Popen(
             command,
@@ -34,7 +35,7 @@ def launch(run_dir: Path, num_gpus: int, env: dict[str, str] | None = None) -> i
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env=env or os.environ.copy(),
+            env=launch_env(num_gpus, env),
         )
     return process.pid
 

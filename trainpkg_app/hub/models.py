@@ -10,6 +10,7 @@ from pathlib import Path
 from huggingface_hub import HfApi
 from pydantic import BaseModel
 
+from trainpkg_app.core.model_shape import shape_from_config
 from trainpkg_app.core.step_data import ModelInfo
 from trainpkg_app.hub.errors import HubProblem, explain
 
@@ -68,6 +69,7 @@ def hub_model_details(api: HfApi, model_id: str) -> ModelInfo:
         raise explain(error, model_id) from error
     weights = [s.size or 0 for s in info.siblings or [] if s.rfilename.endswith(WEIGHT_SUFFIXES)]
     architectures = (info.config or {}).get("architectures") or []
+    shape = _hub_shape(api, info.id, info.sha)
     return ModelInfo(
         model_id=info.id,
         source="hub",
@@ -78,7 +80,23 @@ def hub_model_details(api: HfApi, model_id: str) -> ModelInfo:
         license=_license(info) or None,
         gated=bool(info.gated),
         architecture=architectures[0] if architectures else None,
+        shape=shape,
     )
+
+
+def _shape_of(config: dict) -> dict[str, int]:
+    shape = shape_from_config(config)
+    return shape.model_dump() if shape else {}
+
+
+def _hub_shape(api: HfApi, model_id: str, revision: str | None) -> dict[str, int]:
+    """The model's shape from its config.json; {} when that cannot be read (the memory
+    estimate then derives one from the parameter count)."""
+    try:
+        path = api.hf_hub_download(model_id, "config.json", revision=revision)
+        return _shape_of(json.loads(Path(path).read_text()))
+    except Exception:  # gated, missing, offline: the estimate says it assumed a shape
+        return {}
 
 
 def _safetensors_parameters(path: Path) -> int:
@@ -104,6 +122,7 @@ def local_model_details(folder: str) -> ModelInfo:
         parameters=sum(_safetensors_parameters(f) for f in tensors) or None,
         size_gb=round(sum(f.stat().st_size for f in weights) / 1e9, 3) if weights else None,
         architecture=(config.get("architectures") or [None])[0],
+        shape=_shape_of(config),
     )
 
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from trainpkg_app.core import chat_format, dataset_formats
 from trainpkg_app.core.dataset_files import DatasetFileError, resolve_upload
+from trainpkg_app.core.hardware import hardware_for
 from trainpkg_app.core.step_data import DatasetRef, TrainingConfig
 from trainpkg_app.core.training_args import training_arguments
 from trainpkg_app.package import environment
@@ -32,7 +33,7 @@ A training package exported by Training Packages. It needs no app to run.
 
 ```bash
 python -m venv .venv && .venv/bin/pip install -r requirements.txt
-.venv/bin/python train.py            # or: accelerate launch train.py (several GPUs)
+.venv/bin/python train.py    # N GPUs: accelerate launch --multi_gpu --num_processes N train.py
 ```
 
 - `package.yaml`: the model (pinned revision), the config and effective training arguments,
@@ -60,7 +61,7 @@ def package_spec(
         "name": name,
         "model": snapshot["model"],
         "config": snapshot["config"],
-        "training_arguments": training_arguments(config),
+        "training_arguments": training_arguments(config, hardware_for(snapshot["deploy"])),
         "dataset": dataset,
         "deploy": snapshot["deploy"],
     }
@@ -114,17 +115,20 @@ def build_package(
     spec = package_spec(name, snapshot, results_repo)
     runtime, method = environment.runtime_for(snapshot["deploy"]), snapshot["config"]["method"]
     image = cuda_image or get_settings().cuda_image
-    spec["environment"] = environment.environment_record(runtime, method, image)
+    liger = bool(spec["training_arguments"]["sft"].get("use_liger_kernel"))
+    spec["environment"] = environment.environment_record(runtime, method, image, liger)
     (out_dir / "package.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     shutil.copy2(TRAIN_SCRIPT, out_dir / "train.py")
     shutil.copy2(dataset_formats.__file__, out_dir / "formats.py")
     shutil.copy2(chat_format.__file__, out_dir / "chat_format.py")
-    (out_dir / "requirements.txt").write_text(environment.requirements(runtime, method, image))
+    requirements = environment.requirements(runtime, method, image, liger)
+    (out_dir / "requirements.txt").write_text(requirements)
     front = SPACE_FRONT_MATTER if snapshot["deploy"].get("target") == "hf_space" else ""
     (out_dir / "README.md").write_text(
         front.format(name=name, port=environment.APP_PORT) + README.format(name=name)
     )
-    (out_dir / "Dockerfile").write_text(environment.dockerfile(runtime, image))
+    gpus = hardware_for(snapshot["deploy"]).gpus
+    (out_dir / "Dockerfile").write_text(environment.dockerfile(runtime, image, gpus))
     return out_dir
 
 

@@ -7,13 +7,14 @@ CUDA already in the image, so only the remainder is installed)."""
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from trainpkg_app.core.hardware import find_flavor
+from trainpkg_app.core.hardware import find_flavor, launch_command
 
 LOCK_FILE = Path(__file__).with_name("lock.toml")
 CPU_IMAGE = "python:3.11-slim"
@@ -30,7 +31,7 @@ WORKDIR $HOME/app
 RUN pip install --no-cache-dir --user -r requirements.txt
 COPY --chown=user . $HOME/app
 EXPOSE {port}
-CMD ["python", "train.py"]
+CMD {command}
 """
 
 
@@ -60,16 +61,17 @@ def image_for(runtime: str, cuda_image: str) -> str:
     return cuda_image if runtime == "cuda" else CPU_IMAGE
 
 
-def pins(runtime: str, method: str) -> dict[str, str]:
+def pins(runtime: str, method: str, liger: bool = False) -> dict[str, str]:
     """name -> exact version that the runtime installs with pip (torch only where the image
-    lacks it: a CUDA image brings its own)."""
+    lacks it: a CUDA image brings its own; Liger's Triton kernels only there)."""
     chosen = {} if runtime == "cuda" else {"torch": lock()["torch"]["version"]}
     chosen |= lock()["libraries"]
+    chosen |= lock()["liger"] if liger and runtime == "cuda" else {}
     return chosen | (lock()["qlora"] if method == "qlora" else {})
 
 
-def requirements(runtime: str, method: str, cuda_image: str) -> str:
-    lines = [f"{name}=={version}" for name, version in pins(runtime, method).items()]
+def requirements(runtime: str, method: str, cuda_image: str, liger: bool = False) -> str:
+    lines = [f"{name}=={version}" for name, version in pins(runtime, method, liger).items()]
     if runtime == "cuda":
         lines.insert(0, f"# torch with CUDA comes from the image {cuda_image}")
     return "\n".join(lines) + "\n"
@@ -86,16 +88,20 @@ def torch_install(runtime: str) -> str:
     )
 
 
-def dockerfile(runtime: str, cuda_image: str) -> str:
+def dockerfile(runtime: str, cuda_image: str, gpus: int = 1) -> str:
+    """A Space's image; several GPUs train through ``accelerate launch`` (one process each)."""
     command = torch_install(runtime)
     return DOCKERFILE.format(
         image=image_for(runtime, cuda_image),
         torch=f"RUN {command}\n" if command else "",
         port=APP_PORT,
+        command=json.dumps(launch_command(gpus)),
     )
 
 
-def environment_record(runtime: str, method: str, cuda_image: str) -> dict[str, Any]:
+def environment_record(
+    runtime: str, method: str, cuda_image: str, liger: bool = False
+) -> dict[str, Any]:
     """What package.yaml records for reproducibility: the runtime, image and exact versions."""
     torch = lock()["torch"]
     in_image = image_torch(cuda_image)
@@ -104,7 +110,7 @@ def environment_record(runtime: str, method: str, cuda_image: str) -> dict[str, 
         "cpu": f"torch=={torch['version']} from {torch['cpu_index']}",
         "local": f"torch=={torch['version']} from the package index",
     }[runtime]
-    record = {"runtime": runtime, "torch": source, "pins": pins(runtime, method)}
+    record = {"runtime": runtime, "torch": source, "pins": pins(runtime, method, liger)}
     if runtime != "local":
         record["image"] = image_for(runtime, cuda_image)
     return record

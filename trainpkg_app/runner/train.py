@@ -50,6 +50,27 @@ def _request_stop(signum, _frame) -> None:
     STOP_REQUESTED["signal"] = signum
 
 
+def is_main_process() -> bool:
+    """accelerate launch starts one process a GPU (RANK 0..N-1): only the first writes our own
+    files (metrics, summary, status) and reads the stop request."""
+    return os.environ.get("RANK", "0") == "0"
+
+
+def stop_everywhere() -> bool:
+    """The main process's stop request, the same on every rank: one tiny broadcast a step, so
+    that all ranks stop after the same step (a rank that stopped alone would hang the rest)."""
+    import torch
+    import torch.distributed as dist
+
+    requested = is_main_process() and STOP_REQUESTED["signal"] is not None
+    if not (dist.is_available() and dist.is_initialized()):
+        return requested
+    device = f"cuda:{torch.cuda.current_device()}" if dist.get_backend() == "nccl" else "cpu"
+    flag = torch.tensor([int(requested)], device=device)
+    dist.broadcast(flag, src=0)
+    return bool(flag.item())
+
+
 def output_location(chosen: str | None) -> Path:
     """--output-dir / $TRAINPKG_OUTPUT_DIR, else beside this file when writable (a Docker Space
     runs as uid 1000, maybe in a copy owned by root), else under the user's home."""
@@ -317,10 +338,12 @@ class MetricsCallback:
 
         class _Callback(TrainerCallback):
             def on_log(self, args, state, control, logs=None, **kwargs):
-                outer.log(state, logs or {})
+                if state.is_world_process_zero:
+                    outer.log(state, logs or {})
 
             def on_step_end(self, args, state, control, **kwargs):
-                if STOP_REQUESTED["signal"] is not None:
+                if stop_everywhere():
+                    STOP_REQUESTED["signal"] = STOP_REQUESTED["signal"] or signal.SIGTERM
                     control.should_training_stop = True
 
             def on_save(self, args, state, control, **kwargs):
@@ -361,24 +384,24 @@ def main(argv: list[str] | None = None) -> int:
     OUT, RESUME["asked"] = output_location(arguments.output_dir), arguments.resume
     signal.signal(signal.SIGTERM, _request_stop)
     spec = yaml.safe_load((HERE / "package.yaml").read_text())
-    metrics = OUT / "metrics.jsonl"
-    metrics.unlink(missing_ok=True)
+    metrics, summary = OUT / "metrics.jsonl", OUT / "summary.json"
+    main_process = is_main_process()
+    if main_process:
+        metrics.unlink(missing_ok=True)
+        summary.unlink(missing_ok=True)
     space_id = os.environ.get("SPACE_ID")
-    first_rank = os.environ.get("RANK", "0") == "0"  # accelerate launch: one pusher, not N
-    on_hub = spec.get("results_repo") and (space_id or IN_JOB) and first_rank
+    on_hub = spec.get("results_repo") and (space_id or IN_JOB) and main_process
     pusher = ResultsPusher(spec["results_repo"], space_id) if on_hub else None
     if on_hub and space_id:
         serve_status(int(os.environ.get("PORT", "7860")))
-    summary = OUT / "summary.json"
-    summary.unlink(missing_ok=True)
     try:  # whatever happens, a Space pauses itself at the end (billing stops)
         return prepare_and_train(spec, metrics, pusher)
     except BaseException as error:
-        if not summary.exists():
+        if main_process and not summary.exists():
             summary.write_text(json.dumps({"status": "failed", "error": str(error)}))
         raise
     finally:
-        if IN_JOB and summary.exists():
+        if IN_JOB and main_process and summary.exists():
             print(SUMMARY_MARK + json.dumps(json.loads(summary.read_text())), flush=True)
         if pusher:
             pusher.finish()
@@ -393,15 +416,13 @@ def prepare_and_train(spec: dict, metrics: Path, pusher) -> int:
     gpu = torch.cuda.is_available()
     if "quantization" in args and not gpu:
         raise SystemExit("QLoRA needs a CUDA GPU (bitsandbytes); choose LoRA to train on the CPU.")
-    sft = dict(args["sft"])
-    if not gpu:  # mixed precision needs a GPU; the CPU trains in fp32
-        sft["bf16"] = sft["fp16"] = False
+    sft = runtime_arguments(dict(args["sft"]), gpu)
     revision = model_spec.get("revision") if model_spec.get("source") != "local" else None
     tokenizer = AutoTokenizer.from_pretrained(model_spec["model_id"], revision=revision)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(
-        model_spec["model_id"], revision=revision, **loading_options(args, gpu)
+        model_spec["model_id"], revision=revision, **loading_options(args | {"sft": sft}, gpu)
     )
     conversational = chat_template(spec, tokenizer) is not None
     answers_only = spec["config"].get("train_on", "answers") == "answers"
@@ -415,8 +436,9 @@ def prepare_and_train(spec: dict, metrics: Path, pusher) -> int:
         train_rows, evaluation = split["train"], split["test"]
     else:
         train_rows, evaluation = rows, None
-    if evaluation is None:
-        sft["eval_strategy"] = "no"
+    if evaluation is None:  # nothing to evaluate, so no best checkpoint to load either
+        sft |= {"eval_strategy": "no", "load_best_model_at_end": False}
+        sft.pop("metric_for_best_model", None)
     lora = LoraConfig(**args["lora"]) if "lora" in args else None
     return train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pusher)
 
@@ -427,23 +449,65 @@ def peak_gpu_memory_gb() -> float | None:
     return round(torch.cuda.max_memory_allocated() / 1e9, 2) if torch.cuda.is_available() else None
 
 
-def loading_options(args: dict, gpu: bool) -> dict:
-    """How the base model loads: QLoRA in 4 bit (bitsandbytes); LoRA on a GPU in the 16-bit
-    precision it trains in, as the memory estimate assumes; a full fine-tune in fp32, whose
-    weights are the master copy that mixed precision needs."""
+def runtime_arguments(sft: dict, gpu: bool) -> dict:
+    """What this machine can do: fp32 on a CPU (both flags set, SFTConfig's bf16 default is on),
+    fp16 on a GPU without bf16 (T4, V100); Liger kernels only on a GPU, with liger-kernel."""
+    import importlib.util
+
     import torch
 
-    sixteen_bit = "bfloat16" if args["sft"]["bf16"] else "float16" if args["sft"]["fp16"] else None
+    if not gpu:  # use_cpu: under accelerate launch the ranks then join over gloo
+        sft |= {"bf16": False, "fp16": False, "use_cpu": True}
+    elif sft.get("bf16") and not torch.cuda.is_bf16_supported():
+        print("This GPU has no bf16: training in fp16.", flush=True)
+        sft["bf16"], sft["fp16"] = False, True
+    if sft.get("use_liger_kernel") and not gpu:
+        print("Liger kernels need a GPU: training without them.", flush=True)
+        sft["use_liger_kernel"] = False
+    if sft.get("use_liger_kernel") and importlib.util.find_spec("liger_kernel") is None:
+        raise SystemExit("use_liger_kernel: install liger-kernel (pip install liger-kernel).")
+    return sft
+
+
+def attention_kernel(args: dict, gpu: bool) -> str:
+    """The attention the package asks for; sdpa where a flash kernel cannot run (no GPU, or its
+    package missing). All of them keep packed rows apart through position_ids."""
+    import importlib.util
+
+    wanted = (args.get("model") or {}).get("attn_implementation", "sdpa")
+    needs = {"flash_attention_2": "flash_attn", "kernels-community/flash-attn2": "kernels"}
+    if wanted in needs and (not gpu or importlib.util.find_spec(needs[wanted]) is None):
+        print(f"{wanted} needs a GPU and {needs[wanted]}: using sdpa.", flush=True)
+        return "sdpa"
+    return wanted
+
+
+def loading_options(args: dict, gpu: bool) -> dict:
+    """How the base model loads: with its attention kernel; QLoRA in 4 bit (bitsandbytes) on
+    this process's own GPU (under accelerate launch, never "auto", which would spread one
+    model over every GPU); LoRA on a GPU in the 16-bit precision it trains in, as the memory
+    estimate assumes; a full fine-tune in fp32, whose weights are the master copy that mixed
+    precision needs."""
+    import torch
+
+    sft = args["sft"]
+    options = {"attn_implementation": attention_kernel(args, gpu)}
+    sixteen_bit = "bfloat16" if sft["bf16"] else "float16" if sft["fp16"] else None
     if "quantization" in args:
+        from accelerate import PartialState
         from transformers import BitsAndBytesConfig
 
         quantization = dict(args["quantization"])
-        compute = getattr(torch, quantization["bnb_4bit_compute_dtype"])
+        compute = torch.bfloat16 if sft["bf16"] else torch.float16  # as this GPU trains
         quantization["bnb_4bit_compute_dtype"] = compute
-        return {"quantization_config": BitsAndBytesConfig(**quantization), "dtype": compute}
+        return options | {
+            "quantization_config": BitsAndBytesConfig(**quantization),
+            "dtype": compute,
+            "device_map": {"": PartialState().local_process_index},
+        }
     if "lora" in args and gpu and sixteen_bit:
-        return {"dtype": getattr(torch, sixteen_bit)}
-    return {}
+        return options | {"dtype": getattr(torch, sixteen_bit)}
+    return options
 
 
 def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pusher) -> int:
@@ -466,11 +530,13 @@ def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pu
     try:
         result = trainer.train(resume_from_checkpoint=resume_point())
     except Exception as error:  # recorded for the app, then re-raised for the exit code
-        write_json_line(metrics, {"error": f"{type(error).__name__}: {error}"})
-        summary_path.write_text(json.dumps({"status": "failed", "error": str(error)}))
+        if trainer.is_world_process_zero():
+            write_json_line(metrics, {"error": f"{type(error).__name__}: {error}"})
+            summary_path.write_text(json.dumps({"status": "failed", "error": str(error)}))
         raise
     if STOP_REQUESTED["signal"] is not None:
         status = "cancelled"
+    # Every rank: the Trainer writes on the main one only, and FSDP gathers the shards from all.
     trainer.save_model(str(OUT / "output"))  # with the tokenizer and its chat template
     final_loss = result.training_loss if math.isfinite(result.training_loss) else None
     summary = {
@@ -485,7 +551,7 @@ def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pu
     if trainer.is_world_process_zero():
         card = model_card(spec, summary, adapter=lora is not None)
         (OUT / "output" / "README.md").write_text(card)
-    summary_path.write_text(json.dumps(summary, indent=2))
+        summary_path.write_text(json.dumps(summary, indent=2))
     return 0
 
 
