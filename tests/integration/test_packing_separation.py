@@ -7,24 +7,21 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl", reason="the training libraries come with the train extra")
 
+from tests.trainkit.tiny_llama import tiny_llama_model  # noqa: E402
+
 ROWS = [[5, 17, 3, 44, 9], [12, 7, 30, 2, 61, 8, 19]]
 
 
 def tiny_llama(attention: str):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
     torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=64,
+    return tiny_llama_model(
+        64,
         hidden_size=32,
         intermediate_size=64,
-        num_hidden_layers=2,
         num_attention_heads=4,
-        num_key_value_heads=2,
         max_position_embeddings=64,
         attn_implementation=attention,
-    )
-    return LlamaForCausalLM(config).eval()
+    ).eval()
 
 
 def packed_batch():

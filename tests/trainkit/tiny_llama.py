@@ -37,24 +37,32 @@ def tiny_chat_tokenizer(chat_template: str | None = None):
     return tokenizer
 
 
-def build_tiny_llama(folder: Path, chat_template: str | None = None) -> Path:
-    """Config, random weights and tokenizer of a 2-layer, 64-wide Llama in ``folder``."""
+def tiny_llama_model(vocab_size: int, **overrides):
+    """A randomly initialised Llama-architecture model: 2 layers, 64 wide unless overridden."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
+    settings = {
+        "vocab_size": vocab_size,
+        "hidden_size": 64,
+        "intermediate_size": 128,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "num_key_value_heads": 2,
+        "max_position_embeddings": 256,
+    }
+    return LlamaForCausalLM(LlamaConfig(**settings | overrides))
+
+
+def build_tiny_llama(folder: Path, chat_template: str | None = None) -> Path:
+    """Config, random weights and tokenizer of a 2-layer, 64-wide Llama in ``folder``."""
     tokenizer = tiny_chat_tokenizer(chat_template)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
+    model = tiny_llama_model(
+        len(tokenizer),
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )
     folder.mkdir(parents=True, exist_ok=True)
-    LlamaForCausalLM(config).save_pretrained(folder)
+    model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

@@ -7,7 +7,7 @@ import pytest
 from datasets import Dataset
 
 from tests.trainkit.runner_module import runner_module
-from tests.trainkit.tiny_llama import tiny_chat_tokenizer
+from tests.trainkit.tiny_llama import tiny_chat_tokenizer, tiny_llama_model
 from trainpkg_app.core.chat_format import TEMPLATES, has_generation_markers
 from trainpkg_app.core.dataset_formats import Detected, Format, trl_row
 
@@ -29,19 +29,12 @@ def train(tmp_path_factory):
 
 
 def trained_labels(train, tokenizer, rows: list[dict], answers_only: bool, tmp_path) -> list:
-    from transformers import LlamaConfig, LlamaForCausalLM
     from trl import SFTConfig, SFTTrainer
 
     switches, dataset = train.answers_only_rows(Dataset.from_list(rows), tokenizer, answers_only)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        intermediate_size=32,
-        num_attention_heads=2,
-        num_hidden_layers=1,
-        num_key_value_heads=2,
+    model = tiny_llama_model(
+        len(tokenizer), hidden_size=16, intermediate_size=32, num_hidden_layers=1
     )
-    model = LlamaForCausalLM(config)
     args = SFTConfig(output_dir=str(tmp_path), report_to="none", bf16=False, **switches)
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer)
     return [row["labels"] for row in trainer.train_dataset]
