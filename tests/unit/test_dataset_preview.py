@@ -33,6 +33,15 @@ def test_the_models_own_template_wins_and_a_base_model_gets_the_chosen_one():
     assert resolve_template("none", "LlamaForCausalLM") is None
 
 
+def test_a_base_model_keeps_prompt_completion_plain_unless_a_template_is_chosen():
+    """TRL's prompt-completion format: conversational only when the model has a template or
+    the user chose one; the family default applies to chats."""
+    assert resolve_template("family", "GPT2LMHeadModel", chats=False) is None
+    assert resolve_template("chatml", "GPT2LMHeadModel", chats=False) == "chatml"
+    plain, described = with_template(tiny_chat_tokenizer(None), "family", None, chats=False)
+    assert plain.chat_template is None and "plain prompt and completion" in described
+
+
 def test_the_first_rows_mark_the_answer_tokens():
     tokenizer = tiny_chat_tokenizer(TEMPLATES["chatml"][1])
     _, _, rows = model_rows(tokenizer, [{"messages": TURNS}], CHAT, PreviewSettings())

@@ -60,7 +60,7 @@ TEMPLATES: dict[str, tuple[str, str | None]] = {
     "phi": ("Phi", _PHI),
 }
 CHOICE_LABELS = {
-    "family": "The model family's own (ChatML when unknown)",
+    "family": "The model family's own for chats (ChatML when unknown); none for prompt/completion",
     **{key: label for key, (label, _) in TEMPLATES.items()},
     "none": "None: plain prompt and completion",
 }
@@ -70,9 +70,11 @@ FAMILIES |= {"Phi": "phi"}
 GENERATION = re.compile(r"\{%-?\s*generation\s*-?%\}")
 
 
-def resolve_template(choice: str, architecture: str | None) -> str | None:
-    """The key of the template a model without one gets (None: no template)."""
-    if choice == "none":
+def resolve_template(choice: str, architecture: str | None, chats: bool = True) -> str | None:
+    """The key of the template a model without one gets (None: no template). By default
+    ("family") only chat data gets one: prompt/completion data then stays TRL's plain
+    prompt-completion format, which a base model's tokenizer reads as it is."""
+    if choice == "none" or (choice == "family" and not chats):
         return None
     if choice == "family":
         family = next((k for p, k in FAMILIES.items() if (architecture or "").startswith(p)), None)

@@ -19,6 +19,8 @@ class Format(StrEnum):
     UNKNOWN = "unknown"
 
 
+CHAT_FORMATS = {Format.CHAT, Format.SHAREGPT}  # rows that are conversations
+
 FORMAT_LABELS = {
     Format.CHAT: "Chat messages (OpenAI style)",
     Format.SHAREGPT: "Chat conversations (ShareGPT style)",

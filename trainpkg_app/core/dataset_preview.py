@@ -11,18 +11,20 @@ from typing import Any
 from pydantic import BaseModel
 
 from trainpkg_app.core.chat_format import TEMPLATES, encode, resolve_template
-from trainpkg_app.core.dataset_formats import Detected, trl_row
+from trainpkg_app.core.dataset_formats import CHAT_FORMATS, Detected, trl_row
 from trainpkg_app.core.dataset_stats import approximate_tokens
 
 MODEL_TEMPLATE = "uses the model's chat template"
 PREVIEW_ROWS = 3
 
 
-def with_template(tokenizer, choice: str, architecture: str | None) -> tuple[Any, str]:
+def with_template(
+    tokenizer, choice: str, architecture: str | None, chats: bool = True
+) -> tuple[Any, str]:
     """The tokenizer as train.py sets it up, and which template it uses, in words."""
     if tokenizer.chat_template:
         return tokenizer, MODEL_TEMPLATE
-    key = resolve_template(choice, architecture)
+    key = resolve_template(choice, architecture, chats)
     chosen = copy.copy(tokenizer)  # the cached tokenizer stays as the model ships it
     chosen.chat_template = TEMPLATES[key][1] if key else None
     if key is None:
@@ -114,7 +116,10 @@ def model_rows(tokenizer, rows: Sequence[dict], detected: Detected, settings: Pr
     if tokenizer is None:
         described = "the model's tokenizer is not here: the template is applied at training"
         return None, described, [trl_row(row, detected, True) for row in rows]
-    tokenizer, described = with_template(tokenizer, settings.chat_template, settings.architecture)
+    chats = detected.format in CHAT_FORMATS
+    tokenizer, described = with_template(
+        tokenizer, settings.chat_template, settings.architecture, chats
+    )
     conversational = tokenizer.chat_template is not None
     return tokenizer, described, [trl_row(row, detected, conversational) for row in rows]
 

@@ -36,7 +36,7 @@ from chat_format import (  # noqa: E402  (both copied beside this file)
     labels_of,
     resolve_template,
 )
-from formats import Detected, trl_row  # noqa: E402
+from formats import CHAT_FORMATS, Detected, trl_row  # noqa: E402
 
 STOP_REQUESTED = {"signal": None}
 OUT = HERE  # the output location, chosen in main()
@@ -147,7 +147,8 @@ def chat_template(spec: dict, tokenizer) -> str | None:
     tokenizer so that the saved tokenizer chats in the format it was trained on."""
     if not tokenizer.chat_template:
         choice = spec["dataset"].get("chat_template") or "family"
-        key = resolve_template(choice, spec["model"].get("architecture"))
+        chats = any(ref.get("format") in CHAT_FORMATS for ref in spec["dataset"]["datasets"])
+        key = resolve_template(choice, spec["model"].get("architecture"), chats)
         tokenizer.chat_template = TEMPLATES[key][1] if key else None
     return tokenizer.chat_template
 
