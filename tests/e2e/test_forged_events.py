@@ -44,16 +44,14 @@ def _session_token(engine, user_id) -> str:
     return token
 
 
-@pytest.fixture(scope="module")
-def victim(app_db, data_dir, tmp_path_factory):
-    """Another user with a package, a published version and an uploaded file on disk."""
+def _user_with_version(engine, who: str, package_name: str, folder: Path):
+    """A new user with one package and its version 1: (user id, package id, version id)."""
     from trainpkg_app.db.packages import create_package
     from trainpkg_app.db.versions import publish_version
 
-    user = new_account(app_db, f"victim-{uuid.uuid4().hex[:6]}@example.com", "x" * 16)
-    folder = tmp_path_factory.mktemp("victim")
-    with Session(app_db) as session:
-        package = create_package(session, owner_id=user, name="secret work")
+    user = new_account(engine, f"{who}-{uuid.uuid4().hex[:6]}@example.com", "x" * 16)
+    with Session(engine) as session:
+        package = create_package(session, owner_id=user, name=package_name)
         version = publish_version(
             session,
             owner_id=user,
@@ -63,7 +61,15 @@ def victim(app_db, data_dir, tmp_path_factory):
             parent_version_id=None,
         )
         session.commit()
-        ids = {"user": user, "package": str(package.id), "version": str(version.id)}
+        return user, package.id, version.id
+
+
+@pytest.fixture(scope="module")
+def victim(app_db, data_dir, tmp_path_factory):
+    """Another user with a package, a published version and an uploaded file on disk."""
+    folder = tmp_path_factory.mktemp("victim")
+    user, package, version = _user_with_version(app_db, "victim", "secret work", folder)
+    ids = {"user": user, "package": str(package), "version": str(version)}
     upload = data_dir / "uploads" / str(user) / ids["package"] / "private.jsonl"
     upload.parent.mkdir(parents=True)
     upload.write_text('{"text": "the victim\'s data"}\n')
@@ -348,24 +354,13 @@ def test_parallel_uploads_cannot_pass_the_quota_together(
 def running_run(app_db, tmp_path):
     """A member whose only package has a local run in progress (its process lives)."""
     from trainpkg_app.db.models import Deployment, utc_now
-    from trainpkg_app.db.packages import create_package
-    from trainpkg_app.db.versions import publish_version
 
-    user = new_account(app_db, f"watcher-{uuid.uuid4().hex[:6]}@example.com", "x" * 16)
+    user, _package, version = _user_with_version(app_db, "watcher", "watched", tmp_path)
     process = subprocess.Popen(["sleep", "600"])
     with Session(app_db) as session:
-        package = create_package(session, owner_id=user, name="watched")
-        version = publish_version(
-            session,
-            owner_id=user,
-            package_id=package.id,
-            snapshot=published_snapshot(write_rows(tmp_path / "qa.jsonl")),
-            change_summary="",
-            parent_version_id=None,
-        )
         session.add(
             Deployment(
-                version_id=version.id,
+                version_id=version,
                 target="local",
                 status="running",
                 pid=process.pid,

@@ -30,9 +30,11 @@ PACKAGE_FILES = [
     "chat_format.py",
     "data",
     "formats.py",
+    "hub_results.py",
     "package.yaml",
     "requirements.txt",
     "train.py",
+    "training_data.py",
 ]
 
 

@@ -7,7 +7,7 @@ from reflex.vars import ArrayVar, ObjectVar
 
 from trainpkg_app.components.feedback import busy_line, problem_callout
 from trainpkg_app.components.hub_dataset import checked_badge, hub_choices, hub_facts, hub_mapping
-from trainpkg_app.components.wizard_fields import select_field, step_error, text_field
+from trainpkg_app.components.wizard_fields import grid, select_field, step_error, text_field
 from trainpkg_app.core.chat_format import CHOICE_LABELS
 from trainpkg_app.core.dataset_formats import FORMAT_LABELS
 from trainpkg_app.core.dataset_preview import MODEL_TEMPLATE
@@ -307,7 +307,7 @@ def mapping_dialog() -> rx.Component:
     )
 
 
-def dataset_body(grid) -> rx.Component:
+def dataset_body() -> rx.Component:
     return rx.vstack(
         _upload(),
         _hub(),

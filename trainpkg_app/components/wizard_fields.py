@@ -13,6 +13,15 @@ from trainpkg_app.components.form_field import (
 )
 from trainpkg_app.state.step_data import StepDataState
 
+YES_NO = [("true", "Yes"), ("false", "No")]
+
+
+def grid(*children: rx.Component) -> rx.Component:
+    """Fields side by side: one column on a phone, up to three on a wide screen."""
+    return rx.grid(
+        *children, columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="4", width="100%"
+    )
+
 
 def _error(step: str, field: str) -> rx.Var:
     return StepDataState.errors[step].get(field, "").to(str)

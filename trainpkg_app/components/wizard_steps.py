@@ -1,19 +1,20 @@
-"""The bodies of the four steps."""
+"""The bodies of the four steps (the deploy step's in deploy_step.py)."""
 
 from typing import get_args
 
 import reflex as rx
 
 from trainpkg_app.components import dataset_step
+from trainpkg_app.components.deploy_step import deploy_body
 from trainpkg_app.components.form_field import switch_field
 from trainpkg_app.components.model_search import model_facts_list, model_search
-from trainpkg_app.components.run_panel import run_panel
 from trainpkg_app.components.wizard_fields import (
+    YES_NO,
     choice_field,
+    grid,
     select_field,
     text_field,
 )
-from trainpkg_app.core.hardware import flavors_for
 from trainpkg_app.core.presets import PRESET_LABELS
 from trainpkg_app.core.throughput import (
     ATTENTION_LABELS,
@@ -21,9 +22,7 @@ from trainpkg_app.core.throughput import (
     AttentionImplementation,
     PackingStrategy,
 )
-from trainpkg_app.state.hub_token import HubTokenState
 from trainpkg_app.state.model_search import ModelSearchState
-from trainpkg_app.state.runs import RunState
 from trainpkg_app.state.step_data import StepDataState
 
 METHODS = [
@@ -31,24 +30,9 @@ METHODS = [
     ("lora", "LoRA", "Trains small adapter matrices. A fraction of the memory."),
     ("qlora", "QLoRA", "LoRA on a 4-bit quantised model. Fits large models on one GPU."),
 ]
-TARGETS = [
-    ("local", "This machine", "Runs train.py here, in the background."),
-    ("hf_space", "Hugging Face Space", "A private Space with the GPU you pick; paused when done."),
-    ("hf_job", "Hugging Face Job", "A one-off job on the Hub; billing stops when it ends."),
-]
 
 
 TRAIN_ON = [("answers", "Answers only"), ("all", "Whole text")]
-
-
-def _flavor_options(target: str) -> list[tuple[str, str]]:
-    return [(f.id, f"{f.label} (${f.usd_per_hour:.2f}/h)") for f in flavors_for(target)]
-
-
-def _grid(*children: rx.Component) -> rx.Component:
-    return rx.grid(
-        *children, columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="4", width="100%"
-    )
 
 
 def model_body() -> rx.Component:
@@ -76,7 +60,7 @@ def model_body() -> rx.Component:
             width="100%",
         ),
         model_facts_list(StepDataState.model_facts),
-        _grid(
+        grid(
             text_field(
                 "model", "parameters", "Parameters", numeric=True, hint="From the Hub, or type it."
             ),
@@ -89,7 +73,6 @@ def model_body() -> rx.Component:
     )
 
 
-YES_NO = [("true", "Yes"), ("false", "No")]
 STRATEGIES = [("no", "No"), ("steps", "About 12 times a run"), ("epoch", "Every epoch")]
 ATTENTIONS = [(name, ATTENTION_LABELS[name]) for name in get_args(AttentionImplementation)]
 PACKINGS = [(name, PACKING_LABELS[name]) for name in get_args(PackingStrategy)]
@@ -97,7 +80,7 @@ PACKINGS = [(name, PACKING_LABELS[name]) for name in get_args(PackingStrategy)]
 
 def _throughput_fields() -> rx.Component:
     """Packing, attention kernel, Liger, FSDP and checkpoints kept (options from the core)."""
-    return _grid(
+    return grid(
         select_field("config", "packing", "Packing", YES_NO),
         select_field("config", "packing_strategy", "Packing strategy", PACKINGS),
         select_field("config", "attn_implementation", "Attention", ATTENTIONS),
@@ -137,7 +120,7 @@ def _presets() -> rx.Component:
 
 def _advanced_fields(is_adapter: rx.Var) -> rx.Component:
     return rx.vstack(
-        _grid(
+        grid(
             text_field(
                 "config", "max_steps", "Max steps", numeric=True, hint="Optional; overrides epochs."
             ),
@@ -183,7 +166,7 @@ def _advanced_fields(is_adapter: rx.Var) -> rx.Component:
         _throughput_fields(),
         rx.cond(
             is_adapter,
-            _grid(
+            grid(
                 text_field("config", "lora_alpha", "LoRA alpha", numeric=True),
                 text_field("config", "lora_dropout", "LoRA dropout", numeric=True),
                 text_field(
@@ -196,7 +179,7 @@ def _advanced_fields(is_adapter: rx.Var) -> rx.Component:
         ),
         rx.cond(
             StepDataState.forms["config"]["method"].to(str) == "qlora",
-            _grid(
+            grid(
                 select_field(
                     "config", "qlora_quant_type", "4-bit type", [("nf4", "NF4"), ("fp4", "FP4")]
                 ),
@@ -248,7 +231,7 @@ def config_body() -> rx.Component:
     return rx.vstack(
         _presets(),
         choice_field("config", "method", "Method", METHODS),
-        _grid(
+        grid(
             text_field("config", "learning_rate", "Learning rate", numeric=True),
             text_field("config", "num_epochs", "Epochs", numeric=True),
             text_field("config", "per_device_batch_size", "Batch size per device", numeric=True),
@@ -269,143 +252,9 @@ def config_body() -> rx.Component:
     )
 
 
-def dataset_body() -> rx.Component:
-    return dataset_step.dataset_body(_grid)
-
-
-def _token_line() -> rx.Component:
-    return rx.vstack(
-        rx.hstack(
-            rx.icon("key-round", size=16, aria_hidden="true"),
-            rx.text(HubTokenState.status, size="2", id="token-status"),
-            rx.button(
-                "Set token", size="1", variant="soft", on_click=HubTokenState.set_dialog_open(True)
-            ),
-            align="center",
-        ),
-        rx.cond(
-            HubTokenState.billing != "",
-            rx.text(HubTokenState.billing, size="2", id="billing-account", weight="medium"),
-        ),
-        spacing="1",
-    )
-
-
-def _estimate() -> rx.Component:
-    estimate = StepDataState.run_estimate
-    return rx.callout.root(
-        rx.callout.text(rx.text.span("Estimate: ", weight="bold"), estimate["message"]),
-        rx.cond(
-            estimate["formula"] != "",
-            rx.callout.text(rx.text.span("How: ", weight="medium"), estimate["formula"], size="1"),
-        ),
-        color_scheme="blue",
-        high_contrast=True,
-        role="status",
-        id="run-estimate",
-        width="100%",
-    )
-
-
-def _run_section() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Run", as_="h3", size="3"),
-        rx.text(
-            "Deploying trains the newest published version on the target it was published "
-            "with; publish first to deploy what you see here.",
-            size="2",
-            color=rx.color("gray", 11),
-        ),
-        rx.button(
-            rx.icon("rocket", size=14, aria_hidden="true"),
-            "Deploy latest version",
-            on_click=RunState.deploy_latest,
-            id="deploy-latest",
-        ),
-        run_panel("deploy"),
-        spacing="2",
-        width="100%",
-    )
-
-
-def deploy_body() -> rx.Component:
-    target = StepDataState.forms["deploy"]["target"].to(str)
-    return rx.vstack(
-        choice_field("deploy", "target", "Where to run", TARGETS),
-        rx.match(
-            target,
-            (
-                "local",
-                _grid(
-                    text_field(
-                        "deploy",
-                        "output_dir",
-                        "Output folder",
-                        hint="Created if missing; must be writable.",
-                    ),
-                    text_field(
-                        "deploy",
-                        "num_gpus",
-                        "GPUs",
-                        numeric=True,
-                        hint="0 trains on the CPU; over 1 uses accelerate.",
-                    ),
-                    text_field(
-                        "deploy",
-                        "gpu_memory_gb",
-                        "GPU memory (GB)",
-                        numeric=True,
-                        hint="Optional: checks the memory fit.",
-                    ),
-                    text_field(
-                        "deploy",
-                        "max_hours",
-                        "Time cap (hours)",
-                        numeric=True,
-                        hint="Optional: the run stops when it is hit.",
-                    ),
-                ),
-            ),
-            (
-                "hf_space",
-                rx.vstack(
-                    _grid(
-                        text_field("deploy", "space_name", "Space name", placeholder="owner/name"),
-                        select_field(
-                            "deploy", "space_flavor", "Hardware", _flavor_options("hf_space")
-                        ),
-                        select_field("deploy", "private", "Private Space", YES_NO),
-                        text_field(
-                            "deploy", "sleep_minutes", "Sleep after (minutes)", numeric=True
-                        ),
-                    ),
-                    _token_line(),
-                    width="100%",
-                ),
-            ),
-            (
-                "hf_job",
-                rx.vstack(
-                    _grid(
-                        select_field("deploy", "job_flavor", "Hardware", _flavor_options("hf_job")),
-                        text_field("deploy", "timeout_minutes", "Timeout (minutes)", numeric=True),
-                    ),
-                    _token_line(),
-                    width="100%",
-                ),
-            ),
-            rx.fragment(),
-        ),
-        rx.cond(target != "", _estimate()),
-        _run_section(),
-        spacing="4",
-        width="100%",
-    )
-
-
 STEP_BODIES = {
     "model": model_body,
     "config": config_body,
-    "dataset": dataset_body,
+    "dataset": dataset_step.dataset_body,
     "deploy": deploy_body,
 }

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from huggingface_hub import HfApi, hf_hub_url
-from huggingface_hub.errors import EntryNotFoundError, RemoteEntryNotFoundError
-from huggingface_hub.utils import get_session, hf_raise_for_status
+from huggingface_hub import HfApi
 
+from trainpkg_app.hub.api import read_repo_file
 from trainpkg_app.hub.errors import explain
 from trainpkg_app.package.builder import results_repo_for
 
@@ -74,15 +73,10 @@ def status_for(stage: str, summary: dict | None) -> tuple[str, str]:
 
 def read_result(api: HfApi, space_id: str, filename: str) -> bytes | None:
     """A file the Space pushed to its results repo, or None while there is none."""
-    url = hf_hub_url(results_repo_for(space_id), filename, endpoint=api.endpoint)
-    response = get_session().get(url, headers=api._build_hf_headers())
     try:
-        hf_raise_for_status(response)
-    except (EntryNotFoundError, RemoteEntryNotFoundError):
-        return None
+        return read_repo_file(api, results_repo_for(space_id), filename)
     except Exception as error:
         raise explain(error, space_id) from error
-    return response.content
 
 
 def read_metrics(api: HfApi, space_id: str) -> bytes | None:

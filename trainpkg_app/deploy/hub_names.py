@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from huggingface_hub import HfApi, hf_hub_url
-from huggingface_hub.utils import get_session
+from huggingface_hub import HfApi
+from huggingface_hub.errors import HfHubHTTPError
 
+from trainpkg_app.hub.api import read_repo_file
 from trainpkg_app.hub.errors import explain
 
 MARKER = ".trainpkg-package"
@@ -17,9 +18,11 @@ TRIES = 20
 
 
 def _marker_of(api: HfApi, repo_id: str, repo_type: str, path: str) -> str:
-    url = hf_hub_url(repo_id, path, repo_type=repo_type, endpoint=api.endpoint)
-    response = get_session().get(url, headers=api._build_hf_headers())
-    return response.text.strip() if response.status_code == 200 else ""
+    """The package the repo's marker names; '' without one (or none we may read)."""
+    try:
+        return (read_repo_file(api, repo_id, path, repo_type) or b"").decode().strip()
+    except HfHubHTTPError:
+        return ""
 
 
 def claim(api: HfApi, wanted: str, repo_type: str, package_id: str, in_folder: str = "") -> str:

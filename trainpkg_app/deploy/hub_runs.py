@@ -12,7 +12,7 @@ from sqlmodel import Session
 from trainpkg_app.core.hardware import find_flavor
 from trainpkg_app.core.hub_account import member_prefix, member_run_problem
 from trainpkg_app.core.vocabulary import TrainingStatus
-from trainpkg_app.db.hub_tokens import hub_api_for_owner, hub_credentials
+from trainpkg_app.db.hub_tokens import HubCredentials, hub_credentials
 from trainpkg_app.db.models import Deployment, TrainingPackage, TrainingPackageVersion, utc_now
 from trainpkg_app.db.versions import get_version, snapshot_of_version
 from trainpkg_app.deploy import hf_job, hf_space, hub_names
@@ -34,26 +34,24 @@ NO_TOKEN = "{what} needs a Hugging Face token: press Set token on the deploy ste
 LOG_LINES = 30
 
 
-def _owner_api(session: Session, owner_id: uuid.UUID, what: str):
-    api, token = hub_api_for_owner(session, owner_id)
-    if api is None:
+def _credentials(session: Session, owner_id: uuid.UUID, what: str) -> HubCredentials:
+    """The token a run of this owner uses (read once per start), or why there is none."""
+    credentials = hub_credentials(session, owner_id)
+    if credentials.api is None:
         raise AlreadyRunning(NO_TOKEN.format(what=what))
-    return api, token
+    return credentials
 
 
-def _check_account(
-    session: Session,
-    owner_id: uuid.UUID,
-    version: TrainingPackageVersion,
-    repo_name: str,
-    hours: float,
-) -> bool:
+def _on_members_cap(credentials: HubCredentials) -> bool:
+    """A member running on the server's account: its caps and name prefix apply."""
+    return credentials.whose == "server" and not credentials.is_admin
+
+
+def _check_account(credentials: HubCredentials, deploy: dict, repo_name: str, hours: float) -> bool:
     """Refuse what a member may not run on the server's account; True when the run uses it
     (its Space is then private whatever the version says)."""
-    credentials = hub_credentials(session, owner_id)
-    if credentials.whose != "server" or credentials.is_admin:
+    if not _on_members_cap(credentials):
         return credentials.whose == "server"
-    deploy = snapshot_of_version(version)["deploy"]
     flavor = find_flavor(deploy.get("job_flavor") or deploy.get("space_flavor") or "")
     problem = member_run_problem(
         get_settings().server_token_policy,
@@ -71,7 +69,7 @@ def _check_account(
 def _run_api(session: Session, deployment: Deployment):
     version = session.get(TrainingPackageVersion, deployment.version_id)
     owner = session.get(TrainingPackage, version.package_id).owner_id
-    return _owner_api(session, owner, "This run")[0]
+    return _credentials(session, owner, "This run").api
 
 
 def _settle(
@@ -107,9 +105,11 @@ def start_space(
 ) -> Deployment:
     """Upload the package to its Space and request the hardware; the Space trains itself."""
     version = get_version(session, owner_id=owner_id, version_id=version_id)
-    api, token = _owner_api(session, owner_id, "A Space")
-    space_name = snapshot_of_version(version)["deploy"]["space_name"]
-    on_server = _check_account(session, owner_id, version, space_name.split("/")[-1], 0.0)
+    credentials = _credentials(session, owner_id, "A Space")
+    api, token = credentials.api, credentials.token
+    wanted = snapshot_of_version(version)["deploy"]
+    space_name = wanted["space_name"]
+    on_server = _check_account(credentials, wanted, space_name.split("/")[-1], 0.0)
     space_id = hub_names.claim(api, space_name, "space", str(version.package_id))
     deployment, snapshot, folder = register_run(
         session, version, "hf_space", runs_dir, results_repo=results_repo_for(space_id)
@@ -157,10 +157,9 @@ def cancel_space(session: Session, deployment: Deployment) -> None:
 # --- Job ------------------------------------------------------------------------------------
 
 
-def _job_repo_name(session: Session, owner_id: uuid.UUID, name: str) -> str:
+def _job_repo_name(credentials: HubCredentials, name: str) -> str:
     """The version's name; on the server's account, behind the member's own prefix."""
-    credentials = hub_credentials(session, owner_id)
-    if credentials.whose != "server" or credentials.is_admin:
+    if not _on_members_cap(credentials):
         return name
     return member_prefix(get_settings().server_token_policy, credentials.email) + name
 
@@ -170,14 +169,15 @@ def start_job(
 ) -> Deployment:
     """Upload the package to a private repo and run it as a Job with the flavor and timeout."""
     version = get_version(session, owner_id=owner_id, version_id=version_id)
-    api, token = _owner_api(session, owner_id, "A Job")
+    credentials = _credentials(session, owner_id, "A Job")
+    api, token = credentials.api, credentials.token
     try:
         namespace = api.whoami()["name"]
     except Exception as error:
         raise explain(error) from error
-    repo_id = hf_job.repo_for(namespace, _job_repo_name(session, owner_id, version.name))
-    hours = snapshot_of_version(version)["deploy"]["timeout_minutes"] / 60
-    _check_account(session, owner_id, version, repo_id.split("/")[-1], hours)
+    repo_id = hf_job.repo_for(namespace, _job_repo_name(credentials, version.name))
+    wanted = snapshot_of_version(version)["deploy"]
+    _check_account(credentials, wanted, repo_id.split("/")[-1], wanted["timeout_minutes"] / 60)
     package_id = str(version.package_id)
     repo_id = hub_names.claim(api, repo_id, "model", package_id, in_folder=hf_job.PACKAGE_DIR)
     deployment, snapshot, folder = register_run(

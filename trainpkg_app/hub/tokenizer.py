@@ -64,5 +64,7 @@ def cached_tokenizer(model_id: str):
 
 def warm_up(model_id: str) -> None:
     """Load the model's tokenizer (and import transformers) in a thread, so that the first
-    preview does not wait for them."""
+    preview does not wait for them (once: a loaded one is kept)."""
+    if model_id in _LOADED:
+        return
     threading.Thread(target=cached_tokenizer, args=(model_id,), daemon=True).start()

@@ -18,7 +18,16 @@ from trainpkg_app.core.training_args import training_arguments
 from trainpkg_app.package import environment
 from trainpkg_app.settings import get_settings
 
-TRAIN_SCRIPT = Path(__file__).resolve().parents[1] / "runner" / "train.py"
+RUNNER = Path(__file__).resolve().parents[1] / "runner"
+TRAIN_SCRIPT = RUNNER / "train.py"
+# What a package carries to train without the app: name in the package -> source file
+RUNNER_FILES = {
+    "train.py": TRAIN_SCRIPT,
+    "training_data.py": RUNNER / "training_data.py",
+    "hub_results.py": RUNNER / "hub_results.py",
+    "formats.py": Path(dataset_formats.__file__),
+    "chat_format.py": Path(chat_format.__file__),
+}
 SPACE_FRONT_MATTER = """---
 title: {name}
 sdk: docker
@@ -118,9 +127,7 @@ def build_package(
     liger = bool(spec["training_arguments"]["sft"].get("use_liger_kernel"))
     spec["environment"] = environment.environment_record(runtime, method, image, liger)
     (out_dir / "package.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
-    shutil.copy2(TRAIN_SCRIPT, out_dir / "train.py")
-    shutil.copy2(dataset_formats.__file__, out_dir / "formats.py")
-    shutil.copy2(chat_format.__file__, out_dir / "chat_format.py")
+    copy_runner(out_dir)
     requirements = environment.requirements(runtime, method, image, liger)
     (out_dir / "requirements.txt").write_text(requirements)
     front = SPACE_FRONT_MATTER if snapshot["deploy"].get("target") == "hf_space" else ""
@@ -130,6 +137,12 @@ def build_package(
     gpus = hardware_for(snapshot["deploy"]).gpus
     (out_dir / "Dockerfile").write_text(environment.dockerfile(runtime, image, gpus))
     return out_dir
+
+
+def copy_runner(folder: Path) -> None:
+    """train.py and the modules it imports, beside each other in ``folder``."""
+    for name, source in RUNNER_FILES.items():
+        shutil.copy2(source, folder / name)
 
 
 def zip_package(folder: Path) -> Path:

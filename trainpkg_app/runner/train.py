@@ -29,14 +29,9 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from chat_format import (  # noqa: E402  (both copied beside this file)
-    TEMPLATES,
-    encode,
-    has_generation_markers,
-    labels_of,
-    resolve_template,
-)
-from formats import CHAT_FORMATS, Detected, trl_row  # noqa: E402
+# Copied beside this file by the package builder:
+from hub_results import ResultsPusher, model_card, serve_status  # noqa: E402
+from training_data import answers_only_rows, chat_template, load_rows  # noqa: E402
 
 STOP_REQUESTED = {"signal": None}
 OUT = HERE  # the output location, chosen in main()
@@ -88,244 +83,6 @@ def write_json_line(path: Path, record: dict) -> None:
         handle.flush()
     if IN_JOB:
         print(METRICS_MARK + json.dumps(record), flush=True)
-
-
-def load_rows(spec: dict, conversational: bool):
-    """All datasets as one table in TRL's own format (core/dataset_formats.py trl_row)."""
-    from datasets import concatenate_datasets, load_dataset
-
-    parts = []
-    for ref in spec["dataset"]["datasets"]:
-        if ref.get("source") == "upload":
-            path = HERE / "data" / Path(ref["path"]).name
-            kind = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}[
-                path.suffix
-            ]
-            table = load_dataset(kind, data_files=str(path), split="train")
-        else:
-            table = load_dataset(
-                ref["dataset_id"],
-                ref.get("config"),
-                split=ref.get("split", "train"),
-                revision=ref.get("revision"),
-            )
-        detected = Detected(
-            format=ref.get("format") or "text", mapping=ref.get("mapping") or {"text": "text"}
-        )
-        parts.append(
-            table.map(
-                lambda row, d=detected: trl_row(row, d, conversational),
-                remove_columns=table.column_names,
-            )
-        )
-    return concatenate_datasets(same_shape(parts))
-
-
-def same_shape(parts: list) -> list:
-    """Chat files mixed with prompt/completion ones: all become conversations (the completion
-    is the assistant's turn). Plain text cannot mix with either."""
-    shapes = {tuple(sorted(part.column_names)) for part in parts}
-    if len(shapes) == 1:
-        return parts
-    if ("text",) in shapes:
-        raise SystemExit("Plain-text datasets cannot be mixed with chat or prompt datasets.")
-    if ("messages",) in shapes and ("completion", "prompt") in shapes:
-        return [
-            part
-            if "messages" in part.column_names
-            else part.map(
-                lambda row: {"messages": row["prompt"] + row["completion"]},
-                remove_columns=["prompt", "completion"],
-            )
-            for part in parts
-        ]
-    raise SystemExit("These datasets need a chat template to be mixed: choose one.")
-
-
-def chat_template(spec: dict, tokenizer) -> str | None:
-    """The model's own chat template; else the one chosen in the Dataset step, set on the
-    tokenizer so that the saved tokenizer chats in the format it was trained on."""
-    if not tokenizer.chat_template:
-        choice = spec["dataset"].get("chat_template") or "family"
-        chats = any(ref.get("format") in CHAT_FORMATS for ref in spec["dataset"]["datasets"])
-        key = resolve_template(choice, spec["model"].get("architecture"), chats)
-        tokenizer.chat_template = TEMPLATES[key][1] if key else None
-    return tokenizer.chat_template
-
-
-def answers_only_rows(rows, tokenizer, answers_only: bool):
-    """TRL's loss switches for "Train on", and the rows it gets: a conversation whose template
-    has no generation markers comes tokenized, with labels -100 outside the answers."""
-    columns = rows.column_names
-    if "messages" not in columns:
-        return ({"completion_only_loss": answers_only} if "prompt" in columns else {}), rows
-    if not answers_only or has_generation_markers(tokenizer.chat_template):
-        return {"assistant_only_loss": answers_only}, rows
-
-    def tokenized(row):
-        ids, mask = encode(tokenizer, row, answers_only=True)
-        return {"input_ids": ids, "labels": labels_of(ids, mask)}
-
-    return {}, rows.map(tokenized, remove_columns=columns)
-
-
-def serve_status(port: int = 7860) -> None:
-    """In a Space: answer on the app port with the latest metrics, so the Space counts as up."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Status(BaseHTTPRequestHandler):
-        def do_GET(self):
-            path = OUT / "metrics.jsonl"
-            body = path.read_bytes()[-4000:] if path.exists() else b"starting"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_args):
-            pass
-
-    server = ThreadingHTTPServer(("0.0.0.0", port), Status)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-
-class ResultsPusher:
-    """On the Hub (a Space or a Job): push the metrics (every 30 s) and each checkpoint as they
-    come, at the end the results at the repo root; a Space then pauses itself (billing stops)."""
-
-    def __init__(self, repo_id: str, space_id: str | None):
-        from huggingface_hub import HfApi
-
-        self.api, self.repo_id, self.space_id, self.last_push = HfApi(), repo_id, space_id, 0.0
-        self.checkpoints: set[str] = set()  # those on the Hub
-
-    def push_metrics(self, force: bool = False) -> None:
-        metrics = OUT / "metrics.jsonl"
-        if not metrics.exists() or (not force and time.monotonic() - self.last_push < 30):
-            return
-        try:
-            self.api.upload_file(
-                path_or_fileobj=str(metrics),
-                path_in_repo="training_metrics.jsonl",
-                repo_id=self.repo_id,
-            )
-            self.last_push = time.monotonic()
-        except Exception as error:  # the training goes on; the next push retries
-            print(f"could not push metrics: {error}", file=sys.stderr)
-
-    def push_checkpoints(self, folder: Path) -> None:
-        """The checkpoints the trainer keeps (the latest few) replace older ones on the Hub."""
-        from huggingface_hub import CommitOperationAdd, CommitOperationDelete
-
-        local = {p.name: p for p in folder.glob("checkpoint-*") if p.is_dir()}
-        operations = [
-            CommitOperationAdd(f"checkpoints/{name}/{file.relative_to(path)}", str(file))
-            for name, path in local.items()
-            if name not in self.checkpoints
-            for file in path.rglob("*")
-            if file.is_file()
-        ] + [
-            CommitOperationDelete(f"checkpoints/{name}/", is_folder=True)
-            for name in self.checkpoints - set(local)
-        ]
-        if not operations:
-            return
-        try:
-            self.api.create_commit(self.repo_id, operations, commit_message="Checkpoints")
-            self.checkpoints = set(local)
-        except Exception as error:  # the next save retries
-            print(f"could not push checkpoints: {error}", file=sys.stderr)
-
-    def finish(self) -> None:
-        """One commit: output/ at the root (adapter or model, tokenizer, model card), the
-        metrics, package.yaml and summary.json."""
-        from huggingface_hub import CommitOperationAdd
-
-        try:
-            results = OUT / "output"
-            summary = OUT / "summary.json"
-            failed = not summary.exists() or json.loads(summary.read_text())["status"] == "failed"
-            trained = results.is_dir() and not failed  # never an older run's leftovers
-            files = sorted(p for p in results.rglob("*") if p.is_file()) if trained else []
-            operations = [CommitOperationAdd(str(p.relative_to(results)), str(p)) for p in files]
-            for name, path in [
-                ("training_metrics.jsonl", OUT / "metrics.jsonl"),
-                ("package.yaml", HERE / "package.yaml"),
-                ("summary.json", summary),
-            ]:
-                if path.exists():
-                    operations.append(CommitOperationAdd(name, str(path)))
-            self.api.create_commit(self.repo_id, operations, commit_message="Training results")
-        finally:
-            if self.space_id:
-                self.api.pause_space(self.space_id)
-
-
-def dataset_source(ref: dict) -> str:
-    """upload or hub, with the content hash or revision that pins it."""
-    pinned = ref.get("content_hash") or ref.get("revision")
-    return f"{ref.get('source', 'hub')}{f', {pinned}' if pinned else ''}"
-
-
-def model_card(spec: dict, summary: dict, adapter: bool) -> str:
-    """README.md of the results: the Hub metadata that links them to their base model and
-    datasets, the training arguments, the final losses and the package version."""
-    base = spec["model"]["model_id"]
-    refs = spec["dataset"]["datasets"]
-    hub_datasets = [ref["dataset_id"] for ref in refs if ref.get("source") != "upload"]
-    method = spec["config"].get("method", "lora")
-    metadata = {
-        "base_model": base,
-        "library_name": "peft" if adapter else "transformers",
-        "pipeline_tag": "text-generation",
-        "tags": ["trainpkg", "sft", "trl", method],
-    }
-    if hub_datasets:
-        metadata["datasets"] = hub_datasets
-    losses = {k: summary.get(k) for k in ("training_loss", "eval_loss")}
-    load = (
-        f'base = AutoModelForCausalLM.from_pretrained("{base}")\n'
-        'model = PeftModel.from_pretrained(base, "<this repo>")'
-        if adapter
-        else 'model = AutoModelForCausalLM.from_pretrained("<this repo>")'
-    )
-    lines = [
-        "---",
-        yaml.safe_dump(metadata, sort_keys=False).strip(),
-        "---",
-        "",
-        f"# {spec['name']}",
-        "",
-        f"Fine-tuned ({method}) from `{base}` (revision `{spec['model'].get('revision')}`)"
-        f" by the training package **{spec['name']}** (its `package.yaml` is in this repo).",
-        "",
-        "## Datasets",
-        "",
-        *[f"- `{ref['dataset_id']}` ({dataset_source(ref)})" for ref in refs],
-        "",
-        "## Results",
-        "",
-        f"- final train loss: {losses['training_loss']}",
-        f"- final eval loss: {losses['eval_loss']}",
-        f"- steps: {summary.get('global_step')}, status: {summary.get('status')}",
-        "",
-        "## Training arguments",
-        "",
-        "```yaml",
-        yaml.safe_dump(spec["training_arguments"], sort_keys=False).strip(),
-        "```",
-        "",
-        "## Load",
-        "",
-        "```python",
-        "from transformers import AutoModelForCausalLM",
-        *(["from peft import PeftModel"] if adapter else []),
-        load,
-        "```",
-        "",
-    ]
-    return "\n".join(lines)
 
 
 class MetricsCallback:
@@ -392,9 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         summary.unlink(missing_ok=True)
     space_id = os.environ.get("SPACE_ID")
     on_hub = spec.get("results_repo") and (space_id or IN_JOB) and main_process
-    pusher = ResultsPusher(spec["results_repo"], space_id) if on_hub else None
+    pusher = ResultsPusher(spec["results_repo"], space_id, OUT, HERE) if on_hub else None
     if on_hub and space_id:
-        serve_status(int(os.environ.get("PORT", "7860")))
+        serve_status(OUT, int(os.environ.get("PORT", "7860")))
     try:  # whatever happens, a Space pauses itself at the end (billing stops)
         return prepare_and_train(spec, metrics, pusher)
     except BaseException as error:
@@ -428,7 +185,7 @@ def prepare_and_train(spec: dict, metrics: Path, pusher) -> int:
     conversational = chat_template(spec, tokenizer) is not None
     answers_only = spec["config"].get("train_on", "answers") == "answers"
     # The data path's own SFTConfig switches (completion_only_loss / assistant_only_loss):
-    rows = load_rows(spec, conversational)
+    rows = load_rows(spec, conversational, HERE)
     loss_switches, rows = answers_only_rows(rows, tokenizer, answers_only)
     sft |= loss_switches
     share = spec["dataset"]["train_split_percent"] / 100
