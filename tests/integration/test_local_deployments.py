@@ -144,7 +144,8 @@ def test_a_stale_running_record_fails_at_start_up(migrated, published, tmp_path)
 
 
 def test_the_time_cap_stops_the_run(migrated, published, tmp_path, hf_cache):
-    owner, version_id = published(max_steps=400, max_hours="0.002")  # 7.2 s
+    # 7.2 s, while 100 000 steps take minutes even on a fast machine (about 150 steps/s)
+    owner, version_id = published(max_steps=100_000, max_hours="0.002")
     deployment_id = start(migrated, owner, version_id, tmp_path, hf_cache)
     done = follow(migrated, deployment_id, lambda d: d.status not in service.ACTIVE)
     assert done.status == "cancelled", done.log_tail
