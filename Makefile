@@ -62,6 +62,7 @@ run-scaled: $(STAMP)-train .tools/node_modules/.bin/bun
 
 lint: $(STAMP)-test
 	$(BIN)/ruff check .
+	$(BIN)/python scripts/check_imports.py
 
 # Three pytest processes: Reflex state tests and the browser harness cannot share one (DESIGN.md).
 unit: $(STAMP)-test

@@ -24,6 +24,7 @@ from trainpkg_app.core.workers import this_worker, worker_alive
 from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft, save_draft
 from trainpkg_app.db.errors import DraftConflict, NotFound
 from trainpkg_app.settings import get_settings
+from trainpkg_app.state import links
 from trainpkg_app.state.owner import as_owner, as_user, session_token
 from trainpkg_app.state.save_status import (
     CONFLICT,
@@ -48,9 +49,7 @@ def _now_iso() -> str:
 
 
 def _refresh_packages():
-    from trainpkg_app.state.packages import PackagesState  # packages.py builds on this module
-
-    return PackagesState.refresh
+    return links.packages_refresh.get()
 
 
 SAVE_STALE_S = 60.0  # a save that has not answered by then died with its worker
@@ -309,3 +308,6 @@ class DraftState(rx.State):
 
         await self._show(await as_owner(self, create_with_draft, name=name, content=content))
         return _refresh_packages()
+
+
+links.edit_owner.provide(DraftState)

@@ -24,6 +24,7 @@ from trainpkg_app.db.versions import (
     set_archived,
     snapshot_of_version,
 )
+from trainpkg_app.state import links
 from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import as_owner
@@ -331,3 +332,6 @@ class HistoryState(rx.State):
             self.message = str(missing)
             return
         await self._reload()
+
+
+links.history_refresh.provide(HistoryState.refresh)

@@ -12,6 +12,7 @@ from trainpkg_app.core.validation import parse
 from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft, open_or_create
 from trainpkg_app.db.errors import NameTaken, NotFound
 from trainpkg_app.db.packages import delete_package, list_packages, rename_package
+from trainpkg_app.state import links
 from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import as_owner
@@ -26,10 +27,7 @@ NO_SUCH_PACKAGE = "This package does not exist."
 
 def _after_open() -> list:
     """Once a package is shown: its versions, and its latest run."""
-    from trainpkg_app.state.history import HistoryState  # both are built on this module
-    from trainpkg_app.state.runs import RunState
-
-    return [HistoryState.refresh, RunState.show_latest]
+    return [links.history_refresh.get(), links.runs_show_latest.get()]
 
 
 class PackagesState(rx.State):
@@ -142,3 +140,6 @@ class PackagesState(rx.State):
         self.last_package_id, self.notice = "", ""
         await self._show(await as_owner(self, open_or_create, package_id=None))  # the newest
         return _after_open()
+
+
+links.packages_refresh.provide(PackagesState.refresh)

@@ -16,6 +16,7 @@ from trainpkg_app.deploy import service
 from trainpkg_app.deploy.records import owned
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.settings import get_settings
+from trainpkg_app.state import links
 from trainpkg_app.state.connection import tab_connected
 from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
@@ -173,3 +174,6 @@ class RunState(rx.State):
             self.message = f"Could not cancel: {problem}"
             return
         self.message = "Cancelling: the run saves what it has and stops."
+
+
+links.runs_show_latest.provide(RunState.show_latest)

@@ -19,6 +19,7 @@ from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.core.summaries import model_facts, summarize
 from trainpkg_app.core.validation import StepValidation, parse, validate_step
 from trainpkg_app.core.workflow import STEPS, StepId
+from trainpkg_app.state import links
 from trainpkg_app.state.events import EventRefused, checked
 from trainpkg_app.state.save_status import SaveStatusState
 from trainpkg_app.state.wizard import WizardState
@@ -27,10 +28,7 @@ EMPTY_BY_STEP: dict[str, dict[str, str]] = {step.value: {} for step in STEPS}
 
 
 async def _drafts(state: rx.State):
-    # drafts.py builds on this module, so it is imported where it is needed.
-    from trainpkg_app.state.drafts import DraftState
-
-    return await state.get_state(DraftState)
+    return await state.get_state(links.edit_owner.get())
 
 
 async def _autosave_follow_up(state: rx.State):
