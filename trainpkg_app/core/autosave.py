@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 DEFAULT_INTERVAL_S = 30.0
+# What the save indicator shows.
+SAVED, SAVING, UNSAVED, RETRYING, CONFLICT = "saved", "saving", "unsaved", "retrying", "conflict"
 
 
 class AutosaveSchedule(BaseModel, frozen=True):

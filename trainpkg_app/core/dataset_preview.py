@@ -109,6 +109,18 @@ class PreviewSettings(BaseModel):
     answers_only: bool = True
     max_seq_length: int = 1024
 
+    @classmethod
+    def of_forms(cls, forms: dict[str, dict[str, str]]) -> PreviewSettings:
+        """From the draft's forms as typed (unparsable values: defaults)."""
+        max_seq = forms["config"].get("max_seq_length", "")
+        return cls(
+            model_id=forms["model"].get("model_id", ""),
+            architecture=forms["model"].get("architecture") or None,
+            chat_template=forms["dataset"].get("chat_template") or "family",
+            answers_only=forms["config"].get("train_on", "answers") != "all",
+            max_seq_length=int(max_seq) if max_seq.isdigit() else 1024,
+        )
+
 
 def model_rows(tokenizer, rows: Sequence[dict], detected: Detected, settings: PreviewSettings):
     """(tokenizer as train.py sets it up, its template in words, the rows in TRL's format);

@@ -37,3 +37,17 @@ def _is_zombie(pid: int) -> bool:
     except OSError:  # no such process, or no /proc (macOS): kill(0) had the last word
         return False
     return stat.rpartition(")")[2].split()[:1] == ["Z"]
+
+
+def lease_held(since: float, worker: str, ttl_s: float, now: float) -> bool:
+    """A lease taken at ``since`` by ``worker`` still holds: it is younger than ``ttl_s`` and its
+    worker lives (a dead worker's lease is free at once, a silent one's once it lapses)."""
+    return now - since < ttl_s and worker_alive(worker)
+
+
+def start_pending(
+    asked_by: str, asked_at: float, connection: str, ttl_s: float, now: float
+) -> bool:
+    """This connection was sent a start event less than ``ttl_s`` ago: wait for it rather than
+    send another (one that never came back, after a reload, is asked again once it lapses)."""
+    return asked_by == connection and now - asked_at < ttl_s

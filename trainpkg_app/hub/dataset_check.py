@@ -38,10 +38,6 @@ class CheckedSplit(BaseModel):
         }
 
 
-def default_split(splits: dict[str, Any]) -> str:
-    return "train" if "train" in splits else next(iter(splits))
-
-
 def split_choices(checked: ViewerDataset) -> str:
     """config -> its splits, as the dataset row keeps them (JSON text)."""
     return json.dumps({config: list(splits) for config, splits in checked.splits.items()})

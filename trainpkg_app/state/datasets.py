@@ -10,6 +10,7 @@ from typing import Literal
 
 import reflex as rx
 
+from trainpkg_app.core.dataset_attach import unique_name
 from trainpkg_app.core.dataset_files import (
     DatasetFileError,
     columns_of,
@@ -28,16 +29,15 @@ from trainpkg_app.core.dataset_formats import (
 from trainpkg_app.core.dataset_preview import (
     PreviewSettings,
     first_rows,
-    model_rows,
-    refusal,
     token_lengths,
 )
-from trainpkg_app.core.dataset_stats import APPROXIMATION, length_stats
+from trainpkg_app.core.dataset_stats import length_stats
 from trainpkg_app.core.forms import dataset_row
 from trainpkg_app.core.payloads import RejectedFiles, ShortText, UploadProgress
 from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.db.uploads import read_package_upload, store_package_upload
-from trainpkg_app.hub.tokenizer import cached_tokenizer, warm_up
+from trainpkg_app.hub.dataset_inspection import count_method, inspect_rows, model_view
+from trainpkg_app.hub.tokenizer import warm_up
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import EventRefused, checked, parsed
@@ -47,59 +47,6 @@ from trainpkg_app.state.step_data import StepDataState
 UPLOAD_ID = "dataset-upload"
 MAPPABLE = [Format.ALPACA, Format.PROMPT_COMPLETION, Format.TEXT]
 MEASURE_CHUNK = 500  # rows tokenized between two progress updates
-SAMPLE_ROWS = 200  # rows whose mean length goes into the dataset reference (the cost estimate)
-
-
-def _settings(forms: dict[str, dict[str, str]]) -> PreviewSettings:
-    """What the preview depends on, from the draft's forms (unparsable values: defaults)."""
-    max_seq = forms["config"].get("max_seq_length", "")
-    return PreviewSettings(
-        model_id=forms["model"].get("model_id", ""),
-        architecture=forms["model"].get("architecture") or None,
-        chat_template=forms["dataset"].get("chat_template") or "family",
-        answers_only=forms["config"].get("train_on", "answers") != "all",
-        max_seq_length=int(max_seq) if max_seq.isdigit() else 1024,
-    )
-
-
-def _method(tokenizer, settings: PreviewSettings) -> str:
-    return f"{settings.model_id}'s tokenizer" if tokenizer is not None else APPROXIMATION
-
-
-def _model_view(rows: list[dict], detected: Detected, settings: PreviewSettings) -> tuple:
-    """(tokenizer set up as train.py sets it up, its template in words, the rows in TRL's
-    format, why the template refuses one of them or None)."""
-    tokenizer = cached_tokenizer(settings.model_id)
-    tokenizer, described, trl_rows = model_rows(tokenizer, rows, detected, settings)
-    return tokenizer, described, trl_rows, refusal(tokenizer, trl_rows)
-
-
-def _check(
-    rows: list[dict], detected: Detected, settings: PreviewSettings, *, every_row: bool = False
-) -> dict:
-    """The first rows as the model sees them, or why the template refuses a row; with
-    ``every_row``, the token statistics of all of them too (a Hub dataset's first rows)."""
-    tokenizer, described, trl_rows, problem = _model_view(rows, detected, settings)
-    if problem:
-        return {"problem": problem}
-    lengths = token_lengths(tokenizer, trl_rows if every_row else trl_rows[:SAMPLE_ROWS])
-    checked = {
-        "preview": first_rows(tokenizer, trl_rows, settings.answers_only),
-        "template": described,
-        "mean_tokens": round(sum(lengths) / len(lengths), 1),
-    }
-    if every_row:
-        stats = length_stats(lengths, settings.max_seq_length, _method(tokenizer, settings))
-        checked["stats"] = stats.model_dump()
-    return checked
-
-
-def _unique_name(name: str, taken: set[str]) -> str:
-    candidate, number = name, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{name} ({number})"
-    return candidate
 
 
 class DatasetState(rx.State):
@@ -200,11 +147,11 @@ class DatasetState(rx.State):
         bad_row = first_bad_row(pending["rows"], detected)
         data = await self.get_state(StepDataState)
         drafts = await self.get_state(DraftState)
-        settings = _settings(data.forms)
+        settings = PreviewSettings.of_forms(data.forms)
         checked = (
             {}
             if bad_row
-            else await rx.run_in_thread(lambda: _check(pending["rows"], detected, settings))
+            else await rx.run_in_thread(lambda: inspect_rows(pending["rows"], detected, settings))
         )
         bad_row = bad_row or checked.get("problem")
         if bad_row:
@@ -226,7 +173,7 @@ class DatasetState(rx.State):
         taken = {ref["dataset_id"] for ref in data.datasets}
         ref = DatasetRef(
             source="upload",
-            dataset_id=_unique_name(pending["name"], taken),
+            dataset_id=unique_name(pending["name"], taken),
             name=pending["name"],
             upload_id=stored.name,
             format=detected.format.value,
@@ -259,7 +206,7 @@ class DatasetState(rx.State):
             self._measure_serial += 1
             serial, shown = self._measure_serial, dict(self._shown)
             data = await self.get_state(StepDataState)
-            settings = _settings(data.forms)
+            settings = PreviewSettings.of_forms(data.forms)
             package_id = (await self.get_state(DraftState)).package_id
             token = await session_token(self)
         if not shown:
@@ -275,7 +222,7 @@ class DatasetState(rx.State):
         )
         detected = Detected.model_validate(shown["detected"])
         tokenizer, described, trl_rows, problem = await rx.run_in_thread(
-            lambda: _model_view(rows, detected, settings)
+            lambda: model_view(rows, detected, settings)
         )
         preview = [] if problem else first_rows(tokenizer, trl_rows, settings.answers_only)
         async with self:
@@ -293,7 +240,7 @@ class DatasetState(rx.State):
                 if serial != self._measure_serial:
                     return
                 self.measured = round(100 * len(lengths) / len(trl_rows))
-        stats = length_stats(lengths, settings.max_seq_length, _method(tokenizer, settings))
+        stats = length_stats(lengths, settings.max_seq_length, count_method(tokenizer, settings))
         async with self:
             if serial == self._measure_serial:
                 self.stats = {key: str(value) for key, value in stats.model_dump().items()}

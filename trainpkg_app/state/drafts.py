@@ -20,9 +20,9 @@ from trainpkg_app.core.drafts import DraftContent
 from trainpkg_app.core.edit_journal import EditJournal
 from trainpkg_app.core.names import generate_draft_name, generate_version_name
 from trainpkg_app.core.step_data import PACKAGE_NAME_LENGTH
-from trainpkg_app.core.workers import this_worker, worker_alive
+from trainpkg_app.core.workers import lease_held, start_pending, this_worker
 from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft, save_draft
-from trainpkg_app.db.errors import DraftConflict, NotFound
+from trainpkg_app.db.errors import DraftConflict, NotFound, save_failure
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state import links
 from trainpkg_app.state.owner import as_owner, as_user, session_token
@@ -155,16 +155,17 @@ class DraftState(rx.State):
         status = await self.get_state(SaveStatusState)
         if self._loop_runs() or status.status == CONFLICT or not self.package_id:
             return None
-        connection = self.router.session.session_id
-        in_flight = time.time() - self._loop_asked_at < LOOP_START_WAIT_S
-        if in_flight and self._loop_asked_by == connection:
+        connection, now = self.router.session.session_id, time.time()
+        if start_pending(
+            self._loop_asked_by, self._loop_asked_at, connection, LOOP_START_WAIT_S, now
+        ):
             return None
-        self._loop_asked_by, self._loop_asked_at = connection, time.time()
+        self._loop_asked_by, self._loop_asked_at = connection, now
         return DraftState.autosave_loop
 
     def _loop_runs(self) -> bool:
-        recent = time.time() - self._loop_beat < _schedule().stale_after_s()
-        return recent and worker_alive(self._loop_worker)
+        stale_s = _schedule().stale_after_s()
+        return lease_held(self._loop_beat, self._loop_worker, stale_s, time.time())
 
     @rx.event(background=True)
     async def autosave_loop(self):
@@ -205,8 +206,7 @@ class DraftState(rx.State):
                 return self._stop(in_loop)
             if in_loop:
                 self._loop_beat = time.time()
-            saving = time.time() - self._saving_since < SAVE_STALE_S
-            if saving and worker_alive(self._saving_worker):
+            if lease_held(self._saving_since, self._saving_worker, SAVE_STALE_S, time.time()):
                 return Step.CONTINUE
             self._saving_since, self._saving_worker = time.time(), this_worker()
             package_id, expected = uuid.UUID(self.package_id), self.revision
@@ -221,25 +221,13 @@ class DraftState(rx.State):
                 expected_revision=expected,
                 content=content,
             )
-        except DraftConflict as conflict:
+        except (DraftConflict, NotFound, sa.exc.SQLAlchemyError) as error:
+            failure = save_failure(error)
             async with self:
                 self._saving_since = 0.0
                 status = await self.get_state(SaveStatusState)
-                status.status, status.detail = CONFLICT, str(conflict)
-                return self._stop(in_loop)
-        except NotFound as gone:
-            async with self:
-                self._saving_since = 0.0
-                status = await self.get_state(SaveStatusState)
-                status.status, status.detail = CONFLICT, f"{gone} Keep your edits as a new draft."
-                return self._stop(in_loop)
-        except sa.exc.SQLAlchemyError as error:
-            async with self:
-                self._saving_since = 0.0
-                status = await self.get_state(SaveStatusState)
-                status.status = RETRYING
-                status.detail = f"The database did not answer ({type(error).__name__}); retrying."
-                return Step.FAILED
+                status.status, status.detail = failure.status, failure.detail
+                return Step.FAILED if failure.retry else self._stop(in_loop)
         async with self:
             self._saving_since = 0.0
             self.revision, self._saved_fingerprint = revision, fingerprint
@@ -274,13 +262,10 @@ class DraftState(rx.State):
             self.revision = await as_owner(
                 self, save_draft, package_id=package_id, expected_revision=expected, content=content
             )
-        except DraftConflict as conflict:
-            status.status, status.detail = CONFLICT, str(conflict)
-            return str(conflict)
-        except sa.exc.SQLAlchemyError as error:
-            status.status = RETRYING
-            status.detail = f"The database did not answer ({type(error).__name__}); retrying."
-            return "The draft could not be saved: the database did not answer. Try again shortly."
+        except (DraftConflict, sa.exc.SQLAlchemyError) as error:
+            failure = save_failure(error)
+            status.status, status.detail = failure.status, failure.detail
+            return failure.refusal()
         self._saved_fingerprint = fingerprint
         await self._journal_saved(self.revision, everything=True)
         status.status, status.saved_at, status.detail = SAVED, _now_iso(), ""

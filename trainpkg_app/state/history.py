@@ -15,7 +15,7 @@ from trainpkg_app.core.drafts import comparable_view, snapshot_of
 from trainpkg_app.core.insights import run_estimate
 from trainpkg_app.core.payloads import EntityId, LongText, ShortText
 from trainpkg_app.core.workflow import step_label
-from trainpkg_app.db.errors import DraftConflict, NotFound
+from trainpkg_app.db.errors import DraftConflict, NotFound, unavailable
 from trainpkg_app.db.publishing import publish_draft, restore_into_draft
 from trainpkg_app.db.versions import (
     VersionSummary,
@@ -210,7 +210,7 @@ class HistoryState(rx.State):
             self.publish_open, self.message = False, "Not published: " + str(conflict)
             return
         except sa.exc.SQLAlchemyError as error:
-            self.message = f"Not published: the database did not answer ({type(error).__name__})."
+            self.message = f"Not published: {unavailable(error)}."
             return
         await drafts._adopt(revision, content, str(version.id))
         drafts.last_version_number = version.version_number

@@ -7,12 +7,12 @@ stats show in DatasetState's inspection, as for an upload."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal
 
 import reflex as rx
 from pydantic import Field
 
+from trainpkg_app.core.dataset_attach import chosen_split, default_split
 from trainpkg_app.core.dataset_formats import (
     OPTIONAL_FIELDS,
     REQUIRED_FIELDS,
@@ -20,12 +20,14 @@ from trainpkg_app.core.dataset_formats import (
     Format,
     missing_columns,
 )
+from trainpkg_app.core.dataset_preview import PreviewSettings
 from trainpkg_app.core.forms import dataset_row
 from trainpkg_app.core.payloads import FieldName, ShortText
-from trainpkg_app.hub.dataset_check import CheckedSplit, check_split, default_split, with_format
+from trainpkg_app.hub.dataset_check import CheckedSplit, check_split, with_format
+from trainpkg_app.hub.dataset_inspection import inspect_rows
 from trainpkg_app.hub.dataset_viewer import ViewerDataset, check_dataset
 from trainpkg_app.hub.errors import HubProblem
-from trainpkg_app.state.datasets import MAPPABLE, DatasetState, _check, _settings
+from trainpkg_app.state.datasets import MAPPABLE, DatasetState
 from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import owner_hub_api, session_token
@@ -76,14 +78,10 @@ class HubDatasetState(rx.State):
         """Another config or split of an attached Hub dataset: checked again, like a new one.
         Only a config or split the viewer listed for it is taken."""
         data = await self.get_state(StepDataState)
-        ref = data._hub_dataset(dataset_id)
-        choices = json.loads(ref.get("choices") or "{}") if ref else {}
-        config = value if field == "config" else (ref or {}).get("config", "")
-        if config not in choices:
+        chosen = chosen_split(data._hub_dataset(dataset_id), field, value)
+        if chosen is None:
             return None
-        split = value if field == "split" else default_split(choices[config])
-        if split not in choices[config]:
-            return None
+        config, split = chosen
         shown = await self._start(f"Checking {dataset_id} {config}/{split}…")
         api = await owner_hub_api(await session_token(self))
         try:
@@ -152,9 +150,9 @@ class HubDatasetState(rx.State):
                 self.map_columns, self._unmapped = result.columns, result.model_dump()
             return
         self.map_columns, self._unmapped = [], {}
-        settings = _settings((await self.get_state(StepDataState)).forms)
+        settings = PreviewSettings.of_forms((await self.get_state(StepDataState)).forms)
         inspected = await rx.run_in_thread(
-            lambda: _check(result.rows, result.detected, settings, every_row=True)
+            lambda: inspect_rows(result.rows, result.detected, settings, every_row=True)
         )
         if "problem" in inspected:
             shown.problem = f"{dataset_id}: {inspected['problem']}"

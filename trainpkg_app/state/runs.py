@@ -7,8 +7,8 @@ import uuid
 
 import reflex as rx
 
-from trainpkg_app.core.cost import usd
 from trainpkg_app.core.payloads import EntityId, ShortText
+from trainpkg_app.core.run_view import RunRecord, RunView, run_view
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import Deployment
 from trainpkg_app.db.versions import list_versions
@@ -26,35 +26,29 @@ from trainpkg_app.state.owner import as_owner, as_user, session_token
 NOTHING_PUBLISHED = "Publish a version first: only published versions are deployed."
 
 
-def run_view(deployment: Deployment) -> dict:
-    metrics = deployment.metrics or []
-    steps = [m for m in metrics if "step" in m and ("loss" in m or "eval_loss" in m)]
-    last = metrics[-1] if metrics else {}
-    max_steps = last.get("max_steps") or 0
-    return {
-        "run_id": str(deployment.id),
-        "status": deployment.status,
-        "progress": round(100 * last.get("step", 0) / max_steps) if max_steps else 0,
-        "step_label": f"step {last.get('step', 0)} of {max_steps}" if max_steps else "starting…",
-        "eta": f"ETA {last['eta_s']:.0f} s" if last.get("eta_s") is not None else "",
-        "points": [
-            {"step": m["step"], **{k: m[k] for k in ("loss", "eval_loss") if k in m}} for m in steps
-        ],
-        "log_tail": deployment.log_tail,
-        "url": deployment.deployment_url or "",
-        "error": deployment.error,
-        "estimated_cost": usd(deployment.estimated_cost),
-        "actual_cost": usd(deployment.actual_cost),
-    }
+def _view(deployment: Deployment) -> RunView:
+    return run_view(
+        RunRecord(
+            run_id=str(deployment.id),
+            status=deployment.status,
+            metrics=deployment.metrics or [],
+            log_tail=deployment.log_tail,
+            url=deployment.deployment_url or "",
+            error=deployment.error,
+            estimated_cost=deployment.estimated_cost,
+            actual_cost=deployment.actual_cost,
+        )
+    )
 
 
-def _view_of(session, *, owner_id, deployment_id: uuid.UUID) -> dict:
-    return run_view(owned(session, owner_id, deployment_id))
+def _view_of(session, *, owner_id, deployment_id: uuid.UUID) -> RunView:
+    return _view(owned(session, owner_id, deployment_id))
 
 
-def _view_of_latest(session, *, owner_id, package_id: uuid.UUID) -> dict | None:
+def _view_of_latest(session, *, owner_id, package_id: uuid.UUID) -> tuple[RunView, str] | None:
+    """The package's newest run and its version's label."""
     found = service.latest_run(session, owner_id=owner_id, package_id=package_id)
-    return run_view(found[0]) | {"version_label": f"v{found[1]}"} if found else None
+    return (_view(found[0]), f"v{found[1]}") if found else None
 
 
 def _newest_published(session, *, owner_id, package_id: uuid.UUID) -> tuple[str, str]:
@@ -64,11 +58,11 @@ def _newest_published(session, *, owner_id, package_id: uuid.UUID) -> tuple[str,
     return rows[0].id, f"v{rows[0].version_number}"
 
 
-def _start(session, *, owner_id, version_id: uuid.UUID) -> dict:
+def _start(session, *, owner_id, version_id: uuid.UUID) -> RunView:
     deployment = service.start(
         session, owner_id=owner_id, version_id=version_id, runs_dir=get_settings().data_dir / "runs"
     )
-    return run_view(deployment)
+    return _view(deployment)
 
 
 class RunState(rx.State):
@@ -88,15 +82,15 @@ class RunState(rx.State):
     live: bool = False  # a watch loop follows the run for this tab
     _watch_serial: int = 0
 
-    def _show(self, view: dict) -> None:
-        for key, value in view.items():
+    def _show(self, view: RunView) -> None:
+        for key, value in view.fields().items():
             setattr(self, key, value)
 
-    def _follow(self, view: dict):
+    def _follow(self, view: RunView):
         """Show a run; keep watching it while it is active."""
         self._show(view)
         self._watch_serial += 1
-        return RunState.watch if view["status"] in service.ACTIVE else None
+        return RunState.watch if view.status in service.ACTIVE else None
 
     @rx.event
     @checked(version_id=EntityId, label=ShortText)
@@ -131,11 +125,12 @@ class RunState(rx.State):
         """When a package opens: its newest run, followed live while it is active."""
         package_id = (await self.get_state(DraftState)).package_id
         self.message = ""
-        view = await as_owner(self, _view_of_latest, package_id=uuid.UUID(package_id))
-        if view is None:
+        found = await as_owner(self, _view_of_latest, package_id=uuid.UUID(package_id))
+        if found is None:
             self.run_id = ""
             self._watch_serial += 1
             return None
+        view, self.version_label = found
         return self._follow(view)
 
     @rx.event(background=True)
@@ -161,7 +156,7 @@ class RunState(rx.State):
                 if serial != self._watch_serial or not await tab_connected(self):
                     return None
                 self._show(view)
-            if view["status"] not in service.ACTIVE:
+            if view.status not in service.ACTIVE:
                 return HistoryState.refresh  # the version's training status and cost changed
             await asyncio.sleep(1)
         return None

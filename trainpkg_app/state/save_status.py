@@ -2,7 +2,9 @@
 
 import reflex as rx
 
-SAVED, SAVING, UNSAVED, RETRYING, CONFLICT = "saved", "saving", "unsaved", "retrying", "conflict"
+from trainpkg_app.core.autosave import CONFLICT, RETRYING, SAVED, SAVING, UNSAVED
+
+__all__ = ["CONFLICT", "RETRYING", "SAVED", "SAVING", "UNSAVED", "SaveStatusState"]
 
 
 class SaveStatusState(rx.State):

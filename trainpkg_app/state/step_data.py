@@ -4,20 +4,25 @@ Validation is trainpkg_app.core.validation; this state only stores its results."
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 import reflex as rx
 
+from trainpkg_app.core.dataset_attach import (
+    attach_refusal,
+    hub_row,
+    pickers,
+    removed,
+    replaced,
+)
 from trainpkg_app.core.drafts import DraftContent, flagged
 from trainpkg_app.core.edit_journal import EditJournal
 from trainpkg_app.core.forms import DEFAULT_FORMS, default_forms
 from trainpkg_app.core.insights import arguments_yaml, memory_fit, run_estimate
 from trainpkg_app.core.payloads import FieldName, FieldValue, ShortText, StepName
 from trainpkg_app.core.presets import PRESETS, apply_preset
-from trainpkg_app.core.step_data import DatasetRef
 from trainpkg_app.core.summaries import model_facts, summarize
-from trainpkg_app.core.validation import StepValidation, parse, validate_step
+from trainpkg_app.core.validation import StepValidation, validate_step
 from trainpkg_app.core.workflow import STEPS, StepId
 from trainpkg_app.state import links
 from trainpkg_app.state.events import EventRefused, checked
@@ -139,10 +144,7 @@ class StepDataState(rx.State):
 
     def _check_new_dataset(self, dataset_id: str) -> str:
         """Why this Hub id cannot be attached ('' if it can); the message shows at the field."""
-        result = parse(DatasetRef, {"source": "hub", "dataset_id": dataset_id})
-        message = result.errors.get("dataset_id", "") if not result.ok else ""
-        if not message and any(ref["dataset_id"] == dataset_id for ref in self.datasets):
-            message = f"{dataset_id} is already attached."
+        message = attach_refusal(self.datasets, dataset_id)
         if message:
             self._set_feedback("dataset", {"new_dataset_id": message}, self.warnings["dataset"])
         return message
@@ -158,30 +160,14 @@ class StepDataState(rx.State):
     @rx.var
     def dataset_choices(self) -> dict[str, dict[str, list[str]]]:
         """Per checked Hub dataset: its configs, and the splits of its chosen config."""
-        choices: dict[str, dict[str, list[str]]] = {}
-        for ref in self.datasets:
-            splits: dict[str, list[str]] = json.loads(ref.get("choices") or "{}")
-            config = ref.get("config", "")
-            if config in splits:
-                choices[ref["dataset_id"]] = {
-                    "configs": list(splits),
-                    "splits": list(splits[config]),
-                }
-        return choices
+        return pickers(self.datasets)
 
     def _hub_dataset(self, dataset_id: str) -> dict[str, str] | None:
-        return next(
-            (
-                r
-                for r in self.datasets
-                if r["dataset_id"] == dataset_id and r.get("source") != "upload"
-            ),
-            None,
-        )
+        return hub_row(self.datasets, dataset_id)
 
     async def _replace_dataset(self, dataset_id: str, row: dict[str, str]):
         """Put a re-checked Hub dataset (another config or split) in place of the old one."""
-        self.datasets = [row if r["dataset_id"] == dataset_id else r for r in self.datasets]
+        self.datasets = replaced(self.datasets, dataset_id, row)
         return await self._apply_edit(
             "dataset", "new_dataset_id", self.forms["dataset"]["new_dataset_id"]
         )
@@ -189,7 +175,7 @@ class StepDataState(rx.State):
     @rx.event
     @checked(dataset_id=ShortText)
     async def remove_dataset(self, dataset_id: str):
-        self.datasets = [ref for ref in self.datasets if ref["dataset_id"] != dataset_id]
+        self.datasets = removed(self.datasets, dataset_id)
         return await self._apply_edit(
             "dataset", "new_dataset_id", self.forms["dataset"]["new_dataset_id"]
         )
