@@ -30,6 +30,7 @@ from tests.trainkit.packages import published_snapshot, write_rows
 STEP_DATA = ("step_data", "StepDataState")
 PACKAGES = ("packages", "PackagesState")
 HISTORY = ("history", "HistoryState")
+COMPARE = ("compare", "CompareState")
 RUNS = ("runs", "RunState")
 UPLOAD = handler("datasets", "DatasetState", "handle_upload")
 OPENED = '"package_name_rx_state_": "Untitled package'  # the tab's package is on screen
@@ -234,7 +235,7 @@ def test_another_users_ids_get_the_answer_of_ids_that_do_not_exist(
     for name, argument, fragment in [
         ((*PACKAGES, "open_package"), "package_id", "This package does not exist."),
         ((*RUNS, "deploy"), "version_id", "does not exist"),
-        ((*HISTORY, "open_compare"), "version_id", "does not exist"),
+        ((*COMPARE, "open_compare"), "version_id", "does not exist"),
         ((*HISTORY, "archive"), "version_id", "does not exist"),
     ]:
         extra = {"label": "v1"} if name[-1] == "deploy" else {}

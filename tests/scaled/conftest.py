@@ -74,6 +74,15 @@ def _required(variable: str) -> str:
     return value
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "empty_server: needs a server no account was made on yet")
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that need an empty server run first, whatever the file order or selection."""
+    items.sort(key=lambda item: item.get_closest_marker("empty_server") is None)
+
+
 @pytest.fixture(scope="session")
 def scaled(tmp_path_factory) -> Iterator[ScaledApp]:
     import redis

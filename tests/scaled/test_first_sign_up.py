@@ -1,12 +1,18 @@
-"""A fresh server: the first person signs up on the login page and becomes the admin. (Runs
-before the other scale-out tests, which add accounts of their own.)"""
+"""A fresh server: the first person signs up on the login page and becomes the admin. The
+marker runs it before the other scale-out tests, which add accounts of their own."""
 
 import re
 
+import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
 
+@pytest.mark.empty_server
 def test_the_first_sign_up_makes_the_admin(browser, scaled):
+    with scaled.engine.connect() as connection:
+        accounts = connection.execute(sa.text("SELECT count(*) FROM users")).scalar_one()
+    assert accounts == 0, "another test made an account first: mark it or this one empty_server"
     context = browser.new_context(base_url=scaled.url)
     page = context.new_page()
     page.goto("/training")

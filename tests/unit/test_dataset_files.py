@@ -78,3 +78,15 @@ def test_content_hash_is_sha256():
     assert (
         content_hash(b"abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
+
+
+def test_files_the_browser_refused_are_named_with_each_reason():
+    from trainpkg_app.core.dataset_files import rejection_message
+
+    message = rejection_message(
+        ["C:/x/big.csv|file-too-large,file-invalid-type", "|too-many-files"], 50
+    )
+    assert message == (
+        "big.csv was not added: it is over the 50 MB limit; unsupported file type; use .jsonl,"
+        " .json, .csv or .parquet. The file was not added: choose one file at a time."
+    )

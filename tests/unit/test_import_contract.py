@@ -44,3 +44,14 @@ def test_a_core_module_importing_a_state_breaks_the_layers(tmp_path):
         "trainpkg_app.core.rule imports trainpkg_app.state, a higher layer",
         "trainpkg_app.core.rule imports trainpkg_app.state.s, a higher layer",
     ]
+
+
+def test_every_link_is_provided_once_the_pages_load():
+    """A link nobody provides fails at the first event that fires it: catch it here."""
+    import trainpkg_app.pages.training  # noqa: F401  (imports every state the app uses)
+    from trainpkg_app.state import links
+
+    declared = {name: v for name, v in vars(links).items() if isinstance(v, links.Link)}
+    assert declared, "no link found: the test looks in the wrong place"
+    for name, link in declared.items():
+        assert link.get() is not None, name

@@ -5,7 +5,6 @@ from trainpkg_app.core.workers import lease_held, start_pending, this_worker
 from trainpkg_app.db.errors import DraftConflict, NotFound, save_failure
 
 
-
 def _dead_worker() -> str:
     host = this_worker().rpartition(":")[0]
     return f"{host}:999999999"  # beyond pid_max: no such process

@@ -3,7 +3,9 @@
 import reflex as rx
 
 from trainpkg_app.components.form_field import switch_field
-from trainpkg_app.state.history import HistoryState
+from trainpkg_app.state.compare import CompareState
+from trainpkg_app.state.publish import PublishState
+from trainpkg_app.state.restore import RestoreState
 
 # Escape closes the compare panel while focus is in it (or nowhere), as it would a dialog.
 ESCAPE_CLOSES_COMPARE = """
@@ -33,14 +35,14 @@ def publish_dialog() -> rx.Component:
                 rx.el.label("Change summary", html_for="change-summary", class_name="field-label"),
                 rx.text_area(
                     id="change-summary",
-                    value=HistoryState.change_summary,
-                    on_change=HistoryState.set_change_summary,
+                    value=PublishState.change_summary,
+                    on_change=PublishState.set_change_summary,
                     placeholder="What changed, and why?",
                     width="100%",
                 ),
                 rx.hstack(
                     rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                    rx.button("Publish version", on_click=HistoryState.publish),
+                    rx.button("Publish version", on_click=PublishState.publish),
                     justify="end",
                     spacing="3",
                     width="100%",
@@ -49,8 +51,8 @@ def publish_dialog() -> rx.Component:
                 padding_top="3",
             ),
         ),
-        open=HistoryState.publish_open,
-        on_open_change=HistoryState.set_publish_open,
+        open=PublishState.publish_open,
+        on_open_change=PublishState.set_publish_open,
     )
 
 
@@ -59,7 +61,7 @@ def _side_select(field_id: str, label: str, value: rx.Var, on_change) -> rx.Comp
         rx.el.label(label, html_for=field_id, class_name="field-label"),
         rx.el.select(
             rx.foreach(
-                HistoryState.compare_choices,
+                CompareState.compare_choices,
                 lambda choice: rx.el.option(choice["label"], value=choice["value"]),
             ),
             id=field_id,
@@ -102,7 +104,7 @@ def _compare_header() -> rx.Component:
             "Close",
             variant="soft",
             color_scheme="gray",
-            on_click=HistoryState.set_compare_open(False),
+            on_click=CompareState.set_compare_open(False),
             id="compare-close",
         ),
         justify="between",
@@ -113,10 +115,10 @@ def _compare_header() -> rx.Component:
 def _compare_sides() -> rx.Component:
     return rx.hstack(
         _side_select(
-            "compare-left", "Left", HistoryState.compare_left, HistoryState.set_compare_left
+            "compare-left", "Left", CompareState.compare_left, CompareState.set_compare_left
         ),
         _side_select(
-            "compare-right", "Right", HistoryState.compare_right, HistoryState.set_compare_right
+            "compare-right", "Right", CompareState.compare_right, CompareState.set_compare_right
         ),
         spacing="3",
         width="100%",
@@ -126,11 +128,11 @@ def _compare_sides() -> rx.Component:
 def _diff_table() -> rx.Component:
     titles = ("Step", "Field", "Change", "Left", "Right")
     return rx.cond(
-        HistoryState.shown_diff_rows.length() > 0,
+        CompareState.shown_diff_rows.length() > 0,
         rx.box(
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(t) for t in titles])),
-                rx.table.body(rx.foreach(HistoryState.shown_diff_rows, _diff_row)),
+                rx.table.body(rx.foreach(CompareState.shown_diff_rows, _diff_row)),
                 size="1",
             ),
             role="region",
@@ -144,7 +146,7 @@ def _diff_table() -> rx.Component:
 
 def _compare_section() -> rx.Component:
     return rx.cond(
-        HistoryState.compare_open,
+        CompareState.compare_open,
         rx.el.section(
             rx.card(
                 rx.vstack(
@@ -152,8 +154,8 @@ def _compare_section() -> rx.Component:
                     _compare_sides(),
                     switch_field(
                         "Only differences",
-                        checked=HistoryState.only_differences,
-                        on_change=HistoryState.set_only_differences,
+                        checked=CompareState.only_differences,
+                        on_change=CompareState.set_only_differences,
                     ),
                     _diff_table(),
                     spacing="3",
@@ -174,7 +176,7 @@ def restore_dialog() -> rx.Component:
             rx.alert_dialog.description(
                 rx.text(
                     "The current draft has changes that are not published. Restoring ",
-                    HistoryState.restore_label,
+                    RestoreState.restore_label,
                     " replaces them in the draft. Published versions stay as they are.",
                 ),
             ),
@@ -184,14 +186,14 @@ def restore_dialog() -> rx.Component:
                         "Keep the draft",
                         variant="soft",
                         color_scheme="gray",
-                        on_click=HistoryState.cancel_restore,
+                        on_click=RestoreState.cancel_restore,
                     )
                 ),
-                rx.alert_dialog.action(rx.button("Restore", on_click=HistoryState.restore)),
+                rx.alert_dialog.action(rx.button("Restore", on_click=RestoreState.restore)),
                 justify="end",
                 spacing="3",
                 padding_top="3",
             ),
         ),
-        open=HistoryState.restore_version_id != "",
+        open=RestoreState.restore_version_id != "",
     )

@@ -4,7 +4,10 @@ import reflex as rx
 
 from trainpkg_app.components.form_field import switch_field
 from trainpkg_app.components.run_panel import run_panel
+from trainpkg_app.state.compare import CompareState
 from trainpkg_app.state.history import HistoryState
+from trainpkg_app.state.publish import PublishState
+from trainpkg_app.state.restore import RestoreState
 from trainpkg_app.state.runs import RunState
 
 STATUS_COLORS = {"published": "green", "archived": "gray", "draft": "blue"}
@@ -46,7 +49,7 @@ def _version_item(version: rx.Var) -> rx.Component:
                         "Compare",
                         size="1",
                         variant="soft",
-                        on_click=HistoryState.open_compare(version["id"]),
+                        on_click=CompareState.open_compare(version["id"]),
                         aria_label="Compare " + version["label"],
                     ),
                     rx.button(
@@ -59,7 +62,7 @@ def _version_item(version: rx.Var) -> rx.Component:
                         "Restore",
                         size="1",
                         variant="soft",
-                        on_click=HistoryState.ask_restore(version["id"], version["label"]),
+                        on_click=RestoreState.ask_restore(version["id"], version["label"]),
                         aria_label="Restore " + version["label"],
                     ),
                     rx.button(
@@ -91,7 +94,7 @@ def history_sidebar() -> rx.Component:
                 rx.button(
                     rx.icon("upload", size=14, aria_hidden="true"),
                     "Publish",
-                    on_click=HistoryState.open_publish,
+                    on_click=PublishState.open_publish,
                 ),
                 width="100%",
                 align="center",

@@ -168,3 +168,19 @@ def resolve_upload(folder: Path | None, upload_id: str | None) -> Path:
 def folder_bytes(folder: Path) -> int:
     """The size of every file under the folder (0 when it does not exist)."""
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def rejection_message(rejected: list[str], max_upload_mb: float) -> str:
+    """Why the browser refused files before sending them; each record is "name|code,code"
+    with the codes of the upload widget (react-dropzone)."""
+    reasons = {
+        "file-too-large": f"it is over the {max_upload_mb:g} MB limit",
+        "file-invalid-type": "unsupported file type; use .jsonl, .json, .csv or .parquet",
+        "too-many-files": "choose one file at a time",
+    }
+    messages = []
+    for record in rejected:
+        name, _, codes = str(record).partition("|")
+        why = "; ".join(reasons.get(code, code) for code in codes.split(",") if code)
+        messages.append(f"{Path(name).name or 'The file'} was not added: {why}.")
+    return " ".join(messages)

@@ -16,6 +16,7 @@ from trainpkg_app.core.dataset_files import (
     columns_of,
     content_hash,
     read_rows,
+    rejection_message,
 )
 from trainpkg_app.core.dataset_formats import (
     FORMAT_LABELS,
@@ -80,18 +81,7 @@ class DatasetState(rx.State):
     @checked(rejected=RejectedFiles)
     def files_rejected(self, rejected: list[str]):
         """The browser refused files before sending them: "name|code,code" for each."""
-        limit = f"{get_settings().max_upload_mb:g} MB"
-        reasons = {
-            "file-too-large": f"it is over the {limit} limit",
-            "file-invalid-type": "unsupported file type; use .jsonl, .json, .csv or .parquet",
-            "too-many-files": "choose one file at a time",
-        }
-        messages = []
-        for record in rejected:
-            name, _, codes = str(record).partition("|")
-            why = "; ".join(reasons.get(code, code) for code in codes.split(",") if code)
-            messages.append(f"{Path(name).name or 'The file'} was not added: {why}.")
-        self.problem = " ".join(messages)
+        self.problem = rejection_message(rejected, get_settings().max_upload_mb)
 
     @rx.event
     @checked()

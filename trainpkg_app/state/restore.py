@@ -1,0 +1,71 @@
+"""Restoring a version as the draft: at once when nothing would be lost, else after asking."""
+
+from __future__ import annotations
+
+import uuid
+
+import reflex as rx
+
+from trainpkg_app.core.autosave import SAVED
+from trainpkg_app.core.diff import diff_snapshots
+from trainpkg_app.core.drafts import comparable_view
+from trainpkg_app.core.payloads import EntityId, ShortText
+from trainpkg_app.db.errors import DraftConflict, NotFound
+from trainpkg_app.db.publishing import restore_into_draft
+from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.events import checked
+from trainpkg_app.state.history import HistoryState, version_snapshot
+from trainpkg_app.state.owner import as_owner
+from trainpkg_app.state.save_status import SaveStatusState
+from trainpkg_app.state.step_data import StepDataState
+from trainpkg_app.state.wizard import WizardState
+
+
+class RestoreState(rx.State):
+    restore_version_id: str = ""  # set while the dialog asks
+    restore_label: str = ""
+
+    @rx.event
+    @checked(version_id=EntityId, label=ShortText)
+    async def ask_restore(self, version_id: str, label: str):
+        """Restore at once when nothing would be lost, else ask first."""
+        self.restore_version_id, self.restore_label = version_id, label
+        if await self._draft_matches_parent(await self.get_state(DraftState)):
+            await self._restore()
+
+    async def _draft_matches_parent(self, drafts: DraftState) -> bool:
+        status = await self.get_state(SaveStatusState)
+        if status.status != SAVED or not drafts.parent_version_id:
+            return False
+        parent = await version_snapshot(self, drafts.parent_version_id)
+        view = comparable_view(await drafts._content())
+        return all(row.change == "unchanged" for row in diff_snapshots(parent, view))
+
+    @rx.event
+    def cancel_restore(self):
+        self.restore_version_id = ""
+
+    @rx.event
+    async def restore(self):
+        await self._restore()
+
+    async def _restore(self) -> None:
+        drafts = await self.get_state(DraftState)
+        history = await self.get_state(HistoryState)
+        version_id, self.restore_version_id = self.restore_version_id, ""
+        try:
+            content, revision = await as_owner(
+                self,
+                restore_into_draft,
+                package_id=uuid.UUID(drafts.package_id),
+                version_id=uuid.UUID(version_id),
+                expected_revision=drafts.revision,
+            )
+        except (DraftConflict, NotFound) as refused:
+            history.message = f"Not restored: {refused}"
+            return
+        (await self.get_state(StepDataState))._load(content)
+        (await self.get_state(WizardState))._load(content.workflow)
+        await drafts._adopt(revision, content, version_id)
+        (await self.get_state(SaveStatusState)).status = SAVED
+        history.message = f"Restored {self.restore_label} into the draft. History is unchanged."
