@@ -5,6 +5,7 @@ compare.py, restore.py), which report here."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import reflex as rx
 
@@ -26,20 +27,37 @@ from trainpkg_app.state.owner import as_owner
 PAGE_SIZE = 10
 
 
-def version_row(version: VersionSummary) -> dict[str, str]:
-    return {
-        "id": version.id,
-        "label": f"v{version.version_number}",
-        "name": version.name,
-        "status": version.status,
-        "published_at": version.published_at.isoformat() if version.published_at else "",
-        "change_summary": version.change_summary,
-        "target": version.deployment_target or "—",
-        "deployment_url": version.deployment_url,
-        "training_status": version.training_status or "not run",
-        "estimated_cost": usd(version.estimated_cost),
-        "actual_cost": usd(version.actual_cost),
-    }
+@dataclass(frozen=True)
+class VersionRow:
+    """One version as the sidebar lists it."""
+
+    id: str
+    label: str
+    name: str
+    status: str
+    published_at: str  # ISO time, or "" for none
+    change_summary: str
+    target: str
+    deployment_url: str
+    training_status: str
+    estimated_cost: str
+    actual_cost: str
+
+    @classmethod
+    def of(cls, version: VersionSummary) -> VersionRow:
+        return cls(
+            id=version.id,
+            label=f"v{version.version_number}",
+            name=version.name,
+            status=version.status,
+            published_at=version.published_at.isoformat() if version.published_at else "",
+            change_summary=version.change_summary,
+            target=version.deployment_target or "—",
+            deployment_url=version.deployment_url,
+            training_status=version.training_status or "not run",
+            estimated_cost=usd(version.estimated_cost),
+            actual_cost=usd(version.actual_cost),
+        )
 
 
 async def version_snapshot(state: rx.State, version_id: str) -> dict:
@@ -53,7 +71,7 @@ async def open_package_id(state: rx.State) -> str:
 
 
 class HistoryState(rx.State):
-    versions: list[dict[str, str]] = []
+    versions: list[VersionRow] = []
     total: int = 0
     offset: int = 0
     include_archived: bool = False
@@ -86,7 +104,7 @@ class HistoryState(rx.State):
         if not rows and self.offset:  # the page emptied (archived): show the last one
             self.offset = max(self.total - 1, 0) // PAGE_SIZE * PAGE_SIZE
             rows, self.total = await self._query(package_id)
-        self.versions = [version_row(v) for v in rows]
+        self.versions = [VersionRow.of(v) for v in rows]
 
     async def _query(self, package_id: str) -> tuple[list[VersionSummary], int]:
         return await as_owner(

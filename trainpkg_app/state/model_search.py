@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from trainpkg_app.core.forms import form_from_values
@@ -21,14 +23,20 @@ from trainpkg_app.state.owner import owner_hub_api, session_token
 from trainpkg_app.state.step_data import StepDataState
 
 
-def _hit_row(hit: ModelHit) -> dict[str, str]:
-    params = f"{hit.parameters / 1e9:.2f} B params" if hit.parameters else "params unknown"
-    return {
-        "model_id": hit.model_id,
-        "details": f"{params} · {hit.downloads:,} downloads · {hit.likes:,} likes · "
-        f"{hit.license or 'no license'}",
-        "gated": "gated" if hit.gated else "",
-    }
+@dataclass(frozen=True)
+class HitRow:
+    """One search result as the list shows it."""
+
+    model_id: str
+    details: str
+    gated: str  # "gated", or "" for an open model
+
+    @classmethod
+    def of(cls, hit: ModelHit) -> HitRow:
+        params = f"{hit.parameters / 1e9:.2f} B params" if hit.parameters else "params unknown"
+        details = f"{params} · {hit.downloads:,} downloads · {hit.likes:,} likes · "
+        gated = "gated" if hit.gated else ""
+        return cls(hit.model_id, details + (hit.license or "no license"), gated)
 
 
 def _details(api, model_id: str) -> ModelInfo:
@@ -38,7 +46,7 @@ def _details(api, model_id: str) -> ModelInfo:
 
 class ModelSearchState(rx.State):
     query: str = ""
-    hits: list[dict[str, str]] = []
+    hits: list[HitRow] = []
     searching: bool = False
     looking_up: str = ""
     problem: str = ""
@@ -61,7 +69,7 @@ class ModelSearchState(rx.State):
         api = await owner_hub_api(token)
         try:
             rows = [
-                _hit_row(hit) for hit in await rx.run_in_thread(lambda: search_models(api, text))
+                HitRow.of(hit) for hit in await rx.run_in_thread(lambda: search_models(api, text))
             ]
             problem, cached = "", []
         except HubProblem as failure:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import reflex as rx
 
@@ -18,8 +19,14 @@ from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import as_owner
 
 
-def _rows(summaries: list) -> list[dict[str, str]]:
-    return [{"id": p.id, "name": p.name} for p in summaries]
+@dataclass(frozen=True)
+class PackageRow:
+    id: str
+    name: str
+
+
+def _rows(summaries: list) -> list[PackageRow]:
+    return [PackageRow(id=p.id, name=p.name) for p in summaries]
 
 
 NO_SUCH_PACKAGE = "This package does not exist."
@@ -31,7 +38,7 @@ def _after_open() -> list:
 
 
 class PackagesState(rx.State):
-    packages: list[dict[str, str]] = []
+    packages: list[PackageRow] = []
     name_input: str = ""
     name_error: str = ""
     notice: str = ""
