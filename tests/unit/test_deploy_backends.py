@@ -13,7 +13,7 @@ import pytest
 from trainpkg_app.core.hardware import find_flavor
 from trainpkg_app.core.vocabulary import DeploymentTarget
 from trainpkg_app.db.models import Deployment, utc_now
-from trainpkg_app.deploy import monitor
+from trainpkg_app.deploy import hf_job, hf_space, hub_runs, monitor, service
 from trainpkg_app.deploy.backends import BACKENDS, Backend, UnknownTarget, backend_for
 from trainpkg_app.deploy.records import AlreadyRunning, CannotResume, finish
 from trainpkg_app.settings import get_settings
@@ -117,7 +117,7 @@ def test_this_machine_bills_its_runtime_and_the_hub_started_minutes():
     assert _ended(1.5, started_minutes=True, billed_s=30) == Decimal("0.0333")
 
 
-def test_a_local_run_is_gone_with_its_process(tmp_path):
+def test_a_local_run_is_gone_with_its_process():
     local = backend_for("local")
     assert local.is_gone(Deployment(target="local", pid=None))
     assert not local.is_gone(Deployment(target="local", pid=os.getpid()))
@@ -128,3 +128,29 @@ def test_a_local_run_logs_the_tail_of_its_log(tmp_path):
     (tmp_path / "train.log").write_text("".join(f"line {n}\n" for n in range(50)))
     logs = backend_for("local").logs(None, Deployment(target="local", run_dir=str(tmp_path)))
     assert logs.splitlines() == [f"line {n}" for n in range(30, 50)]
+
+
+def test_the_service_asks_the_runs_own_backend_to_resume(monkeypatch):
+    monkeypatch.setattr(service, "owned", lambda *_: Deployment(target="hf_space"))
+    with pytest.raises(CannotResume, match=r"^Space runs cannot resume yet"):
+        service.resume(None, owner_id=None, deployment_id=None)
+
+
+def test_a_job_logs_its_stage_and_plain_lines(monkeypatch):
+    lines = ["Downloading package", 'TRAINPKG_METRICS {"step": 1}', "step 1 done"]
+    monkeypatch.setattr(hub_runs, "run_api", lambda *_: "api")
+    monkeypatch.setattr(hf_job, "inspect", lambda api, job, namespace: ("RUNNING", "", 9))
+    monkeypatch.setattr(hf_job, "read_logs", lambda api, job, namespace: lines)
+    logs = backend_for("hf_job").logs(None, Deployment(target="hf_job", remote_id="me/job-1"))
+    assert logs.splitlines() == ["Job stage: RUNNING", "Downloading package", "step 1 done"]
+
+
+def test_a_space_logs_its_stage_and_what_it_bills(monkeypatch):
+    monkeypatch.setattr(hub_runs, "run_api", lambda *_: "api")
+    monkeypatch.setattr(hf_space, "stage_of", lambda api, space: "PAUSED")
+    monkeypatch.setattr(hf_space, "read_result", lambda api, space, name: b'{"status": "x"}')
+    logs = backend_for("hf_space").logs(None, Deployment(target="hf_space", remote_id="me/sp"))
+    assert logs.splitlines() == [
+        "Space stage: PAUSED",
+        "The Space paused itself when the training ended: it bills no more.",
+    ]
