@@ -31,6 +31,7 @@ from trainpkg_app.db.engine import create_db_engine
 from trainpkg_app.db.migrations import upgrade
 from trainpkg_app.db.models import Deployment
 from trainpkg_app.deploy import service
+from trainpkg_app.deploy.backends.local import LocalBackend
 from trainpkg_app.package.builder import build_package
 
 STEPS = 60
@@ -106,9 +107,10 @@ def estimated_seconds(snapshot: dict, model_folder: Path) -> dict:
 def run_through_app(engine, owner, version_id, runs_dir: Path, env: dict) -> float:
     started = time.perf_counter()
     with Session(engine) as session:
-        deployment_id = service.start_local(
+        deployment = LocalBackend().start(
             session, owner_id=owner, version_id=version_id, runs_dir=runs_dir, env=env
-        ).id
+        )
+        deployment_id = deployment.id
         session.commit()
     while True:  # what the app monitor does (it polls every 1 s; here 0.1 s, to time the run)
         with Session(engine) as session:

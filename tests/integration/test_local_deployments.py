@@ -19,6 +19,7 @@ from tests.trainkit.packages import (
 )
 from trainpkg_app.db.models import Deployment, TrainingPackageVersion, utc_now
 from trainpkg_app.deploy import service
+from trainpkg_app.deploy.backends.local import LocalBackend
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def published(migrated, tmp_path):
 
 def start(engine, owner, version_id, tmp_path, hf_cache) -> uuid.UUID:
     with Session(engine) as session:
-        deployment = service.start_local(
+        deployment = LocalBackend().start(
             session,
             owner_id=owner,
             version_id=version_id,

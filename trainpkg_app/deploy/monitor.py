@@ -14,22 +14,21 @@ from trainpkg_app.core.workers import this_worker
 from trainpkg_app.db.engine import session_scope
 from trainpkg_app.db.models import Deployment
 from trainpkg_app.deploy import service
+from trainpkg_app.deploy.backends import backend_for
 from trainpkg_app.hub.errors import HubProblem
-from trainpkg_app.settings import get_settings
 
 POLL_S = 1.0
 logger = logging.getLogger(__name__)
 
-_last_hub_poll: dict[str, float] = {}
+_last_poll: dict[str, float] = {}  # run id -> when this worker last synced it
 
 
 def _due(deployment: Deployment) -> bool:
-    if deployment.target == "local":
-        return True
-    now = time.monotonic()
-    if now - _last_hub_poll.get(str(deployment.id), 0.0) < get_settings().hub_poll_s:
+    """Whether the run's backend may be asked again (a Hub run at most every hub_poll_s)."""
+    now, run = time.monotonic(), str(deployment.id)
+    if now - _last_poll.get(run, 0.0) < backend_for(deployment.target).poll_interval_s:
         return False
-    _last_hub_poll[str(deployment.id)] = now
+    _last_poll[run] = now
     return True
 
 

@@ -1,5 +1,5 @@
 """The run record in the database, whatever the target: register a run (one active per
-version), read its target settings, and finish it with its actual cost."""
+version), read its target settings, finish it with its actual cost, refuse what cannot resume."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import math
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import NoReturn
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -31,6 +32,15 @@ KEPT_POINTS = 2000
 
 class AlreadyRunning(RuntimeError):
     """The run cannot start (already running, or its target is not ready); says why."""
+
+
+class CannotResume(AlreadyRunning):
+    """The run cannot go on from where it stopped; says why."""
+
+
+def refuse_resume(runs: str) -> NoReturn:
+    """A target whose runs cannot resume yet: ``runs`` names them ("Runs on this machine")."""
+    raise CannotResume(f"{runs} cannot resume yet: deploy the version again to start over.")
 
 
 def register_run(
@@ -99,13 +109,15 @@ def finish(
     session: Session,
     deployment: Deployment,
     summary: dict | None,
-    usd_per_hour: float | None = None,
+    usd_per_hour: float,
+    *,
+    started_minutes: bool = False,
     billed_s: float | None = None,
 ) -> None:
     """End the record and its version: status, error, actual cost and a metrics digest.
 
-    ``usd_per_hour`` None means this machine (the user's own rate, exact runtime); otherwise the
-    Hub bills started minutes of ``billed_s`` (default: the record's own runtime)."""
+    The cost is ``usd_per_hour`` times the exact runtime, or, with ``started_minutes`` (the
+    Hub's billing), times the started minutes of ``billed_s`` (default: the record's runtime)."""
     if summary is None:
         deployment.status = TrainingStatus.FAILED.value
         deployment.error = deployment.error or "The training process ended without a summary."
@@ -115,10 +127,8 @@ def finish(
     deployment.finished_at = utc_now()
     started = as_utc(deployment.started_at or deployment.created_at)
     runtime_h = (deployment.finished_at - started).total_seconds() / 3600
-    if usd_per_hour is None:  # this machine: your own rate
-        usd_per_hour = get_settings().local_usd_per_hour
-        billed_h = runtime_h
-    else:  # the Hub bills started minutes
+    billed_h = runtime_h
+    if started_minutes:
         seconds = runtime_h * 3600 if billed_s is None else billed_s
         billed_h = math.ceil(seconds / 60) / 60
     rate = Decimal(str(usd_per_hour))

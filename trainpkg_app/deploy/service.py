@@ -1,5 +1,6 @@
 """Deployments in the database: start a run on its target, follow it, cancel it, reconcile after
-a restart. The state lives in the DB, so it survives the tab and the app."""
+a restart. The state lives in the DB, so it survives the tab and the app. What differs by target
+is its backend's (deploy/backends), picked by the record's target name."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from sqlmodel import Session, select
 
 from trainpkg_app.core.cost import usd
 from trainpkg_app.core.hub_launch import hub_launch_refusal
-from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.hub_tokens import hub_api_for_owner
 from trainpkg_app.db.models import (
     Deployment,
@@ -22,20 +22,22 @@ from trainpkg_app.db.models import (
     utc_now,
 )
 from trainpkg_app.db.versions import get_version
-from trainpkg_app.deploy import hub_runs, local
-from trainpkg_app.deploy.records import (
-    ACTIVE,
-    KEPT_POINTS,
-    AlreadyRunning,
-    deploy_settings,
-    finish,
-    owned,
-    register_run,
-)
+from trainpkg_app.deploy.backends import backend_for
+from trainpkg_app.deploy.records import ACTIVE, AlreadyRunning, CannotResume, owned
 from trainpkg_app.hub.api import hub_api
 from trainpkg_app.hub.dataset_viewer import recheck
 
-__all__ = ["ACTIVE", "AlreadyRunning", "cancel", "claim", "list_runs", "reconcile", "start"]
+__all__ = [
+    "ACTIVE",
+    "AlreadyRunning",
+    "CannotResume",
+    "cancel",
+    "claim",
+    "list_runs",
+    "reconcile",
+    "resume",
+    "start",
+]
 
 
 def start(
@@ -50,30 +52,9 @@ def start(
     )
     if refusal:
         raise AlreadyRunning(refusal)
-    launch = {
-        "local": start_local,
-        "hf_space": hub_runs.start_space,
-        "hf_job": hub_runs.start_job,
-    }[version.deployment_target]
-    return launch(session, owner_id=owner_id, version_id=version_id, runs_dir=runs_dir)
-
-
-def start_local(
-    session: Session,
-    *,
-    owner_id: uuid.UUID,
-    version_id: uuid.UUID,
-    runs_dir: Path,
-    env: dict[str, str] | None = None,
-) -> Deployment:
-    """Build the package into a run folder and launch it; one active run per version."""
-    version = get_version(session, owner_id=owner_id, version_id=version_id)
-    deployment, snapshot, run_dir = register_run(session, version, "local", runs_dir)
-    deployment.pid = local.launch(run_dir, int(snapshot["deploy"].get("num_gpus") or 0), env)
-    deployment.status, deployment.started_at = TrainingStatus.RUNNING.value, utc_now()
-    version.training_status = TrainingStatus.RUNNING.value
-    session.flush()
-    return deployment
+    return backend_for(version.deployment_target).start(
+        session, owner_id=owner_id, version_id=version_id, runs_dir=runs_dir
+    )
 
 
 def claim(session: Session, deployment_id: uuid.UUID, worker: str, ttl_s: float = 15) -> bool:
@@ -98,48 +79,28 @@ def sync(session: Session, deployment: Deployment) -> str:
     """Bring the record up to date with its run; returns the status."""
     if deployment.status not in ACTIVE:
         return deployment.status
-    follow = {"hf_space": hub_runs.sync_space, "hf_job": hub_runs.sync_job}
-    return follow.get(deployment.target, _sync_local)(session, deployment)
-
-
-def _sync_local(session: Session, deployment: Deployment) -> str:
-    """Read new metrics; stop a run past its time cap; finish the record when the process has
-    ended."""
-    max_hours = deploy_settings(session, deployment).get("max_hours")
-    run_dir = Path(deployment.run_dir)
-    records, deployment.metrics_offset = local.new_metrics(run_dir, deployment.metrics_offset)
-    if records:
-        deployment.metrics = ([*(deployment.metrics or []), *records])[-KEPT_POINTS:]
-    deployment.log_tail = local.log_tail(run_dir)
-    elapsed_h = (utc_now() - as_utc(deployment.started_at)).total_seconds() / 3600
-    if max_hours and elapsed_h > max_hours and local.is_alive(deployment.pid):
-        deployment.error = f"Stopped by the time cap of {max_hours:g} h."
-        local.stop(deployment.pid)
-    if not local.is_alive(deployment.pid):
-        finish(session, deployment, local.summary(run_dir))
-    session.flush()
-    return deployment.status
+    return backend_for(deployment.target).sync(session, deployment)
 
 
 def cancel(session: Session, *, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> None:
     deployment = owned(session, owner_id, deployment_id)
-    if deployment.status not in ACTIVE:
-        return
-    if deployment.target == "hf_space":
-        hub_runs.cancel_space(session, deployment)
-    elif deployment.target == "hf_job":
-        hub_runs.cancel_job(session, deployment)
-    elif deployment.pid:
-        deployment.error = "Cancelled by the user."
-        local.stop(deployment.pid)
+    if deployment.status in ACTIVE:
+        backend_for(deployment.target).cancel(session, deployment)
+
+
+def resume(session: Session, *, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> Deployment:
+    """Go on from where the run stopped, on its own target (CannotResume says why not)."""
+    deployment = owned(session, owner_id, deployment_id)
+    return backend_for(deployment.target).resume(session, deployment)
 
 
 def reconcile(session: Session) -> int:
-    """At start-up: runs marked active whose process is gone end as failed (with their log)."""
+    """At start-up: active runs whose run is gone (a local process) end as failed, with their
+    log."""
     stale = session.exec(select(Deployment).where(Deployment.status.in_(ACTIVE))).all()
     ended = 0
     for deployment in stale:
-        if deployment.target == "local" and not local.is_alive(deployment.pid):
+        if backend_for(deployment.target).is_gone(deployment):
             sync(session, deployment)
             ended += 1
     return ended

@@ -1,0 +1,83 @@
+"""This machine: the package runs as a process here (deploy/local.py), writing its metrics, log
+and summary into its run folder."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from sqlmodel import Session
+
+from trainpkg_app.core.vocabulary import DeploymentTarget, TrainingStatus
+from trainpkg_app.db.models import Deployment, as_utc, utc_now
+from trainpkg_app.db.versions import get_version
+from trainpkg_app.deploy import local
+from trainpkg_app.deploy.records import (
+    KEPT_POINTS,
+    deploy_settings,
+    finish,
+    refuse_resume,
+    register_run,
+)
+from trainpkg_app.settings import get_settings
+
+
+class LocalBackend:
+    target = DeploymentTarget.LOCAL.value
+    poll_interval_s = 0.0  # reading the run folder costs nothing: every monitor pass
+
+    def start(
+        self,
+        session: Session,
+        *,
+        owner_id: uuid.UUID,
+        version_id: uuid.UUID,
+        runs_dir: Path,
+        env: dict[str, str] | None = None,
+    ) -> Deployment:
+        """Build the package into a run folder and launch it (with ``env``, else this
+        process's environment); one active run per version."""
+        version = get_version(session, owner_id=owner_id, version_id=version_id)
+        deployment, snapshot, run_dir = register_run(session, version, self.target, runs_dir)
+        deployment.pid = local.launch(run_dir, int(snapshot["deploy"].get("num_gpus") or 0), env)
+        deployment.status, deployment.started_at = TrainingStatus.RUNNING.value, utc_now()
+        version.training_status = TrainingStatus.RUNNING.value
+        session.flush()
+        return deployment
+
+    def sync(self, session: Session, deployment: Deployment) -> str:
+        """Read new metrics; stop a run past its time cap; finish the record when the process
+        has ended."""
+        settings = deploy_settings(session, deployment)
+        max_hours = settings.get("max_hours")
+        run_dir = Path(deployment.run_dir)
+        records, deployment.metrics_offset = local.new_metrics(run_dir, deployment.metrics_offset)
+        if records:
+            deployment.metrics = ([*(deployment.metrics or []), *records])[-KEPT_POINTS:]
+        deployment.log_tail = self.logs(session, deployment)
+        elapsed_h = (utc_now() - as_utc(deployment.started_at)).total_seconds() / 3600
+        if max_hours and elapsed_h > max_hours and local.is_alive(deployment.pid):
+            deployment.error = f"Stopped by the time cap of {max_hours:g} h."
+            local.stop(deployment.pid)
+        if not local.is_alive(deployment.pid):
+            finish(session, deployment, local.summary(run_dir), self.usd_per_hour(settings))
+        session.flush()
+        return deployment.status
+
+    def cancel(self, session: Session, deployment: Deployment) -> None:
+        if deployment.pid:
+            deployment.error = "Cancelled by the user."
+            local.stop(deployment.pid)
+
+    def usd_per_hour(self, deploy: dict) -> float:
+        """What the user says an hour of this machine costs them (setting local_usd_per_hour)."""
+        return get_settings().local_usd_per_hour
+
+    def logs(self, session: Session, deployment: Deployment) -> str:
+        return local.log_tail(Path(deployment.run_dir))
+
+    def resume(self, session: Session, deployment: Deployment) -> Deployment:
+        refuse_resume("Runs on this machine")
+
+    def is_gone(self, deployment: Deployment) -> bool:
+        return not local.is_alive(deployment.pid)
