@@ -7,7 +7,6 @@ import uuid
 
 from sqlmodel import Session
 
-from trainpkg_app.core.hardware import find_flavor
 from trainpkg_app.core.hub_account import member_prefix, member_run_problem
 from trainpkg_app.db.hub_tokens import HubCredentials, hub_credentials
 from trainpkg_app.db.models import Deployment, TrainingPackage, TrainingPackageVersion
@@ -30,18 +29,20 @@ def on_members_cap(credentials: HubCredentials) -> bool:
     return credentials.whose == "server" and not credentials.is_admin
 
 
-def check_account(credentials: HubCredentials, deploy: dict, repo_name: str, hours: float) -> bool:
-    """Refuse what a member may not run on the server's account; True when the run uses it
-    (its Space is then private whatever the version says)."""
+def check_account(
+    credentials: HubCredentials, deploy: dict, repo_name: str, hours: float, usd_per_hour: float
+) -> bool:
+    """Refuse what a member may not run on the server's account (at the target flavor's
+    ``usd_per_hour``); True when the run uses it (its Space is then private whatever the
+    version says)."""
     if not on_members_cap(credentials):
         return credentials.whose == "server"
-    flavor = find_flavor(deploy.get("job_flavor") or deploy.get("space_flavor") or "")
     problem = member_run_problem(
         get_settings().server_token_policy,
         target=deploy["target"],
         email=credentials.email,
         repo_name=repo_name,
-        usd_per_hour=flavor.usd_per_hour if flavor else 0.0,
+        usd_per_hour=usd_per_hour,
         hours=hours,
     )
     if problem:

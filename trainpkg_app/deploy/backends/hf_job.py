@@ -40,7 +40,9 @@ class JobBackend(HubBackend):
         repo_id = hf_job.repo_for(namespace, hub_runs.member_repo_name(credentials, version.name))
         wanted = snapshot_of_version(version)["deploy"]
         hours = wanted["timeout_minutes"] / 60
-        hub_runs.check_account(credentials, wanted, repo_id.split("/")[-1], hours)
+        hub_runs.check_account(
+            credentials, wanted, repo_id.split("/")[-1], hours, self.usd_per_hour(wanted)
+        )
         package_id = str(version.package_id)
         repo_id = hub_names.claim(api, repo_id, "model", package_id, in_folder=hf_job.PACKAGE_DIR)
         deployment, snapshot, folder = register_run(

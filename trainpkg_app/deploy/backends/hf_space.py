@@ -30,7 +30,9 @@ class SpaceBackend(HubBackend):
         """Upload the package to its Space and request the hardware; the Space trains itself."""
         wanted = snapshot_of_version(version)["deploy"]
         space_name = wanted["space_name"]
-        on_server = hub_runs.check_account(credentials, wanted, space_name.split("/")[-1], 0.0)
+        on_server = hub_runs.check_account(
+            credentials, wanted, space_name.split("/")[-1], 0.0, self.usd_per_hour(wanted)
+        )
         space_id = hub_names.claim(credentials.api, space_name, "space", str(version.package_id))
         deployment, snapshot, folder = register_run(
             session, version, self.target, runs_dir, results_repo=results_repo_for(space_id)
