@@ -50,8 +50,8 @@ PACED_S, SATURATED_S, THINK_S = 20, 10, 1.0
 AUTOSAVE_S = 5
 NAMESPACE = "/_event"
 ROUTER = {"pathname": "/training/", "asPath": "/training/"}
-STEP_DATA = "reflex___state____state.trainpkg_app___state___step_data____step_data_state"
-SET_FIELD = f"{STEP_DATA}.set_field"
+WORKSPACE = "reflex___state____state.trainpkg_app___state___workspace____workspace_state"
+SET_FIELD = f"{WORKSPACE}.set_field"
 
 
 def captured_hydrate(url: str, engine: sa.Engine) -> dict:

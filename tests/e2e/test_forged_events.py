@@ -27,7 +27,7 @@ from tests.browserkit.forged import (
 )
 from tests.trainkit.packages import published_snapshot, write_rows
 
-STEP_DATA = ("step_data", "StepDataState")
+WORKSPACE = ("workspace", "WorkspaceState")
 PACKAGES = ("packages", "PackagesState")
 HISTORY = ("history", "HistoryState")
 COMPARE = ("compare", "CompareState")
@@ -132,8 +132,8 @@ def _marked(packages: list[dict]) -> list[dict]:
 def _after_a_marked_save(client: ForgedClient, engine, user) -> list[dict]:
     """Make one real edit (the seed), save, and wait for the database to hold it: every event
     sent before it has been handled, and anything it changed would have been saved with it."""
-    client.send(handler(*STEP_DATA, "set_field"), step="config", field="seed", value=MARK)
-    client.send(handler("drafts", "DraftState", "save_now"))
+    client.send(handler(*WORKSPACE, "set_field"), step="config", field="seed", value=MARK)
+    client.send(handler(*WORKSPACE, "save_now"))
     deadline = time.monotonic() + 20
     while True:
         packages = _packages_of(engine, user)
@@ -161,31 +161,31 @@ def _refused(client: ForgedClient, name: tuple[str, str, str], **payload) -> str
     ("event", "payload", "why"),
     [
         (
-            (*STEP_DATA, "set_field"),
+            (*WORKSPACE, "set_field"),
             {"step": "config", "field": "learning_rate", "value": 0.5},
             "value: Input should be a valid string",
         ),
         (
-            (*STEP_DATA, "set_field"),
+            (*WORKSPACE, "set_field"),
             {"step": "dataset", "field": "path", "value": "/etc/passwd"},
             "the dataset step has no field 'path'",
         ),
         (
-            (*STEP_DATA, "set_field"),
+            (*WORKSPACE, "set_field"),
             {"step": "model", "field": "model_id", "value": "x" * 9000},
             "value: String should have at most 4096 characters",
         ),
         (
-            (*STEP_DATA, "set_field"),
+            (*WORKSPACE, "set_field"),
             {"step": "secrets", "field": "x", "value": "1"},
             "step: Input should be 'model', 'config', 'dataset' or 'deploy'",
         ),
         (
-            (*STEP_DATA, "set_advanced_config"),
+            (*WORKSPACE, "set_advanced_config"),
             {"value": "yes"},
             "value: Input should be a valid boolean",
         ),
-        ((*STEP_DATA, "use_preset"), {"preset": "__class__"}, "preset: Input should be"),
+        ((*WORKSPACE, "use_preset"), {"preset": "__class__"}, "preset: Input should be"),
         (
             (*PACKAGES, "set_name_input"),
             {"value": "n" * 9000},
@@ -201,7 +201,7 @@ def _refused(client: ForgedClient, name: tuple[str, str, str], **payload) -> str
             {"value": float("nan")},
             "value: Input should be a valid boolean",
         ),
-        (("wizard", "WizardState", "go_to"), {"step": 3}, "step: Input should be"),
+        ((*WORKSPACE, "go_to"), {"step": 3}, "step: Input should be"),
     ],
 )
 def test_wrong_types_and_sizes_are_refused_and_change_nothing(app_db, mallory, event, payload, why):
@@ -216,10 +216,10 @@ def test_helpers_are_not_events(app_db, mallory, victim):
     client, user = mallory
     before = _packages_of(app_db, user)
     row = {"source": "upload", "dataset_id": "x.jsonl", "path": str(victim["upload"])}
-    for name in ((*STEP_DATA, "_attach_dataset"), ("datasets", "DatasetState", "_attach")):
+    for name in ((*WORKSPACE, "_attach_dataset"), ("datasets", "DatasetState", "_attach")):
         client.send(handler(*name), row=row)
-    client.send(handler(*STEP_DATA, "attach_dataset"), row=row)  # the old public name
-    client.send(handler(*STEP_DATA, "setvar"), var_name="datasets", value=[row])
+    client.send(handler(*WORKSPACE, "attach_dataset"), row=row)  # the old public name
+    client.send(handler(*WORKSPACE, "setvar"), var_name="datasets", value=[row])
     assert _after_a_marked_save(client, app_db, user) == _marked(before)
     assert "the victim's data" not in client.text()
 

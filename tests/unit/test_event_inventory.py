@@ -27,13 +27,6 @@ REVIEWED = {
         "set_progress",
         "start_upload",
     },
-    "DraftState": {
-        "autosave_loop",
-        "ensure_autosave",
-        "keep_mine_as_new",
-        "reload_newer",
-        "save_now",
-    },
     "CompareState": {
         "open_compare",
         "set_compare_left",
@@ -57,16 +50,23 @@ REVIEWED = {
         "set_name_input",
     },
     "RunState": {"cancel", "deploy", "deploy_latest", "show_latest", "watch"},
-    "SaveStatusState": set(),
-    "StepDataState": {
-        "next_step",
+    "TrainingTabsState": {"open_version", "set_tab"},
+    "WorkspaceState": {
+        "autosave_loop",  # drafts.AutosaveMixin
+        "back",  # wizard.WizardMixin
+        "edit",
+        "ensure_autosave",
+        "go_to",
+        "keep_mine_as_new",
+        "next_step",  # step_data.StepDataMixin
+        "reload_newer",
         "remove_dataset",
+        "save_now",
         "set_advanced_config",
         "set_field",
+        "toggle",
         "use_preset",
     },
-    "TrainingTabsState": {"open_version", "set_tab"},
-    "WizardState": {"back", "edit", "go_to", "toggle"},
 }
 # Their arguments are objects Reflex builds on the server (the upload endpoint's files); the
 # handler checks their type itself.

@@ -2,28 +2,27 @@
 
 import reflex as rx
 
-from trainpkg_app.state.drafts import DraftState
-from trainpkg_app.state.save_status import SaveStatusState
+from trainpkg_app.state.workspace import WorkspaceState
 
 
 def conflict_banner() -> rx.Component:
     return rx.cond(
-        SaveStatusState.status == "conflict",
+        WorkspaceState.status == "conflict",
         rx.callout.root(
             rx.callout.icon(rx.icon("git-compare-arrows")),
             rx.vstack(
                 rx.callout.text(
-                    SaveStatusState.detail,
+                    WorkspaceState.detail,
                     " Your edits are still here and nothing was overwritten.",
                 ),
                 rx.hstack(
                     rx.button(
                         "Load the newer draft",
-                        on_click=DraftState.reload_newer,
+                        on_click=WorkspaceState.reload_newer,
                         variant="soft",
                         color_scheme="gray",
                     ),
-                    rx.button("Keep mine as a new draft", on_click=DraftState.keep_mine_as_new),
+                    rx.button("Keep mine as a new draft", on_click=WorkspaceState.keep_mine_as_new),
                     spacing="3",
                     wrap="wrap",
                 ),

@@ -14,7 +14,7 @@ from trainpkg_app.core.dataset_preview import MODEL_TEMPLATE
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.datasets import MAPPABLE, UPLOAD_ID, DatasetState
 from trainpkg_app.state.hub_datasets import HubDatasetState
-from trainpkg_app.state.step_data import StepDataState
+from trainpkg_app.state.workspace import WorkspaceState
 
 STAT_LABELS = [
     ("rows", "Rows"),
@@ -119,7 +119,7 @@ def _attached(ref: rx.Var) -> rx.Component:
             rx.spacer(),
             rx.button(
                 "Remove",
-                on_click=StepDataState.remove_dataset(dataset_id),
+                on_click=WorkspaceState.remove_dataset(dataset_id),
                 variant="ghost",
                 color_scheme="red",
                 size="1",
@@ -317,9 +317,9 @@ def dataset_body() -> rx.Component:
             problem_callout(DatasetState.problem, element_id="dataset-problem"),
         ),
         rx.cond(
-            StepDataState.datasets.length() > 0,
+            WorkspaceState.datasets.length() > 0,
             rx.el.ul(
-                rx.foreach(StepDataState.datasets, _attached),
+                rx.foreach(WorkspaceState.datasets, _attached),
                 aria_label="Attached datasets",
                 class_name="dataset-list",
             ),

@@ -13,7 +13,7 @@ from trainpkg_app.components.wizard_fields import (
 from trainpkg_app.core.hardware import flavors_for
 from trainpkg_app.state.hub_token import HubTokenState
 from trainpkg_app.state.runs import RunState
-from trainpkg_app.state.step_data import StepDataState
+from trainpkg_app.state.workspace import WorkspaceState
 
 TARGETS = [
     ("local", "This machine", "Runs train.py here, in the background."),
@@ -45,7 +45,7 @@ def _token_line() -> rx.Component:
 
 
 def _estimate() -> rx.Component:
-    estimate = StepDataState.run_estimate
+    estimate = WorkspaceState.run_estimate
     return rx.callout.root(
         rx.callout.text(rx.text.span("Estimate: ", weight="bold"), estimate["message"]),
         rx.cond(
@@ -82,7 +82,7 @@ def _run_section() -> rx.Component:
 
 
 def deploy_body() -> rx.Component:
-    target = StepDataState.forms["deploy"]["target"].to(str)
+    target = WorkspaceState.forms["deploy"]["target"].to(str)
     return rx.vstack(
         choice_field("deploy", "target", "Where to run", TARGETS),
         rx.match(

@@ -6,7 +6,7 @@ import reflex as rx
 from trainpkg_app.core.dataset_formats import FORMAT_LABELS
 from trainpkg_app.state.datasets import MAPPABLE
 from trainpkg_app.state.hub_datasets import HubDatasetState
-from trainpkg_app.state.step_data import StepDataState
+from trainpkg_app.state.workspace import WorkspaceState
 
 
 def _choice_select(dataset_id: rx.Var, field: str, value: rx.Var, options: rx.Var) -> rx.Component:
@@ -38,9 +38,9 @@ def checked_badge(ref: rx.Var) -> rx.Component:
 def hub_choices(ref: rx.Var) -> rx.Component:
     """Config and split pickers, for a Hub dataset the viewer listed."""
     dataset_id = ref["dataset_id"].to(str)
-    choices = StepDataState.dataset_choices[dataset_id]
+    choices = WorkspaceState.dataset_choices[dataset_id]
     return rx.cond(
-        StepDataState.dataset_choices.contains(dataset_id),
+        WorkspaceState.dataset_choices.contains(dataset_id),
         rx.hstack(
             _choice_select(dataset_id, "config", ref["config"].to(str), choices["configs"]),
             _choice_select(dataset_id, "split", ref["split"].to(str), choices["splits"]),

@@ -5,9 +5,8 @@ import reflex as rx
 from trainpkg_app.components.feedback import problem_callout
 from trainpkg_app.components.form_field import form_field, text_input
 from trainpkg_app.components.save_indicator import save_indicator
-from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.packages import PackagesState
-from trainpkg_app.state.save_status import SaveStatusState
+from trainpkg_app.state.workspace import WorkspaceState
 
 
 def _package_picker() -> rx.Component:
@@ -19,7 +18,7 @@ def _package_picker() -> rx.Component:
                 lambda package: rx.el.option(package["name"], value=package["id"]),
             ),
             id="package-picker",
-            value=DraftState.package_id,
+            value=WorkspaceState.package_id,
             on_change=PackagesState.open_package,
             class_name="native-select",
         ),
@@ -43,7 +42,7 @@ def _delete_button() -> rx.Component:
             rx.alert_dialog.description(
                 rx.text(
                     "“",
-                    DraftState.package_name,
+                    WorkspaceState.package_name,
                     "”, its draft and all its versions will be deleted. This cannot be undone.",
                 ),
             ),
@@ -105,12 +104,10 @@ def package_bar() -> rx.Component:
             width="100%",
         ),
         rx.hstack(
-            rx.text("Draft: ", rx.code(DraftState.draft_name), size="2"),
-            rx.text("Next version: ", rx.code(DraftState.next_version_name), size="2"),
+            rx.text("Draft: ", rx.code(WorkspaceState.draft_name), size="2"),
+            rx.text("Next version: ", rx.code(WorkspaceState.next_version_name), size="2"),
             rx.spacer(),
-            save_indicator(
-                SaveStatusState.status, SaveStatusState.saved_at, SaveStatusState.detail
-            ),
+            save_indicator(WorkspaceState.status, WorkspaceState.saved_at, WorkspaceState.detail),
             spacing="4",
             wrap="wrap",
             align="center",

@@ -6,9 +6,7 @@ from trainpkg_app.components.progress_indicator import progress_indicator
 from trainpkg_app.components.step_header import step_header
 from trainpkg_app.components.wizard_steps import STEP_BODIES
 from trainpkg_app.core.workflow import STEP_TITLES, STEPS
-from trainpkg_app.state.drafts import DraftState
-from trainpkg_app.state.step_data import StepDataState
-from trainpkg_app.state.wizard import WizardState
+from trainpkg_app.state.workspace import WorkspaceState
 
 STEP_LIST = [(step.value, STEP_TITLES[step]) for step in STEPS]
 
@@ -18,13 +16,13 @@ def _nav_buttons(step: str, index: int) -> rx.Component:
     return rx.hstack(
         rx.button(
             "Back",
-            on_click=[WizardState.back, DraftState.save_now],
+            on_click=[WorkspaceState.back, WorkspaceState.save_now],
             variant="soft",
             disabled=index == 0,
         ),
         rx.button(
             "Complete" if is_last else "Next",
-            on_click=[StepDataState.next_step, DraftState.save_now],
+            on_click=[WorkspaceState.next_step, WorkspaceState.save_now],
         ),
         justify="end",
         width="100%",
@@ -33,20 +31,20 @@ def _nav_buttons(step: str, index: int) -> rx.Component:
 
 
 def _step_section(index: int, step: str, title: str) -> rx.Component:
-    is_open = WizardState.open_step == step
+    is_open = WorkspaceState.open_step == step
     return rx.card(
         step_header(
             step_id=step,
             number=index + 1,
             title=title,
-            status=WizardState.statuses[step],
+            status=WorkspaceState.statuses[step],
             is_open=is_open,
-            is_current=WizardState.current_step == step,
-            summary=StepDataState.summaries[step],
-            needs_recheck=WizardState.needs_recheck.contains(step),
-            warning_count=StepDataState.warning_counts[step],
-            on_toggle=[WizardState.toggle(step), DraftState.save_now],
-            on_edit=[WizardState.edit(step), DraftState.save_now],
+            is_current=WorkspaceState.current_step == step,
+            summary=WorkspaceState.summaries[step],
+            needs_recheck=WorkspaceState.needs_recheck.contains(step),
+            warning_count=WorkspaceState.warning_counts[step],
+            on_toggle=[WorkspaceState.toggle(step), WorkspaceState.save_now],
+            on_edit=[WorkspaceState.edit(step), WorkspaceState.save_now],
         ),
         rx.cond(
             is_open,
@@ -68,9 +66,9 @@ def _step_section(index: int, step: str, title: str) -> rx.Component:
 def _notice() -> rx.Component:
     return rx.box(
         rx.cond(
-            WizardState.notice != "",
+            WorkspaceState.notice != "",
             rx.callout(
-                WizardState.notice,
+                WorkspaceState.notice,
                 icon="info",
                 color_scheme="amber",
                 high_contrast=True,
@@ -84,7 +82,7 @@ def _notice() -> rx.Component:
 
 def _completion() -> rx.Component:
     return rx.cond(
-        WizardState.is_complete,
+        WorkspaceState.is_complete,
         rx.callout(
             "All four steps are completed: this package is ready to publish.",
             icon="circle-check",
@@ -99,10 +97,10 @@ def wizard() -> rx.Component:
     return rx.vstack(
         progress_indicator(
             STEP_LIST,
-            WizardState.statuses,
-            WizardState.current_step,
-            WizardState.locked_steps,
-            lambda step: [WizardState.go_to(step), DraftState.save_now],
+            WorkspaceState.statuses,
+            WorkspaceState.current_step,
+            WorkspaceState.locked_steps,
+            lambda step: [WorkspaceState.go_to(step), WorkspaceState.save_now],
         ),
         _notice(),
         *[_step_section(index, step, title) for index, (step, title) in enumerate(STEP_LIST)],

@@ -1,4 +1,4 @@
-"""Step form fields bound to StepDataState: one helper per kind of input."""
+"""Step form fields bound to WorkspaceState: one helper per kind of input."""
 
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from trainpkg_app.components.form_field import (
     radio_cards,
     text_input,
 )
-from trainpkg_app.state.step_data import StepDataState
+from trainpkg_app.state.workspace import WorkspaceState
 
 YES_NO = [("true", "Yes"), ("false", "No")]
 
@@ -24,22 +24,22 @@ def grid(*children: rx.Component) -> rx.Component:
 
 
 def _error(step: str, field: str) -> rx.Var:
-    return StepDataState.errors[step].get(field, "").to(str)
+    return WorkspaceState.errors[step].get(field, "").to(str)
 
 
 def _warning(step: str, field: str) -> rx.Var:
-    return StepDataState.warnings[step].get(field, "").to(str)
+    return WorkspaceState.warnings[step].get(field, "").to(str)
 
 
 def _value(step: str, field: str) -> rx.Var:
-    return StepDataState.forms[step][field].to(str)
+    return WorkspaceState.forms[step][field].to(str)
 
 
 def _on_change(step: str, field: str, then=None):
     """The edit, then ``then`` (an event that depends on the new value) when given."""
     if then is None:
-        return lambda value: StepDataState.set_field(step, field, value)
-    return lambda value: [StepDataState.set_field(step, field, value), then]
+        return lambda value: WorkspaceState.set_field(step, field, value)
+    return lambda value: [WorkspaceState.set_field(step, field, value), then]
 
 
 def text_field(

@@ -23,7 +23,7 @@ from trainpkg_app.core.throughput import (
     PackingStrategy,
 )
 from trainpkg_app.state.model_search import ModelSearchState
-from trainpkg_app.state.step_data import StepDataState
+from trainpkg_app.state.workspace import WorkspaceState
 
 METHODS = [
     ("full", "Full fine-tune", "Updates every weight. Best quality, most GPU memory."),
@@ -59,7 +59,7 @@ def model_body() -> rx.Component:
             align="end",
             width="100%",
         ),
-        model_facts_list(StepDataState.model_facts),
+        model_facts_list(WorkspaceState.model_facts),
         grid(
             text_field(
                 "model", "parameters", "Parameters", numeric=True, hint="From the Hub, or type it."
@@ -102,7 +102,7 @@ def _presets() -> rx.Component:
                         spacing="0",
                         align="start",
                     ),
-                    on_click=StepDataState.use_preset(preset),
+                    on_click=WorkspaceState.use_preset(preset),
                     variant="surface",
                     height="auto",
                     padding="2",
@@ -178,7 +178,7 @@ def _advanced_fields(is_adapter: rx.Var) -> rx.Component:
             ),
         ),
         rx.cond(
-            StepDataState.forms["config"]["method"].to(str) == "qlora",
+            WorkspaceState.forms["config"]["method"].to(str) == "qlora",
             grid(
                 select_field(
                     "config", "qlora_quant_type", "4-bit type", [("nf4", "NF4"), ("fp4", "FP4")]
@@ -192,7 +192,7 @@ def _advanced_fields(is_adapter: rx.Var) -> rx.Component:
 
 
 def _memory_fit() -> rx.Component:
-    fit = StepDataState.memory_fit
+    fit = WorkspaceState.memory_fit
     return rx.cond(
         fit.length() > 0,
         rx.callout.root(
@@ -219,7 +219,7 @@ def _arguments_preview() -> rx.Component:
     return rx.el.details(
         rx.el.summary("Effective training arguments (YAML)"),
         rx.el.pre(
-            rx.el.code(StepDataState.arguments_yaml),
+            rx.el.code(WorkspaceState.arguments_yaml),
             class_name="yaml-preview",
             aria_label="Training arguments",
         ),
@@ -227,7 +227,7 @@ def _arguments_preview() -> rx.Component:
 
 
 def config_body() -> rx.Component:
-    is_adapter = StepDataState.forms["config"]["method"].to(str) != "full"
+    is_adapter = WorkspaceState.forms["config"]["method"].to(str) != "full"
     return rx.vstack(
         _presets(),
         choice_field("config", "method", "Method", METHODS),
@@ -241,10 +241,10 @@ def config_body() -> rx.Component:
         ),
         switch_field(
             "Advanced settings",
-            checked=StepDataState.advanced_config,
-            on_change=StepDataState.set_advanced_config,
+            checked=WorkspaceState.advanced_config,
+            on_change=WorkspaceState.set_advanced_config,
         ),
-        rx.cond(StepDataState.advanced_config, _advanced_fields(is_adapter)),
+        rx.cond(WorkspaceState.advanced_config, _advanced_fields(is_adapter)),
         _memory_fit(),
         _arguments_preview(),
         spacing="4",

@@ -12,10 +12,10 @@ from trainpkg_app.components.page_header import page_header
 from trainpkg_app.components.runs_tab import runs_tab
 from trainpkg_app.components.wizard import wizard
 from trainpkg_app.state.auth import AuthState
-from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.hub_token import HubTokenState
 from trainpkg_app.state.packages import PackagesState
 from trainpkg_app.state.tabs import TrainingTabsState
+from trainpkg_app.state.workspace import WorkspaceState
 
 TITLE = "Training"
 DESCRIPTION = (
@@ -38,7 +38,7 @@ def _save_on_hide() -> rx.Component:
     return rx.fragment(
         rx.el.button(
             id="autosave-now",
-            on_click=DraftState.save_now,
+            on_click=WorkspaceState.save_now,
             hidden=True,
             tab_index=-1,
             aria_hidden="true",

@@ -12,10 +12,10 @@ from trainpkg_app.core.drafts import comparable_view
 from trainpkg_app.core.payloads import EntityId
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.versions import VersionSummary, list_versions
-from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.history import HistoryState, open_package_id, version_snapshot
 from trainpkg_app.state.owner import as_owner
+from trainpkg_app.state.workspace import WorkspaceState
 
 CHOICES_LIMIT = 100
 DRAFT = "draft"
@@ -83,7 +83,7 @@ class CompareState(rx.State):
 
     async def _side(self, choice: str) -> dict:
         if choice == DRAFT:
-            return comparable_view(await (await self.get_state(DraftState))._content())
+            return comparable_view((await self.get_state(WorkspaceState))._content())
         return await version_snapshot(self, choice)
 
     async def _compute_diff(self) -> bool:

@@ -40,10 +40,9 @@ from trainpkg_app.db.uploads import read_package_upload, store_package_upload
 from trainpkg_app.hub.dataset_inspection import count_method, inspect_rows, model_view
 from trainpkg_app.hub.tokenizer import warm_up
 from trainpkg_app.settings import get_settings
-from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import EventRefused, checked, parsed
 from trainpkg_app.state.owner import as_owner, as_user, session_token
-from trainpkg_app.state.step_data import StepDataState
+from trainpkg_app.state.workspace import WorkspaceState
 
 UPLOAD_ID = "dataset-upload"
 MAPPABLE = [Format.ALPACA, Format.PROMPT_COMPLETION, Format.TEXT]
@@ -96,7 +95,7 @@ class DatasetState(rx.State):
     @rx.event
     async def prepare(self):
         """The dataset step is shown: load the model's tokenizer ahead of the first preview."""
-        data = await self.get_state(StepDataState)
+        data = await self.get_state(WorkspaceState)
         warm_up(data.forms["model"].get("model_id", ""))
 
     @rx.event
@@ -135,8 +134,7 @@ class DatasetState(rx.State):
     async def _attach(self, detected: Detected):
         pending, self._pending = self._pending, {}
         bad_row = first_bad_row(pending["rows"], detected)
-        data = await self.get_state(StepDataState)
-        drafts = await self.get_state(DraftState)
+        data = drafts = await self.get_state(WorkspaceState)
         settings = PreviewSettings.of_forms(data.forms)
         checked = (
             {}
@@ -175,12 +173,8 @@ class DatasetState(rx.State):
         self._show(detected, checked)
         self._shown = {"upload_id": stored.name, "detected": detected.model_dump(mode="json")}
         self.busy, self.progress = "", 100
-        await data._attach_dataset(dataset_row(ref.model_dump(mode="json")))
-        return [
-            rx.clear_selected_files(UPLOAD_ID),
-            DraftState.ensure_autosave,
-            DatasetState.measure,
-        ]
+        autosave = data._attach_dataset(dataset_row(ref.model_dump(mode="json")))
+        return [rx.clear_selected_files(UPLOAD_ID), autosave, DatasetState.measure]
 
     def _show(self, detected: Detected, inspected: dict) -> None:
         self.format_label = FORMAT_LABELS[detected.format]
@@ -195,9 +189,8 @@ class DatasetState(rx.State):
         async with self:
             self._measure_serial += 1
             serial, shown = self._measure_serial, dict(self._shown)
-            data = await self.get_state(StepDataState)
-            settings = PreviewSettings.of_forms(data.forms)
-            package_id = (await self.get_state(DraftState)).package_id
+            data = await self.get_state(WorkspaceState)
+            settings, package_id = PreviewSettings.of_forms(data.forms), data.package_id
             token = await session_token(self)
         if not shown:
             return

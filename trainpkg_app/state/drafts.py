@@ -1,4 +1,5 @@
-"""The open package's draft: load it, auto-save it, resolve conflicts.
+"""The open package's draft: load it, auto-save it, resolve conflicts. Part of the workspace
+state (state/workspace.py).
 
 One auto-save loop per session runs while there are unsaved edits (started by the first
 edit, ended once everything is saved), so a closed tab leaves no loop behind."""
@@ -15,7 +16,7 @@ from enum import Enum
 import reflex as rx
 import sqlalchemy as sa
 
-from trainpkg_app.core.autosave import AutosaveSchedule
+from trainpkg_app.core.autosave import CONFLICT, RETRYING, SAVED, SAVING, UNSAVED, AutosaveSchedule
 from trainpkg_app.core.drafts import DraftContent
 from trainpkg_app.core.edit_journal import EditJournal
 from trainpkg_app.core.names import generate_draft_name, generate_version_name
@@ -26,16 +27,6 @@ from trainpkg_app.db.errors import DraftConflict, NotFound, save_failure
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state import links
 from trainpkg_app.state.owner import as_owner, as_user, session_token
-from trainpkg_app.state.save_status import (
-    CONFLICT,
-    RETRYING,
-    SAVED,
-    SAVING,
-    UNSAVED,
-    SaveStatusState,
-)
-from trainpkg_app.state.step_data import StepDataState
-from trainpkg_app.state.wizard import WizardState
 
 
 class Step(Enum):
@@ -60,7 +51,7 @@ def _schedule() -> AutosaveSchedule:
     return AutosaveSchedule(interval_s=get_settings().autosave_interval_s)
 
 
-class DraftState(rx.State):
+class AutosaveMixin(rx.State, mixin=True):
     package_id: str = ""
     package_name: str = ""
     draft_started_at: str = ""
@@ -91,15 +82,13 @@ class DraftState(rx.State):
             return ""
         return generate_version_name(self.package_name, self.last_version_number + 1)
 
-    async def _content(self) -> DraftContent:
+    def _content(self) -> DraftContent:
         """What the user has now (call with the state lock held)."""
-        wizard = await self.get_state(WizardState)
-        data = await self.get_state(StepDataState)
         return DraftContent(
-            forms=data.forms, datasets=data.datasets, workflow=wizard._workflow_dict()
+            forms=self.forms, datasets=self.datasets, workflow=self._workflow_dict()
         )
 
-    async def _show(self, stored: StoredDraft) -> None:
+    def _show(self, stored: StoredDraft) -> None:
         """Put a stored draft on screen, as saved."""
         self.package_id = stored.package_id
         self.package_name = stored.name
@@ -108,52 +97,48 @@ class DraftState(rx.State):
         self.parent_version_id = stored.parent_version_id or ""
         self.last_version_number = stored.last_version_number
         self._saved_fingerprint = stored.content.fingerprint()
-        (await self.get_state(StepDataState))._load(stored.content)
-        (await self.get_state(WizardState))._load(stored.content.workflow)
-        status = await self.get_state(SaveStatusState)
-        status.status, status.detail = SAVED, ""
+        self._load_content(stored.content)
+        self._load_workflow(stored.content.workflow)
+        self.status, self.detail = SAVED, ""
 
-    async def _recover_unsaved_edits(self) -> bool:
+    def _recover_unsaved_edits(self) -> bool:
         """Put back the edits the browser kept (a worker or the app died before saving them);
         drop them when the draft was saved elsewhere since. True when some came back."""
-        data = await self.get_state(StepDataState)
-        journal = EditJournal.parse(data.edit_journal)
+        journal = EditJournal.parse(self.edit_journal)
         if not journal.applies_to(self.package_id, self.revision):
-            data.edit_journal = ""
+            self.edit_journal = ""
             return False
-        content = await self._content()
+        content = self._content()
         recovered = DraftContent.model_validate(
             content.model_dump() | {"forms": journal.apply(content.forms)}
         )
         if recovered.fingerprint() == self._saved_fingerprint:  # nothing the server lacks
-            data.edit_journal = ""
+            self.edit_journal = ""
             return False
-        data._load(recovered)
-        (await self.get_state(SaveStatusState)).status = UNSAVED
+        self._load_content(recovered)
+        self.status = UNSAVED
         return True
 
-    async def _journal_saved(self, revision: int, everything: bool) -> None:
+    def _journal_saved(self, revision: int, everything: bool) -> None:
         """A save went through: the browser forgets what it holds, or rebases what is newer."""
-        data = await self.get_state(StepDataState)
         if everything:
-            data.edit_journal = ""
+            self.edit_journal = ""
         else:
-            data.edit_journal = EditJournal.parse(data.edit_journal).rebased(revision).dump()
+            self.edit_journal = EditJournal.parse(self.edit_journal).rebased(revision).dump()
 
-    async def _has_unsaved_edits(self) -> bool:
-        return (await self._content()).fingerprint() != self._saved_fingerprint
+    def _has_unsaved_edits(self) -> bool:
+        return self._content().fingerprint() != self._saved_fingerprint
 
     @rx.event
     async def ensure_autosave(self):
         """Start the auto-save loop unless one runs already (latest edit wins nothing twice)."""
-        return await self._autosave_loop_if_needed()
+        return self._autosave_loop_if_needed()
 
-    async def _autosave_loop_if_needed(self):
+    def _autosave_loop_if_needed(self):
         """The loop to start, or None while one runs or this connection was sent its start:
         called inside an edit, it spares the browser a second event per keystroke
         (bench/concurrent_sessions.py)."""
-        status = await self.get_state(SaveStatusState)
-        if self._loop_runs() or status.status == CONFLICT or not self.package_id:
+        if self._loop_runs() or self.status == CONFLICT or not self.package_id:
             return None
         connection, now = self.router.session.session_id, time.time()
         if start_pending(
@@ -161,7 +146,7 @@ class DraftState(rx.State):
         ):
             return None
         self._loop_asked_by, self._loop_asked_at = connection, now
-        return DraftState.autosave_loop
+        return self.__class__.autosave_loop  # the workspace's (self may be a proxy)
 
     def _loop_runs(self) -> bool:
         stale_s = _schedule().stale_after_s()
@@ -188,21 +173,20 @@ class DraftState(rx.State):
     async def save_now(self):
         """Save at once (step change, publish, page hidden); on failure the loop retries."""
         if await self._save_once(in_loop=False) == Step.FAILED:
-            return DraftState.ensure_autosave
+            return self.__class__.ensure_autosave
         return None
 
     async def _save_once(self, *, in_loop: bool) -> Step:
         async with self:
-            status = await self.get_state(SaveStatusState)
-            content = await self._content()
+            content = self._content()
             fingerprint = content.fingerprint()
             if (
                 not self.package_id
-                or status.status == CONFLICT
+                or self.status == CONFLICT
                 or fingerprint == self._saved_fingerprint
             ):
-                if fingerprint == self._saved_fingerprint and status.status == UNSAVED:
-                    status.status = SAVED
+                if fingerprint == self._saved_fingerprint and self.status == UNSAVED:
+                    self.status = SAVED
                 return self._stop(in_loop)
             if in_loop:
                 self._loop_beat = time.time()
@@ -211,8 +195,8 @@ class DraftState(rx.State):
             self._saving_since, self._saving_worker = time.time(), this_worker()
             package_id, expected = uuid.UUID(self.package_id), self.revision
             token = await session_token(self)
-            if status.status != RETRYING:
-                status.status = SAVING
+            if self.status != RETRYING:
+                self.status = SAVING
         try:
             revision = await as_user(
                 token,
@@ -225,20 +209,18 @@ class DraftState(rx.State):
             failure = save_failure(error)
             async with self:
                 self._saving_since = 0.0
-                status = await self.get_state(SaveStatusState)
-                status.status, status.detail = failure.status, failure.detail
+                self.status, self.detail = failure.status, failure.detail
                 return Step.FAILED if failure.retry else self._stop(in_loop)
         async with self:
             self._saving_since = 0.0
             self.revision, self._saved_fingerprint = revision, fingerprint
-            status = await self.get_state(SaveStatusState)
-            status.saved_at, status.detail = _now_iso(), ""
-            everything = (await self._content()).fingerprint() == fingerprint
-            await self._journal_saved(revision, everything)
+            self.saved_at, self.detail = _now_iso(), ""
+            everything = self._content().fingerprint() == fingerprint
+            self._journal_saved(revision, everything)
             if everything:
-                status.status = SAVED
+                self.status = SAVED
                 return self._stop(in_loop)
-            status.status = UNSAVED
+            self.status = UNSAVED
             return Step.CONTINUE
 
     def _stop(self, in_loop: bool) -> Step:
@@ -250,10 +232,9 @@ class DraftState(rx.State):
         """Write unsaved edits now (before leaving this draft or publishing it).
 
         Returns '' when everything is saved, else why it is not (the edits stay on screen)."""
-        status = await self.get_state(SaveStatusState)
-        if status.status == CONFLICT:
+        if self.status == CONFLICT:
             return "Resolve the conflict first: reload the newer draft or keep yours as a new one."
-        content = await self._content()
+        content = self._content()
         fingerprint = content.fingerprint()
         if not self.package_id or fingerprint == self._saved_fingerprint:
             return ""
@@ -264,35 +245,32 @@ class DraftState(rx.State):
             )
         except (DraftConflict, sa.exc.SQLAlchemyError) as error:
             failure = save_failure(error)
-            status.status, status.detail = failure.status, failure.detail
+            self.status, self.detail = failure.status, failure.detail
             return failure.refusal()
         self._saved_fingerprint = fingerprint
-        await self._journal_saved(self.revision, everything=True)
-        status.status, status.saved_at, status.detail = SAVED, _now_iso(), ""
+        self._journal_saved(self.revision, everything=True)
+        self.status, self.saved_at, self.detail = SAVED, _now_iso(), ""
         return ""
 
-    async def _adopt(self, revision: int, content: DraftContent, parent_version_id: str) -> None:
+    def _adopt(self, revision: int, content: DraftContent, parent_version_id: str) -> None:
         """Record a save done elsewhere in this session (publish, restore)."""
         self.revision = revision
         self._saved_fingerprint = content.fingerprint()
         self.parent_version_id = parent_version_id
-        await self._journal_saved(revision, everything=True)
+        self._journal_saved(revision, everything=True)
 
     @rx.event
     async def reload_newer(self):
         """Conflict: drop this session's edits and show the draft that was saved elsewhere."""
-        await self._show(await as_owner(self, load_draft, package_id=uuid.UUID(self.package_id)))
+        self._show(await as_owner(self, load_draft, package_id=uuid.UUID(self.package_id)))
         return _refresh_packages()
 
     @rx.event
     async def keep_mine_as_new(self):
         """Conflict: keep this session's edits as a new package; the other draft stays as is."""
-        content = await self._content()
+        content = self._content()
         suffix = " (my copy)"
         name = self.package_name[: PACKAGE_NAME_LENGTH - len(suffix)].rstrip() + suffix
 
-        await self._show(await as_owner(self, create_with_draft, name=name, content=content))
+        self._show(await as_owner(self, create_with_draft, name=name, content=content))
         return _refresh_packages()
-
-
-links.edit_owner.provide(DraftState)

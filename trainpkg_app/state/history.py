@@ -20,9 +20,9 @@ from trainpkg_app.db.versions import (
     snapshot_of_version,
 )
 from trainpkg_app.state import links
-from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import as_owner
+from trainpkg_app.state.workspace import WorkspaceState
 
 PAGE_SIZE = 10
 
@@ -67,7 +67,7 @@ async def version_snapshot(state: rx.State, version_id: str) -> dict:
 
 
 async def open_package_id(state: rx.State) -> str:
-    return (await state.get_state(DraftState)).package_id
+    return (await state.get_state(WorkspaceState)).package_id
 
 
 class HistoryState(rx.State):

@@ -28,10 +28,9 @@ from trainpkg_app.hub.dataset_inspection import inspect_rows
 from trainpkg_app.hub.dataset_viewer import ViewerDataset, check_dataset
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.state.datasets import MAPPABLE, DatasetState
-from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import owner_hub_api, session_token
-from trainpkg_app.state.step_data import StepDataState
+from trainpkg_app.state.workspace import WorkspaceState
 
 HUB_RUN_REFUSES = "A Hub run (Space or Job) will refuse it until it is checked."
 MappingForm = Annotated[dict[FieldName, ShortText], Field(max_length=16)]  # field -> column
@@ -50,7 +49,7 @@ class HubDatasetState(rx.State):
 
     @rx.event
     async def add_hub_dataset(self):
-        data = await self.get_state(StepDataState)
+        data = await self.get_state(WorkspaceState)
         dataset_id = data.forms["dataset"]["new_dataset_id"].strip()
         if data._check_new_dataset(dataset_id):
             return None
@@ -61,23 +60,21 @@ class HubDatasetState(rx.State):
         except HubProblem as failure:
             shown.busy = ""
             if failure.kind == "not_found":
-                await data._dataset_id_error(str(failure))
+                data._dataset_id_error(str(failure))
                 return None
             shown.problem = f"{failure} Added without checking. {HUB_RUN_REFUSES}"
-            await data._attach_dataset({"source": "hub", "dataset_id": dataset_id})
-            return DraftState.ensure_autosave
+            return data._attach_dataset({"source": "hub", "dataset_id": dataset_id})
         config = next(iter(checked.splits))
         split = default_split(checked.splits[config])
         result = await self._check_split(api, checked, config, split)
-        await data._attach_dataset(dataset_row(result.ref))
-        return DraftState.ensure_autosave
+        return data._attach_dataset(dataset_row(result.ref))
 
     @rx.event
     @checked(dataset_id=ShortText, field=Literal["config", "split"], value=ShortText)
     async def choose_hub_split(self, dataset_id: str, field: str, value: str):
         """Another config or split of an attached Hub dataset: checked again, like a new one.
         Only a config or split the viewer listed for it is taken."""
-        data = await self.get_state(StepDataState)
+        data = await self.get_state(WorkspaceState)
         chosen = chosen_split(data._hub_dataset(dataset_id), field, value)
         if chosen is None:
             return None
@@ -92,8 +89,7 @@ class HubDatasetState(rx.State):
             shown.busy, shown.problem = "", f"{failure} Nothing was changed."
             return None
         result = await self._check_split(api, checked, config, split)
-        await data._replace_dataset(dataset_id, dataset_row(result.ref))
-        return DraftState.ensure_autosave
+        return data._replace_dataset(dataset_id, dataset_row(result.ref))
 
     @rx.event
     @checked(value=Literal[tuple(kind.value for kind in MAPPABLE)])
@@ -118,9 +114,8 @@ class HubDatasetState(rx.State):
         pending = CheckedSplit.model_validate(self._unmapped)
         result = with_format(pending, detected)
         await self._show(result, pending.ref["dataset_id"])
-        data = await self.get_state(StepDataState)
-        await data._replace_dataset(pending.ref["dataset_id"], dataset_row(result.ref))
-        return DraftState.ensure_autosave
+        data = await self.get_state(WorkspaceState)
+        return data._replace_dataset(pending.ref["dataset_id"], dataset_row(result.ref))
 
     async def _start(self, busy: str) -> DatasetState:
         shown = await self.get_state(DatasetState)
@@ -150,7 +145,7 @@ class HubDatasetState(rx.State):
                 self.map_columns, self._unmapped = result.columns, result.model_dump()
             return
         self.map_columns, self._unmapped = [], {}
-        settings = PreviewSettings.of_forms((await self.get_state(StepDataState)).forms)
+        settings = PreviewSettings.of_forms((await self.get_state(WorkspaceState)).forms)
         inspected = await rx.run_in_thread(
             lambda: inspect_rows(result.rows, result.detected, settings, every_row=True)
         )

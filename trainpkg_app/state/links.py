@@ -30,5 +30,3 @@ packages_refresh = Link("the package list's refresh (state/packages.py)")
 # packages -> history, runs: once a package is shown
 history_refresh = Link("the version list's refresh (state/history.py)")
 runs_show_latest = Link("the latest run's view (state/runs.py)")
-# step_data -> drafts: the state that owns edits and runs the auto-save loop
-edit_owner = Link("the auto-save state (state/drafts.py)")

@@ -17,10 +17,9 @@ from trainpkg_app.hub.models import (
     local_model_details,
     search_models,
 )
-from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import owner_hub_api, session_token
-from trainpkg_app.state.step_data import StepDataState
+from trainpkg_app.state.workspace import WorkspaceState
 
 
 @dataclass(frozen=True)
@@ -99,13 +98,11 @@ class ModelSearchState(rx.State):
             return
         async with self:
             self.looking_up, self.hits, self.query = "", [], ""
-            data = await self.get_state(StepDataState)
-            await data._replace_form(
-                "model", form_from_values("model", info.model_dump(mode="json"))
-            )
-        return DraftState.ensure_autosave
+            data = await self.get_state(WorkspaceState)
+            form = form_from_values("model", info.model_dump(mode="json"))
+            return data._apply_edit("model", form, whole=True)
 
     @rx.event
     async def look_up_typed(self):
-        data = await self.get_state(StepDataState)
+        data = await self.get_state(WorkspaceState)
         return ModelSearchState.choose(data.forms["model"]["model_id"])

@@ -1,4 +1,4 @@
-"""The package list: create, open, rename, delete. The open package's draft is DraftState."""
+"""The package list: create, open, rename, delete. The open package's draft is WorkspaceState."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft, o
 from trainpkg_app.db.errors import NameTaken, NotFound
 from trainpkg_app.db.packages import delete_package, list_packages, rename_package
 from trainpkg_app.state import links
-from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import as_owner
+from trainpkg_app.state.workspace import WorkspaceState
 
 
 @dataclass(frozen=True)
@@ -46,20 +46,20 @@ class PackagesState(rx.State):
 
     async def _opened(self) -> list:
         """After opening: versions and runs; auto-save too when edits came back unsaved."""
-        unsaved = await (await self.get_state(DraftState))._has_unsaved_edits()
-        return [*_after_open(), *([DraftState.ensure_autosave] if unsaved else [])]
+        unsaved = (await self.get_state(WorkspaceState))._has_unsaved_edits()
+        return [*_after_open(), *([WorkspaceState.ensure_autosave] if unsaved else [])]
 
     async def _show(self, stored: StoredDraft) -> None:
-        drafts = await self.get_state(DraftState)
-        await drafts._show(stored)
-        await drafts._recover_unsaved_edits()
+        drafts = await self.get_state(WorkspaceState)
+        drafts._show(stored)
+        drafts._recover_unsaved_edits()
         self.name_input, self.name_error = stored.name, ""
         self.last_package_id = stored.package_id
         self.packages = _rows(await as_owner(self, list_packages))
 
     async def _flush_current(self) -> bool:
         """Save the open draft's edits before leaving it; False (and a notice) if that failed."""
-        problem = await (await self.get_state(DraftState))._flush()
+        problem = await (await self.get_state(WorkspaceState))._flush()
         self.notice = f"This draft is not saved, so it stays open: {problem}" if problem else ""
         return not problem
 
@@ -69,12 +69,12 @@ class PackagesState(rx.State):
         the newest, else a new one."""
         self.notice = ""
         wanted = self.router.url.query_parameters.get("package", "")
-        drafts = await self.get_state(DraftState)
-        if not wanted and drafts.package_id and await drafts._has_unsaved_edits():
+        drafts = await self.get_state(WorkspaceState)
+        if not wanted and drafts.package_id and drafts._has_unsaved_edits():
             # A reconnect (a worker restarted) or a reload: keep the edits the server holds.
             self.packages = _rows(await as_owner(self, list_packages))
-            await drafts._recover_unsaved_edits()  # newer than the server's, if it lost a lease
-            return [*_after_open(), DraftState.ensure_autosave]  # unsaved, as just checked
+            drafts._recover_unsaved_edits()  # newer than the server's, if it lost a lease
+            return [*_after_open(), WorkspaceState.ensure_autosave]  # unsaved, as just checked
         if wanted and await self._try_open(wanted):
             return await self._opened()
         await self._show(await as_owner(self, open_or_create, package_id=self.last_package_id))
@@ -93,13 +93,13 @@ class PackagesState(rx.State):
     async def refresh(self):
         """Re-read the list, and show the open draft's name (after it changed elsewhere)."""
         self.packages = _rows(await as_owner(self, list_packages))
-        self.name_input = (await self.get_state(DraftState)).package_name
+        self.name_input = (await self.get_state(WorkspaceState)).package_name
         self.name_error = ""
 
     @rx.event
     @checked(package_id=EntityId)
     async def open_package(self, package_id: str):
-        drafts = await self.get_state(DraftState)
+        drafts = await self.get_state(WorkspaceState)
         if package_id == drafts.package_id or not await self._flush_current():
             return None
         return await self._open(package_id)
@@ -124,7 +124,7 @@ class PackagesState(rx.State):
 
     @rx.event
     async def rename(self):
-        drafts = await self.get_state(DraftState)
+        drafts = await self.get_state(WorkspaceState)
         name = self.name_input.strip()
         self.name_error = parse(PackageName, {"name": name}).errors.get("name", "")
         if self.name_error or name == drafts.package_name:
@@ -140,7 +140,7 @@ class PackagesState(rx.State):
 
     @rx.event
     async def delete_current(self):
-        drafts = await self.get_state(DraftState)
+        drafts = await self.get_state(WorkspaceState)
         doomed = drafts.package_id
 
         await as_owner(self, delete_package, package_id=uuid.UUID(doomed))

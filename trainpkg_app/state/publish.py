@@ -15,13 +15,10 @@ from trainpkg_app.core.payloads import LongText
 from trainpkg_app.core.workflow import step_label
 from trainpkg_app.db.errors import DraftConflict, unavailable
 from trainpkg_app.db.publishing import publish_draft
-from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.history import HistoryState
 from trainpkg_app.state.owner import as_owner
-from trainpkg_app.state.save_status import SaveStatusState
-from trainpkg_app.state.step_data import StepDataState
-from trainpkg_app.state.wizard import WizardState
+from trainpkg_app.state.workspace import WorkspaceState
 
 
 def _estimated_cost(content: DraftContent) -> Decimal | None:
@@ -54,16 +51,15 @@ class PublishState(rx.State):
 
     @rx.event
     async def publish(self):
-        drafts = await self.get_state(DraftState)
-        status = await self.get_state(SaveStatusState)
-        if status.status == CONFLICT:
+        drafts = await self.get_state(WorkspaceState)
+        if drafts.status == CONFLICT:
             return await self._refuse("Resolve the draft conflict before publishing.")
-        content = await drafts._content()
+        content = drafts._content()
         results = content.validate_all()
         failing = [step for step, result in results.items() if not result.ok]
         if failing:
-            (await self.get_state(StepDataState))._show_results(results)
-            (await self.get_state(WizardState))._mark_errors(failing)
+            drafts._show_results(results)
+            drafts._mark_errors(failing)
             message = f"Not published: {step_label(failing[0])} has errors. Fix the marked fields."
             return await self._refuse(message)
         parent = uuid.UUID(drafts.parent_version_id) if drafts.parent_version_id else None
@@ -80,13 +76,13 @@ class PublishState(rx.State):
                 estimated_cost=_estimated_cost(content),
             )
         except DraftConflict as conflict:
-            status.status, status.detail = CONFLICT, str(conflict)
+            drafts.status, drafts.detail = CONFLICT, str(conflict)
             return await self._refuse("Not published: " + str(conflict))
         except sa.exc.SQLAlchemyError as error:  # the dialog stays open to try again
             (await self.get_state(HistoryState)).message = f"Not published: {unavailable(error)}."
             return None
-        await drafts._adopt(revision, content, str(version.id))
+        drafts._adopt(revision, content, str(version.id))
         drafts.last_version_number = version.version_number
-        status.status, self.publish_open = SAVED, False
+        drafts.status, self.publish_open = SAVED, False
         await (await self.get_state(HistoryState))._show_first_page(f"Published {version.name}.")
         return None

@@ -12,13 +12,10 @@ from trainpkg_app.core.drafts import comparable_view
 from trainpkg_app.core.payloads import EntityId, ShortText
 from trainpkg_app.db.errors import DraftConflict, NotFound
 from trainpkg_app.db.publishing import restore_into_draft
-from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.history import HistoryState, version_snapshot
 from trainpkg_app.state.owner import as_owner
-from trainpkg_app.state.save_status import SaveStatusState
-from trainpkg_app.state.step_data import StepDataState
-from trainpkg_app.state.wizard import WizardState
+from trainpkg_app.state.workspace import WorkspaceState
 
 
 class RestoreState(rx.State):
@@ -30,15 +27,14 @@ class RestoreState(rx.State):
     async def ask_restore(self, version_id: str, label: str):
         """Restore at once when nothing would be lost, else ask first."""
         self.restore_version_id, self.restore_label = version_id, label
-        if await self._draft_matches_parent(await self.get_state(DraftState)):
+        if await self._draft_matches_parent(await self.get_state(WorkspaceState)):
             await self._restore()
 
-    async def _draft_matches_parent(self, drafts: DraftState) -> bool:
-        status = await self.get_state(SaveStatusState)
-        if status.status != SAVED or not drafts.parent_version_id:
+    async def _draft_matches_parent(self, drafts: WorkspaceState) -> bool:
+        if drafts.status != SAVED or not drafts.parent_version_id:
             return False
         parent = await version_snapshot(self, drafts.parent_version_id)
-        view = comparable_view(await drafts._content())
+        view = comparable_view(drafts._content())
         return all(row.change == "unchanged" for row in diff_snapshots(parent, view))
 
     @rx.event
@@ -50,7 +46,7 @@ class RestoreState(rx.State):
         await self._restore()
 
     async def _restore(self) -> None:
-        drafts = await self.get_state(DraftState)
+        drafts = await self.get_state(WorkspaceState)
         history = await self.get_state(HistoryState)
         version_id, self.restore_version_id = self.restore_version_id, ""
         try:
@@ -64,8 +60,8 @@ class RestoreState(rx.State):
         except (DraftConflict, NotFound) as refused:
             history.message = f"Not restored: {refused}"
             return
-        (await self.get_state(StepDataState))._load(content)
-        (await self.get_state(WizardState))._load(content.workflow)
-        await drafts._adopt(revision, content, version_id)
-        (await self.get_state(SaveStatusState)).status = SAVED
+        drafts._load_content(content)
+        drafts._load_workflow(content.workflow)
+        drafts._adopt(revision, content, version_id)
+        drafts.status = SAVED
         history.message = f"Restored {self.restore_label} into the draft. History is unchanged."

@@ -18,10 +18,10 @@ from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state import links
 from trainpkg_app.state.connection import tab_connected
-from trainpkg_app.state.drafts import DraftState
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.history import HistoryState
 from trainpkg_app.state.owner import as_owner, as_user, session_token
+from trainpkg_app.state.workspace import WorkspaceState
 
 NOTHING_PUBLISHED = "Publish a version first: only published versions are deployed."
 
@@ -100,7 +100,7 @@ class RunState(rx.State):
     @rx.event
     async def deploy_latest(self):
         """The deploy step's button: deploy the package's newest published version."""
-        package_id = (await self.get_state(DraftState)).package_id
+        package_id = (await self.get_state(WorkspaceState)).package_id
         try:
             version_id, label = await as_owner(
                 self, _newest_published, package_id=uuid.UUID(package_id)
@@ -123,7 +123,7 @@ class RunState(rx.State):
     @rx.event
     async def show_latest(self):
         """When a package opens: its newest run, followed live while it is active."""
-        package_id = (await self.get_state(DraftState)).package_id
+        package_id = (await self.get_state(WorkspaceState)).package_id
         self.message = ""
         found = await as_owner(self, _view_of_latest, package_id=uuid.UUID(package_id))
         if found is None:

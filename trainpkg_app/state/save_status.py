@@ -1,17 +1,11 @@
-"""What the save indicator shows. Edits mark the draft dirty here."""
+"""What the save indicator shows, part of the workspace state (state/workspace.py)."""
 
 import reflex as rx
 
-from trainpkg_app.core.autosave import CONFLICT, RETRYING, SAVED, SAVING, UNSAVED
-
-__all__ = ["CONFLICT", "RETRYING", "SAVED", "SAVING", "UNSAVED", "SaveStatusState"]
+from trainpkg_app.core.autosave import SAVED
 
 
-class SaveStatusState(rx.State):
-    status: str = SAVED
+class SaveStatusMixin(rx.State, mixin=True):
+    status: str = SAVED  # core/autosave.py: saved, saving, unsaved, retrying or conflict
     saved_at: str = ""  # ISO time of the last successful save
     detail: str = ""
-
-    def _mark_unsaved(self) -> None:
-        if self.status not in (CONFLICT, RETRYING):
-            self.status = UNSAVED

@@ -1,4 +1,5 @@
-"""Wizard navigation and step status. The rules live in trainpkg_app.core.workflow."""
+"""Wizard navigation and step status, part of the workspace state (state/workspace.py).
+The rules live in trainpkg_app.core.workflow."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from trainpkg_app.state.events import checked
 _INITIAL = create_initial_workflow_state()
 
 
-class WizardState(rx.State):
+class WizardMixin(rx.State, mixin=True):
     current_step: str = _INITIAL.current_step.value
     statuses: dict[str, str] = {
         step.value: status.value for step, status in _INITIAL.statuses.items()
@@ -48,7 +49,7 @@ class WizardState(rx.State):
     def _workflow_dict(self) -> dict:
         return self._workflow().model_dump(mode="json")
 
-    def _load(self, workflow: dict) -> None:
+    def _load_workflow(self, workflow: dict) -> None:
         """Show a stored draft's place in the wizard (a fresh start when it has none)."""
         stored = (
             WorkflowState.model_validate(workflow) if workflow else create_initial_workflow_state()
@@ -111,7 +112,7 @@ class WizardState(rx.State):
         self.notice = ""
 
     def _record_result(self, step: StepId, *, has_errors: bool) -> None:
-        """Called by the step data state once the current step was validated."""
+        """The current step was validated (next_step): complete it, or say why not."""
         self._store(complete_step(self._workflow(), step, has_errors=has_errors))
         label = step_label(step)
         self.notice = (
@@ -119,7 +120,3 @@ class WizardState(rx.State):
             if has_errors
             else ""
         )
-
-    def _reopen_if_completed(self, step: StepId) -> None:
-        if self.statuses[step.value] == "completed":
-            self._store(reopen_step(self._workflow(), step))
