@@ -6,10 +6,19 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from statekit import Clock, database_down, new_user, on_draft_write, open_tab, stored_draft
+from statekit import (
+    Clock,
+    Tab,
+    database_down,
+    new_user,
+    on_draft_write,
+    open_tab,
+    stored_draft,
+)
 
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state.drafts import DraftState
+from trainpkg_app.state.packages import PackagesState
 from trainpkg_app.state.save_status import SaveStatusState
 from trainpkg_app.state.step_data import StepDataState
 
@@ -69,8 +78,14 @@ async def test_the_status_is_saving_while_the_database_writes(monkeypatch):
 async def test_the_loop_waits_the_interval_and_stops_once_everything_is_saved(monkeypatch):
     tab = await open_tab(new_user())
     await tab.send(StepDataState.set_field, **model_id_edit("a/b"))
-    clock = Clock()
+    asked: list = []
+
+    async def ask_for_another_loop() -> None:  # a second connection of this session
+        asked.append(await tab.send(DraftState.ensure_autosave))
+
+    clock = Clock(ask_for_another_loop)
     await run_loop(tab, monkeypatch, clock)
+    assert asked == [None]  # one loop runs already
     assert jittered(clock.delays, [get_settings().autosave_interval_s])  # one save: it ended
     assert tab.state(SaveStatusState).status == "saved"
     # the ended loop holds no lease: the next edit starts a new one
@@ -115,6 +130,18 @@ async def test_an_edit_during_a_save_is_saved_by_the_next_round(monkeypatch):
     assert stored.revision == 2
     model = stored.content.forms["model"]
     assert (model["model_id"], model["size_gb"]) == ("a/b", "0.99")
+
+
+async def test_a_reload_brings_back_the_edits_the_browser_kept():
+    token = new_user()
+    tab = await open_tab(token)
+    await tab.send(StepDataState.set_field, **model_id_edit("a/b"))
+    reloaded = Tab(token)  # the worker died before saving: a new state tree, same browser
+    reloaded.state(StepDataState).edit_journal = tab.state(StepDataState).edit_journal
+    follow_ups = await reloaded.send(PackagesState.open_initial)
+    assert reloaded.state(StepDataState).forms["model"]["model_id"] == "a/b"
+    assert reloaded.state(SaveStatusState).status == "unsaved"
+    assert DraftState.ensure_autosave in follow_ups
 
 
 # --- another tab saved first --------------------------------------------------------------

@@ -150,3 +150,16 @@ async def test_back_and_toggle_move_between_open_steps():
     assert (wizard.open_step, wizard.notice) == ("", wizard.locked_steps["dataset"])
     await tab.send(WizardState.toggle, step="config")
     assert wizard.open_step == wizard.current_step == "config"
+
+
+async def test_the_deploy_step_is_checked_for_the_chosen_target():
+    tab = await new_draft_tab()
+    await complete(tab, "model", "config", "dataset")
+    for field, value in {"target": "hf_space", "space_name": "me/bad--name"}.items():
+        await tab.send(StepDataState.set_field, step="deploy", field=field, value=value)
+    await tab.send(StepDataState.next_step)
+    errors = tab.state(StepDataState).errors["deploy"]
+    assert errors["space_name"].startswith("Not a valid Hub id")
+    await tab.send(StepDataState.set_field, step="deploy", field="space_name", value="me/trainer")
+    await tab.send(StepDataState.next_step)
+    assert tab.state(WizardState).is_complete
