@@ -71,11 +71,11 @@ class Tab:
         from trainpkg_app.state.auth import AuthState
 
         self.root = State(_reflex_internal_init=True)
-        self.root.get_substate(AuthState._get_substate_path()).session_token = token
+        self.state(AuthState).session_token = token
 
     def state(self, cls: type[T]) -> T:
         """This tab's instance of a state class (the tree holds every substate)."""
-        return self.root.get_substate(cls._get_substate_path())  # type: ignore[attr-defined]
+        return self.root.get_substate(cls.get_full_name().split("."))  # type: ignore[attr-defined]
 
     async def send(self, handler: Any, **payload: Any) -> Any:
         """Run an event handler as if this tab sent it; returns its follow-up events."""

@@ -3,6 +3,8 @@ errors, a database that does not answer), version numbers, and restoring over un
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from statekit import database_down, new_package, new_user, on_draft_write, open_tab, stored_draft
 from test_drafts import valid_draft
@@ -161,3 +163,45 @@ async def test_a_saved_change_since_the_version_is_asked_about_too():
     await tab.send(HistoryState.ask_restore, version_id=v1, label="v1")
     assert tab.state(HistoryState).restore_version_id == v1
     assert model_id(tab) == "Qwen/Qwen3-8B"
+
+
+# --- compare and archive ------------------------------------------------------------------
+
+
+async def two_versions(tab) -> tuple[str, str]:
+    """v1, then v2 with a lower learning rate and more epochs: their ids."""
+    await publish(tab)
+    for field, value in {"learning_rate": "0.00005", "num_epochs": "5"}.items():
+        await tab.send(StepDataState.set_field, step="config", field=field, value=value)
+    await publish(tab)
+    v2, v1 = (row["id"] for row in tab.state(HistoryState).versions)
+    return v1, v2
+
+
+async def test_compare_shows_what_changed_between_versions_and_the_draft():
+    _token, tab = await valid_tab()
+    v1, v2 = await two_versions(tab)
+    history = tab.state(HistoryState)
+    await tab.send(HistoryState.open_compare, version_id=v1)
+    assert history.compare_open and history.compare_right == "draft"
+    changed = [(row["path"], row["change"]) for row in history.shown_diff_rows]
+    assert changed == [("learning_rate", "changed"), ("num_epochs", "changed")]
+    await tab.send(HistoryState.set_compare_right, value=v2)
+    assert [row["path"] for row in history.shown_diff_rows] == ["learning_rate", "num_epochs"]
+    await tab.send(HistoryState.set_only_differences, value=False)
+    assert len(history.shown_diff_rows) > 2
+    await tab.send(HistoryState.set_compare_left, value=str(uuid.uuid4()))
+    assert not history.compare_open and history.message
+
+
+async def test_an_archived_version_shows_only_with_the_archived_ones():
+    _token, tab = await valid_tab()
+    v1, _v2 = await two_versions(tab)
+    history = tab.state(HistoryState)
+    await tab.send(HistoryState.archive, version_id=v1, archived=True)
+    assert [row["label"] for row in history.versions] == ["v2"]
+    await tab.send(HistoryState.set_include_archived, value=True)
+    assert [(row["label"], row["status"]) for row in history.versions] == [
+        ("v2", "published"),
+        ("v1", "archived"),
+    ]
