@@ -2,10 +2,11 @@
 temporary SQLite database.
 
 A handler runs as its plain function (``Handler.fn(state, ...)``) on a substate of one root
-``State``, the way Reflex's own unit tests call them; what it returns (the follow-up events)
-comes back to the test instead of being dispatched. Outside Reflex's event processor no
-StateProxy wraps the state, so ``async with self`` in a background handler (autosave_loop,
-save_now) is the plain state's no-op: a test runs those directly, one at a time.
+``State`` built with every substate (``_reflex_internal_init=True``, as Reflex's own tests
+build it); what it returns (the follow-up events) comes back to the test, not dispatched.
+Outside Reflex's event processor no StateProxy wraps the state, so ``async with self`` in a
+background handler (autosave_loop, save_now) is the plain state's no-op: a test runs those
+directly, one at a time.
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ from trainpkg_app.core.drafts import DraftContent
 from trainpkg_app.db.accounts import create_account, start_session, user_for_token
 from trainpkg_app.db.drafts import StoredDraft, create_with_draft, load_draft
 from trainpkg_app.db.engine import get_engine, session_scope
+from trainpkg_app.state.auth import AuthState
+from trainpkg_app.state.packages import PackagesState
 
 T = TypeVar("T")
 PASSWORD = "a long passphrase"
 DRAFT_WRITE = re.compile(r"^\s*UPDATE training_packages\b", re.IGNORECASE)
+REAL_SLEEP = asyncio.sleep  # kept before a test puts a Clock in its place
 
 # As the app does: every state module loaded, so the follow-up links are filled in.
 for _module in pkgutil.iter_modules(states.__path__):
@@ -68,8 +72,6 @@ class Tab:
     """One browser tab: its own state tree, with the session token in its local storage."""
 
     def __init__(self, token: str) -> None:
-        from trainpkg_app.state.auth import AuthState
-
         self.root = State(_reflex_internal_init=True)
         self.state(AuthState).session_token = token
 
@@ -84,8 +86,6 @@ class Tab:
 
     async def open(self, package_id: str | None = None) -> Tab:
         """The Training page loads (the newest package), then opens ``package_id`` if given."""
-        from trainpkg_app.state.packages import PackagesState
-
         await self.send(PackagesState.open_initial)
         if package_id:
             await self.send(PackagesState.open_package, package_id=package_id)
@@ -132,10 +132,9 @@ class Clock:
     def __init__(self, *actions: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         self.delays: list[float] = []
         self._actions = list(actions)
-        self._sleep = asyncio.sleep
 
     async def sleep(self, delay: float, *_args: Any) -> None:
         self.delays.append(delay)
         if self._actions:
             await self._actions.pop(0)()
-        await self._sleep(0)
+        await REAL_SLEEP(0)
