@@ -64,7 +64,7 @@ lint: $(STAMP)-test
 	$(BIN)/ruff check .
 	$(BIN)/python scripts/check_imports.py
 
-# Three pytest processes: Reflex state tests and the browser harness cannot share one (DESIGN.md).
+# Separate pytest processes: the browser harness reloads the app and would define its states twice.
 unit: $(STAMP)-test
 	$(BIN)/pytest tests/unit
 

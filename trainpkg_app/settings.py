@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     hub_member_prefix: str = Field(default="tp-", pattern=r"^[a-z0-9-]{0,16}$")
     hub_member_max_usd_per_hour: float = Field(default=1.0, ge=0)
     hub_member_max_hours: float = Field(default=4.0, gt=0)
-    # Hub images (issue 15): a CUDA image that already holds torch, so that a GPU Space or Job
+    # Hub images: a CUDA image that already holds torch, so that a GPU Space or Job
     # installs only the small remainder of the lock (default: the Jobs docs' example image).
     cuda_image: str = Field(
         default="pytorch/pytorch:2.6.0-cuda12.4-cudnn9-devel",

@@ -28,7 +28,7 @@ Text = Annotated[str, Field(max_length=200)]
 
 
 class StepModel(BaseModel):
-    """Every number finite and bounded, every text bounded (DESIGN.md: events are an API)."""
+    """Every number finite and bounded, every text bounded: a crafted event may send anything."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, allow_inf_nan=False)
 
