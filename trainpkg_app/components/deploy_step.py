@@ -6,20 +6,18 @@ from trainpkg_app.components.run_panel import run_panel
 from trainpkg_app.components.wizard_fields import (
     YES_NO,
     choice_field,
+    figures_callout,
     grid,
     select_field,
     text_field,
 )
 from trainpkg_app.core.hardware import flavors_for
+from trainpkg_app.core.vocabulary import TARGET_LABELS, DeploymentTarget, choices
 from trainpkg_app.state.hub_token import HubTokenState
 from trainpkg_app.state.runs import RunState
 from trainpkg_app.state.workspace import WorkspaceState
 
-TARGETS = [
-    ("local", "This machine", "Runs train.py here, in the background."),
-    ("hf_space", "Hugging Face Space", "A private Space with the GPU you pick; paused when done."),
-    ("hf_job", "Hugging Face Job", "A one-off job on the Hub; billing stops when it ends."),
-]
+TARGETS = choices([target.value for target in DeploymentTarget], TARGET_LABELS)
 
 
 def _flavor_options(target: str) -> list[tuple[str, str]]:
@@ -45,18 +43,13 @@ def _token_line() -> rx.Component:
 
 
 def _estimate() -> rx.Component:
-    estimate = WorkspaceState.run_estimate
-    return rx.callout.root(
-        rx.callout.text(rx.text.span("Estimate: ", weight="bold"), estimate["message"]),
-        rx.cond(
-            estimate["formula"] != "",
-            rx.callout.text(rx.text.span("How: ", weight="medium"), estimate["formula"], size="1"),
-        ),
+    return figures_callout(
+        "Estimate",
+        WorkspaceState.run_estimate,
+        [("How", "formula", "1")],
+        element_id="run-estimate",
         color_scheme="blue",
-        high_contrast=True,
-        role="status",
-        id="run-estimate",
-        width="100%",
+        hide_empty=True,
     )
 
 
@@ -81,72 +74,78 @@ def _run_section() -> rx.Component:
     )
 
 
+def _local_fields() -> rx.Component:
+    return grid(
+        text_field(
+            "deploy", "output_dir", "Output folder", hint="Created if missing; must be writable."
+        ),
+        text_field(
+            "deploy",
+            "num_gpus",
+            "GPUs",
+            numeric=True,
+            hint="0 trains on the CPU; over 1 uses accelerate.",
+        ),
+        text_field(
+            "deploy",
+            "gpu_memory_gb",
+            "GPU memory (GB)",
+            numeric=True,
+            hint="Optional: checks the memory fit.",
+        ),
+        text_field(
+            "deploy",
+            "max_hours",
+            "Time cap (hours)",
+            numeric=True,
+            hint="Optional: the run stops when it is hit.",
+        ),
+    )
+
+
+def _space_fields() -> rx.Component:
+    return rx.vstack(
+        grid(
+            text_field("deploy", "space_name", "Space name", placeholder="owner/name"),
+            select_field(
+                "deploy", "space_flavor", "Hardware", _flavor_options(DeploymentTarget.HF_SPACE)
+            ),
+            select_field("deploy", "private", "Private Space", YES_NO),
+            text_field("deploy", "sleep_minutes", "Sleep after (minutes)", numeric=True),
+        ),
+        _token_line(),
+        width="100%",
+    )
+
+
+def _job_fields() -> rx.Component:
+    return rx.vstack(
+        grid(
+            select_field(
+                "deploy", "job_flavor", "Hardware", _flavor_options(DeploymentTarget.HF_JOB)
+            ),
+            text_field("deploy", "timeout_minutes", "Timeout (minutes)", numeric=True),
+        ),
+        _token_line(),
+        width="100%",
+    )
+
+
+# The fields each target asks for (a target without an entry asks for none).
+TARGET_FIELDS = {
+    DeploymentTarget.LOCAL: _local_fields,
+    DeploymentTarget.HF_SPACE: _space_fields,
+    DeploymentTarget.HF_JOB: _job_fields,
+}
+
+
 def deploy_body() -> rx.Component:
     target = WorkspaceState.forms["deploy"]["target"].to(str)
     return rx.vstack(
         choice_field("deploy", "target", "Where to run", TARGETS),
         rx.match(
             target,
-            (
-                "local",
-                grid(
-                    text_field(
-                        "deploy",
-                        "output_dir",
-                        "Output folder",
-                        hint="Created if missing; must be writable.",
-                    ),
-                    text_field(
-                        "deploy",
-                        "num_gpus",
-                        "GPUs",
-                        numeric=True,
-                        hint="0 trains on the CPU; over 1 uses accelerate.",
-                    ),
-                    text_field(
-                        "deploy",
-                        "gpu_memory_gb",
-                        "GPU memory (GB)",
-                        numeric=True,
-                        hint="Optional: checks the memory fit.",
-                    ),
-                    text_field(
-                        "deploy",
-                        "max_hours",
-                        "Time cap (hours)",
-                        numeric=True,
-                        hint="Optional: the run stops when it is hit.",
-                    ),
-                ),
-            ),
-            (
-                "hf_space",
-                rx.vstack(
-                    grid(
-                        text_field("deploy", "space_name", "Space name", placeholder="owner/name"),
-                        select_field(
-                            "deploy", "space_flavor", "Hardware", _flavor_options("hf_space")
-                        ),
-                        select_field("deploy", "private", "Private Space", YES_NO),
-                        text_field(
-                            "deploy", "sleep_minutes", "Sleep after (minutes)", numeric=True
-                        ),
-                    ),
-                    _token_line(),
-                    width="100%",
-                ),
-            ),
-            (
-                "hf_job",
-                rx.vstack(
-                    grid(
-                        select_field("deploy", "job_flavor", "Hardware", _flavor_options("hf_job")),
-                        text_field("deploy", "timeout_minutes", "Timeout (minutes)", numeric=True),
-                    ),
-                    _token_line(),
-                    width="100%",
-                ),
-            ),
+            *[(name.value, fields()) for name, fields in TARGET_FIELDS.items()],
             rx.fragment(),
         ),
         rx.cond(target != "", _estimate()),

@@ -2,13 +2,22 @@
 
 import reflex as rx
 
+from trainpkg_app.components.config_step import config_body
+from trainpkg_app.components.dataset_step import dataset_body
+from trainpkg_app.components.deploy_step import deploy_body
+from trainpkg_app.components.model_step import model_body
 from trainpkg_app.components.progress_indicator import progress_indicator
 from trainpkg_app.components.step_header import step_header
-from trainpkg_app.components.wizard_steps import STEP_BODIES
-from trainpkg_app.core.workflow import STEP_TITLES, STEPS
+from trainpkg_app.core.workflow import STEP_TITLES, STEPS, StepId
 from trainpkg_app.state.workspace import WorkspaceState
 
 STEP_LIST = [(step.value, STEP_TITLES[step]) for step in STEPS]
+STEP_BODIES = {
+    StepId.MODEL: model_body,
+    StepId.CONFIG: config_body,
+    StepId.DATASET: dataset_body,
+    StepId.DEPLOY: deploy_body,
+}
 
 
 def _nav_buttons(step: str, index: int) -> rx.Component:

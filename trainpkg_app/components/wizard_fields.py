@@ -112,3 +112,30 @@ def step_error(step: str, field: str) -> rx.Component:
         error != "",
         message_line(error, element_id=f"{step}-{field}-error", icon="circle-alert", color="red"),
     )
+
+
+def figures_callout(
+    heading: str,
+    figures: rx.Var,
+    details: Sequence[tuple[str, str, str]],
+    *,
+    element_id: str,
+    color_scheme: str | rx.Var,
+    hide_empty: bool = False,
+) -> rx.Component:
+    """A computed figure (the memory fit, a run's estimate): its message after a bold heading,
+    then one line per (label, key, text size) detail; ``hide_empty`` leaves out an empty one."""
+
+    def detail(label: str, key: str, size: str) -> rx.Component:
+        line = rx.callout.text(rx.text.span(f"{label}: ", weight="medium"), figures[key], size=size)
+        return rx.cond(figures[key] != "", line) if hide_empty else line
+
+    return rx.callout.root(
+        rx.callout.text(rx.text.span(f"{heading}: ", weight="bold"), figures["message"]),
+        *[detail(*item) for item in details],
+        color_scheme=color_scheme,
+        high_contrast=True,
+        role="status",
+        id=element_id,
+        width="100%",
+    )
