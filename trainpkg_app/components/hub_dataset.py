@@ -3,8 +3,7 @@ checked it, and what the viewer reported."""
 
 import reflex as rx
 
-from trainpkg_app.core.dataset_formats import FORMAT_LABELS
-from trainpkg_app.state.datasets import MAPPABLE
+from trainpkg_app.components.dataset_mapping import column_select, format_select
 from trainpkg_app.state.hub_datasets import HubDatasetState
 from trainpkg_app.state.workspace import WorkspaceState
 
@@ -82,18 +81,7 @@ def hub_facts() -> rx.Component:
 
 
 def _column_select(field: rx.Var) -> rx.Component:
-    return rx.vstack(
-        rx.el.label("Column for " + field, html_for="hub-map-" + field, class_name="field-label"),
-        rx.el.select(
-            rx.el.option("Choose a column", value=""),
-            rx.foreach(HubDatasetState.map_columns, lambda c: rx.el.option(c, value=c)),
-            id="hub-map-" + field,
-            name=field,
-            class_name="native-select",
-        ),
-        spacing="1",
-        width="100%",
-    )
+    return column_select("hub-map-", field, HubDatasetState.map_columns, name=field)
 
 
 def hub_mapping() -> rx.Component:
@@ -104,12 +92,10 @@ def hub_mapping() -> rx.Component:
             rx.vstack(
                 rx.text("Map the Hub dataset's columns", weight="medium", size="2"),
                 rx.el.label("Format", html_for="hub-map-format", class_name="field-label"),
-                rx.el.select(
-                    *[rx.el.option(FORMAT_LABELS[kind], value=kind.value) for kind in MAPPABLE],
-                    id="hub-map-format",
+                format_select(
+                    "hub-map-format",
                     value=HubDatasetState.map_format,
                     on_change=HubDatasetState.set_map_format,
-                    class_name="native-select",
                 ),
                 rx.foreach(HubDatasetState.map_fields, _column_select),
                 rx.button("Use this mapping", type="submit"),
