@@ -2,12 +2,13 @@
 
 import reflex as rx
 
+from trainpkg_app.core.autosave import CONFLICT
 from trainpkg_app.state.workspace import WorkspaceState
 
 
 def conflict_banner() -> rx.Component:
     return rx.cond(
-        WorkspaceState.status == "conflict",
+        WorkspaceState.status == CONFLICT,
         rx.callout.root(
             rx.callout.icon(rx.icon("git-compare-arrows")),
             rx.vstack(

@@ -4,21 +4,61 @@ import reflex as rx
 
 from trainpkg_app.components.form_field import switch_field
 from trainpkg_app.components.run_panel import run_panel
+from trainpkg_app.core.vocabulary import VersionStatus
 from trainpkg_app.state.compare import CompareState
 from trainpkg_app.state.history import HistoryState
 from trainpkg_app.state.publish import PublishState
 from trainpkg_app.state.restore import RestoreState
 from trainpkg_app.state.runs import RunState
 
-STATUS_COLORS = {"published": "green", "archived": "gray", "draft": "blue"}
+STATUS_COLORS = {
+    VersionStatus.PUBLISHED.value: "green",
+    VersionStatus.ARCHIVED.value: "gray",
+    VersionStatus.DRAFT.value: "blue",
+}
 
 
 def _detail(label: str, value: rx.Var) -> rx.Component:
     return rx.text(rx.text.span(label, ": ", weight="medium"), value, size="1")
 
 
+def _version_actions(version: rx.Var) -> rx.Component:
+    archived = version["status"] == VersionStatus.ARCHIVED.value
+    return rx.hstack(
+        rx.button(
+            "Compare",
+            size="1",
+            variant="soft",
+            on_click=CompareState.open_compare(version["id"]),
+            aria_label="Compare " + version["label"],
+        ),
+        rx.button(
+            "Deploy",
+            size="1",
+            on_click=RunState.deploy(version["id"], version["label"]),
+            aria_label="Deploy " + version["label"],
+        ),
+        rx.button(
+            "Restore",
+            size="1",
+            variant="soft",
+            on_click=RestoreState.ask_restore(version["id"], version["label"]),
+            aria_label="Restore " + version["label"],
+        ),
+        rx.button(
+            rx.cond(archived, "Unarchive", "Archive"),
+            size="1",
+            variant="ghost",
+            color_scheme="gray",
+            on_click=HistoryState.archive(version["id"], ~archived),
+            aria_label=rx.cond(archived, "Unarchive ", "Archive ") + version["label"],
+        ),
+        spacing="2",
+        wrap="wrap",
+    )
+
+
 def _version_item(version: rx.Var) -> rx.Component:
-    archived = version["status"] == "archived"
     return rx.el.li(
         rx.card(
             rx.vstack(
@@ -44,44 +84,36 @@ def _version_item(version: rx.Var) -> rx.Component:
                     "Cost (est. / actual)",
                     rx.text.span(version["estimated_cost"], " / ", version["actual_cost"]),
                 ),
-                rx.hstack(
-                    rx.button(
-                        "Compare",
-                        size="1",
-                        variant="soft",
-                        on_click=CompareState.open_compare(version["id"]),
-                        aria_label="Compare " + version["label"],
-                    ),
-                    rx.button(
-                        "Deploy",
-                        size="1",
-                        on_click=RunState.deploy(version["id"], version["label"]),
-                        aria_label="Deploy " + version["label"],
-                    ),
-                    rx.button(
-                        "Restore",
-                        size="1",
-                        variant="soft",
-                        on_click=RestoreState.ask_restore(version["id"], version["label"]),
-                        aria_label="Restore " + version["label"],
-                    ),
-                    rx.button(
-                        rx.cond(archived, "Unarchive", "Archive"),
-                        size="1",
-                        variant="ghost",
-                        color_scheme="gray",
-                        on_click=HistoryState.archive(version["id"], ~archived),
-                        aria_label=rx.cond(archived, "Unarchive ", "Archive ") + version["label"],
-                    ),
-                    spacing="2",
-                    wrap="wrap",
-                ),
+                _version_actions(version),
                 spacing="1",
                 width="100%",
             ),
             size="1",
         ),
         aria_label=version["label"] + " " + version["name"],
+    )
+
+
+def _pager() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            "Newer",
+            size="1",
+            variant="soft",
+            on_click=HistoryState.newer,
+            disabled=~HistoryState.has_newer,
+        ),
+        rx.text(HistoryState.page_label, size="1"),
+        rx.button(
+            "Older",
+            size="1",
+            variant="soft",
+            on_click=HistoryState.older,
+            disabled=~HistoryState.has_older,
+        ),
+        justify="between",
+        align="center",
+        width="100%",
     )
 
 
@@ -114,26 +146,7 @@ def history_sidebar() -> rx.Component:
                 class_name="version-list",
                 aria_label="Versions",
             ),
-            rx.hstack(
-                rx.button(
-                    "Newer",
-                    size="1",
-                    variant="soft",
-                    on_click=HistoryState.newer,
-                    disabled=~HistoryState.has_newer,
-                ),
-                rx.text(HistoryState.page_label, size="1"),
-                rx.button(
-                    "Older",
-                    size="1",
-                    variant="soft",
-                    on_click=HistoryState.older,
-                    disabled=~HistoryState.has_older,
-                ),
-                justify="between",
-                align="center",
-                width="100%",
-            ),
+            _pager(),
             spacing="3",
             width="100%",
         ),

@@ -6,6 +6,48 @@ import reflex as rx
 from trainpkg_app.state.hub_token import HubTokenState
 
 
+def _buttons() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            "Remove stored token",
+            type="button",
+            variant="soft",
+            color_scheme="red",
+            on_click=HubTokenState.remove,
+        ),
+        rx.spacer(),
+        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+        rx.button("Check and save", type="submit", loading=HubTokenState.checking),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _token_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.el.label("Token", html_for="hf-token", class_name="field-label"),
+            rx.input(
+                id="hf-token",
+                name="hf_token",
+                type="password",
+                placeholder="hf_…",
+                auto_complete="off",
+                width="100%",
+            ),
+            rx.cond(
+                HubTokenState.error != "",
+                rx.text(HubTokenState.error, color=rx.color("red", 11), size="2", role="alert"),
+            ),
+            _buttons(),
+            spacing="2",
+            padding_top="3",
+        ),
+        on_submit=HubTokenState.save,
+        reset_on_submit=True,
+    )
+
+
 def hub_token_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
@@ -18,45 +60,7 @@ def hub_token_dialog() -> rx.Component:
                     size="2",
                 ),
             ),
-            rx.form(
-                rx.vstack(
-                    rx.el.label("Token", html_for="hf-token", class_name="field-label"),
-                    rx.input(
-                        id="hf-token",
-                        name="hf_token",
-                        type="password",
-                        placeholder="hf_…",
-                        auto_complete="off",
-                        width="100%",
-                    ),
-                    rx.cond(
-                        HubTokenState.error != "",
-                        rx.text(
-                            HubTokenState.error, color=rx.color("red", 11), size="2", role="alert"
-                        ),
-                    ),
-                    rx.hstack(
-                        rx.button(
-                            "Remove stored token",
-                            type="button",
-                            variant="soft",
-                            color_scheme="red",
-                            on_click=HubTokenState.remove,
-                        ),
-                        rx.spacer(),
-                        rx.dialog.close(
-                            rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
-                        ),
-                        rx.button("Check and save", type="submit", loading=HubTokenState.checking),
-                        width="100%",
-                        spacing="3",
-                    ),
-                    spacing="2",
-                    padding_top="3",
-                ),
-                on_submit=HubTokenState.save,
-                reset_on_submit=True,
-            ),
+            _token_form(),
         ),
         open=HubTokenState.dialog_open,
         on_open_change=HubTokenState.set_dialog_open,

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.state.runs import RunState
 
 
@@ -36,6 +37,62 @@ def _loss_chart() -> rx.Component:
     )
 
 
+def _run_card(where: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text("Run of ", RunState.version_label, weight="bold", size="2"),
+                rx.spacer(),
+                rx.cond(RunState.live, rx.badge("live", color_scheme="green", variant="soft")),
+                rx.badge(RunState.status, high_contrast=True, id=f"{where}-run-status"),
+                width="100%",
+            ),
+            rx.progress(value=RunState.progress, max=100, aria_label="Training progress"),
+            rx.text(RunState.step_label, " ", RunState.eta, size="1", id=f"{where}-run-step"),
+            _loss_chart(),
+            rx.text(
+                "Cost (est. / actual): ",
+                RunState.estimated_cost,
+                " / ",
+                RunState.actual_cost,
+                size="2",
+                id=f"{where}-run-cost",
+            ),
+            *_run_details(),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _run_details() -> list[rx.Component]:
+    """The Hub link, the error, the log tail and, while it runs, the cancel button."""
+    active = (RunState.status == TrainingStatus.RUNNING.value) | (
+        RunState.status == TrainingStatus.PENDING.value
+    )
+    return [
+        rx.cond(
+            RunState.url != "",
+            rx.link("Open on the Hub", href=RunState.url, is_external=True, size="2"),
+        ),
+        rx.cond(
+            RunState.error != "",
+            rx.text(RunState.error, size="2", color=rx.color("red", 11)),
+        ),
+        rx.el.details(
+            rx.el.summary("Last log lines"),
+            rx.el.pre(RunState.log_tail, class_name="yaml-preview"),
+        ),
+        rx.cond(
+            active,
+            rx.button(
+                "Cancel run", color_scheme="red", variant="soft", size="1", on_click=RunState.cancel
+            ),
+        ),
+    ]
+
+
 def run_panel(where: str) -> rx.Component:
     """The current run; ``where`` ("sidebar", "deploy") keeps the element ids unique."""
     return rx.vstack(
@@ -43,61 +100,7 @@ def run_panel(where: str) -> rx.Component:
             RunState.message != "",
             rx.text(RunState.message, size="2", role="status", id=f"{where}-run-message"),
         ),
-        rx.cond(
-            RunState.run_id != "",
-            rx.card(
-                rx.vstack(
-                    rx.hstack(
-                        rx.text("Run of ", RunState.version_label, weight="bold", size="2"),
-                        rx.spacer(),
-                        rx.cond(
-                            RunState.live,
-                            rx.badge("live", color_scheme="green", variant="soft"),
-                        ),
-                        rx.badge(RunState.status, high_contrast=True, id=f"{where}-run-status"),
-                        width="100%",
-                    ),
-                    rx.progress(value=RunState.progress, max=100, aria_label="Training progress"),
-                    rx.text(
-                        RunState.step_label, " ", RunState.eta, size="1", id=f"{where}-run-step"
-                    ),
-                    _loss_chart(),
-                    rx.text(
-                        "Cost (est. / actual): ",
-                        RunState.estimated_cost,
-                        " / ",
-                        RunState.actual_cost,
-                        size="2",
-                        id=f"{where}-run-cost",
-                    ),
-                    rx.cond(
-                        RunState.url != "",
-                        rx.link("Open on the Hub", href=RunState.url, is_external=True, size="2"),
-                    ),
-                    rx.cond(
-                        RunState.error != "",
-                        rx.text(RunState.error, size="2", color=rx.color("red", 11)),
-                    ),
-                    rx.el.details(
-                        rx.el.summary("Last log lines"),
-                        rx.el.pre(RunState.log_tail, class_name="yaml-preview"),
-                    ),
-                    rx.cond(
-                        (RunState.status == "running") | (RunState.status == "pending"),
-                        rx.button(
-                            "Cancel run",
-                            color_scheme="red",
-                            variant="soft",
-                            size="1",
-                            on_click=RunState.cancel,
-                        ),
-                    ),
-                    spacing="2",
-                    width="100%",
-                ),
-                width="100%",
-            ),
-        ),
+        rx.cond(RunState.run_id != "", _run_card(where)),
         width="100%",
         aria_live="polite",
         id=f"{where}-run-panel",

@@ -2,6 +2,8 @@
 
 import reflex as rx
 
+from trainpkg_app.core.autosave import CONFLICT, RETRYING, SAVED, SAVING
+
 
 def save_indicator(status: rx.Var, saved_at: rx.Var, detail: rx.Var) -> rx.Component:
     saved_label = rx.cond(
@@ -12,18 +14,18 @@ def save_indicator(status: rx.Var, saved_at: rx.Var, detail: rx.Var) -> rx.Compo
     return rx.hstack(
         rx.match(
             status,
-            ("saving", rx.spinner(size="1")),
-            ("saved", rx.icon("cloud-check", size=16, aria_hidden="true")),
-            ("conflict", rx.icon("git-compare-arrows", size=16, aria_hidden="true")),
+            (SAVING, rx.spinner(size="1")),
+            (SAVED, rx.icon("cloud-check", size=16, aria_hidden="true")),
+            (CONFLICT, rx.icon("git-compare-arrows", size=16, aria_hidden="true")),
             rx.icon("cloud-alert", size=16, aria_hidden="true"),
         ),
         rx.text(
             rx.match(
                 status,
-                ("saving", rx.fragment("Saving…")),
-                ("saved", saved_label),
-                ("retrying", rx.fragment("Unsaved changes: retrying")),
-                ("conflict", rx.fragment("Conflict")),
+                (SAVING, rx.fragment("Saving…")),
+                (SAVED, saved_label),
+                (RETRYING, rx.fragment("Unsaved changes: retrying")),
+                (CONFLICT, rx.fragment("Conflict")),
                 rx.fragment("Unsaved changes"),
             ),
             size="2",
@@ -36,8 +38,8 @@ def save_indicator(status: rx.Var, saved_at: rx.Var, detail: rx.Var) -> rx.Compo
         spacing="1",
         color=rx.match(
             status,
-            ("conflict", rx.color("red", 11)),
-            ("retrying", rx.color("amber", 11)),
+            (CONFLICT, rx.color("red", 11)),
+            (RETRYING, rx.color("amber", 11)),
             rx.color("gray", 11),
         ),
     )

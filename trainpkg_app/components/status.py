@@ -2,13 +2,20 @@
 
 import reflex as rx
 
+from trainpkg_app.core.workflow import StepStatus
+
 STATUS_LABELS = {
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "completed": "Completed",
-    "error": "Error",
+    StepStatus.NOT_STARTED.value: "Not started",
+    StepStatus.IN_PROGRESS.value: "In progress",
+    StepStatus.COMPLETED.value: "Completed",
+    StepStatus.ERROR.value: "Error",
 }
-STATUS_COLORS = {"not_started": "gray", "in_progress": "blue", "completed": "green", "error": "red"}
+STATUS_COLORS = {
+    StepStatus.NOT_STARTED.value: "gray",
+    StepStatus.IN_PROGRESS.value: "blue",
+    StepStatus.COMPLETED.value: "green",
+    StepStatus.ERROR.value: "red",
+}
 
 
 def _match(status: rx.Var, table: dict, default):
@@ -19,9 +26,15 @@ def status_icon(status: rx.Var) -> rx.Component:
     """Empty circle, spinner, check or alert; decorative (the badge carries the words)."""
     return rx.match(
         status,
-        ("in_progress", rx.spinner(size="2", aria_hidden="true")),
-        ("completed", rx.icon("circle-check", color=rx.color("green", 11), aria_hidden="true")),
-        ("error", rx.icon("circle-alert", color=rx.color("red", 11), aria_hidden="true")),
+        (StepStatus.IN_PROGRESS.value, rx.spinner(size="2", aria_hidden="true")),
+        (
+            StepStatus.COMPLETED.value,
+            rx.icon("circle-check", color=rx.color("green", 11), aria_hidden="true"),
+        ),
+        (
+            StepStatus.ERROR.value,
+            rx.icon("circle-alert", color=rx.color("red", 11), aria_hidden="true"),
+        ),
         rx.icon("circle", color=rx.color("gray", 10), aria_hidden="true"),
     )
 
