@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakehub.routing import Call, Route
+
 PREFIX = "/viewer"
 FIRST_ROWS = 100
 NO_TOKEN = (
@@ -46,18 +48,18 @@ class FakeDatasetViewer:
     def add(self, dataset_id: str, configs: dict[str, dict[str, ViewerSplit]]) -> None:
         self.data[dataset_id] = configs
 
-    def get(self, hub, request, path: str, query: dict[str, list[str]], token: str, send) -> bool:
-        if not path.startswith(PREFIX + "/"):
-            return False
-        endpoint = path.removeprefix(PREFIX)
-        params = {key: values[0] for key, values in query.items() if values and values[0]}
-        refusal = self._refusal(hub, endpoint, params, token)
+    def routes(self, hub) -> list[Route]:
+        """Everything under the prefix; ``hub`` holds the records the access check reads."""
+        return [("GET", PREFIX + r"(/.*)", lambda call, endpoint: self._serve(hub, call, endpoint))]
+
+    def _serve(self, hub, call: Call, endpoint: str) -> None:
+        params = {key: values[0] for key, values in call.query.items() if values and values[0]}
+        refusal = self._refusal(hub, endpoint, params, call.token)
         if refusal:
             status, code, message = refusal
-            send(request, status, {"error": message}, error_code=code)
+            call.send(status, {"error": message}, error_code=code)
         else:
-            send(request, 200, self._answer(endpoint, params))
-        return True
+            call.send(200, self._answer(endpoint, params))
 
     def _refusal(self, hub, endpoint: str, params: dict[str, str], token: str):
         dataset = params.get("dataset", "")

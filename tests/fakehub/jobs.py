@@ -6,7 +6,6 @@ Tests drive a Job by hand: ``hub.jobs[job_id]["stage"] = "RUNNING"`` and
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
@@ -14,9 +13,11 @@ from typing import Any
 
 from huggingface_hub import JobHardware
 
+from tests.fakehub.routing import Call, Route
+
 JOB_FLAVORS = tuple(flavor.value for flavor in JobHardware)  # the client's official list
 DEFAULT_TIMEOUT_S = 30 * 60  # the Hub stops a Job without a timeout after 30 minutes
-JOB_PATH = re.compile(r"/api/jobs/([^/]+)(?:/([0-9a-f]+))?(?:/(logs|cancel))?")
+JOB = r"/api/jobs/([^/]+)/([0-9a-f]+)"  # namespace, job id
 
 
 def _now() -> str:
@@ -30,7 +31,7 @@ class FakeJobs:
     def log(self, job_id: str, line: str) -> None:
         self.jobs[job_id]["logs"].append({"timestamp": _now(), "data": line})
 
-    def info(self, job: dict[str, Any], endpoint: str) -> dict[str, Any]:
+    def info(self, job: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": job["id"],
             "createdAt": job["created"],
@@ -45,51 +46,54 @@ class FakeJobs:
             "owner": {"id": "u1", "name": job["namespace"], "type": "user"},
         }
 
-    def get(self, request: BaseHTTPRequestHandler, path: str, endpoint: str, send) -> bool:
-        if path == "/api/jobs/hardware":  # list_jobs_hardware()
-            send(request, 200, [hardware_record(name) for name in JOB_FLAVORS])
-            return True
-        match = JOB_PATH.fullmatch(path)
-        if not match or not match.group(2):
-            return False
-        job = self.jobs.get(match.group(2))
-        if job is None or job["namespace"] != match.group(1):
-            send(request, 404, {"error": "Job not found"})
-        elif match.group(3) == "logs":
-            _stream(request, job["logs"])
-        else:
-            send(request, 200, self.info(job, endpoint))
-        return True
+    def routes(self) -> list[Route]:
+        return [
+            ("GET", r"/api/jobs/hardware", self._hardware),  # list_jobs_hardware()
+            ("GET", JOB, lambda call, ns, job_id: self._read(call, ns, job_id, logs=False)),
+            (
+                "GET",
+                JOB + "/logs",
+                lambda call, ns, job_id: self._read(call, ns, job_id, logs=True),
+            ),
+            ("POST", r"/api/jobs/([^/]+)", self._run),
+            ("POST", JOB + "/cancel", self._cancel),
+        ]
 
-    def post(self, request, path: str, body: bytes, endpoint: str, send) -> bool:
-        match = JOB_PATH.fullmatch(path)
-        if not match:
-            return False
-        if match.group(3) == "cancel":
-            job = self.jobs.get(match.group(2) or "")
-            if job is None:
-                send(request, 404, {"error": "Job not found"})
-                return True
-            job["stage"], job["cancels"] = "CANCELED", job["cancels"] + 1
-            send(request, 200, {})
-            return True
-        spec = json.loads(body)
+    def _hardware(self, call: Call) -> None:
+        call.send(200, [hardware_record(name) for name in JOB_FLAVORS])
+
+    def _read(self, call: Call, namespace: str, job_id: str, *, logs: bool) -> None:
+        job = self.jobs.get(job_id)
+        if job is None or job["namespace"] != namespace:
+            call.send(404, {"error": "Job not found"})
+        elif logs:
+            _stream(call.http, job["logs"])
+        else:
+            call.send(200, self.info(job))
+
+    def _cancel(self, call: Call, _namespace: str, job_id: str) -> None:
+        job = self.jobs.get(job_id)
+        if job is None:
+            return call.send(404, {"error": "Job not found"})
+        job["stage"], job["cancels"] = "CANCELED", job["cancels"] + 1
+        return call.send(200, {})
+
+    def _run(self, call: Call, namespace: str) -> None:
+        spec = json.loads(call.body)
         if spec.get("flavor") not in JOB_FLAVORS:  # the Hub refuses a flavor it lacks
-            send(request, 400, {"error": f"Invalid flavor: {spec.get('flavor')}"})
-            return True
+            return call.send(400, {"error": f"Invalid flavor: {spec.get('flavor')}"})
         spec.setdefault("timeoutSeconds", DEFAULT_TIMEOUT_S)
         job_id = uuid.uuid4().hex[:24]
         self.jobs[job_id] = {
             "id": job_id,
-            "namespace": match.group(1),
+            "namespace": namespace,
             "spec": spec,
             "stage": "SCHEDULING",
             "created": _now(),
             "logs": [],
             "cancels": 0,
         }
-        send(request, 200, self.info(self.jobs[job_id], endpoint))
-        return True
+        return call.send(200, self.info(self.jobs[job_id]))
 
 
 def hardware_record(name: str) -> dict[str, Any]:

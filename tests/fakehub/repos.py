@@ -8,14 +8,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import uuid
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from huggingface_hub import SpaceHardware
+
+from tests.fakehub.routing import Call, Route
 
 SPACE_FLAVORS = frozenset(flavor.value for flavor in SpaceHardware)  # the client's official list
 KINDS = {"spaces": "space", "datasets": "dataset", "models": "model"}
@@ -40,7 +39,9 @@ class FakeRepos:
     def __init__(self, hub) -> None:
         self.hub = hub
         self.repos: dict[str, dict[str, Any]] = {}  # "space:id" / "model:id" / "dataset:id"
-        self.routes: list[tuple[str, re.Pattern, Callable]] = [
+
+    def routes(self) -> list[Route]:
+        return [
             ("GET", rf"/(?:(spaces|datasets)/)?{REPO}/resolve/[^/]+/(.+)", self._file),
             ("GET", rf"/api/(spaces|models|datasets)/{REPO}/tree/[^/]+(?:/(.+))?", self._tree),
             ("GET", rf"/api/spaces/{REPO}/runtime", self._runtime_route),
@@ -48,27 +49,13 @@ class FakeRepos:
             (
                 "POST",
                 r"/api/validate-yaml",
-                lambda r, body: self._send(r, 200, {"errors": [], "warnings": []}),
+                lambda call: call.send(200, {"errors": [], "warnings": []}),
             ),
             ("POST", r"/api/repos/create", self._create),
             ("POST", rf"/api/spaces/{REPO}/(secrets|hardware|pause|restart)", self._space),
             ("POST", rf"/api/(spaces|models|datasets)/{REPO}/preupload/[^/]+", self._preupload),
             ("POST", rf"/api/(spaces|models|datasets)/{REPO}/commit/[^/]+", self._commit),
         ]
-        self.routes = [(m, re.compile(p), h) for m, p, h in self.routes]
-
-    def _send(self, request, status, body, **headers) -> None:
-        self.hub.send(request, status, body, **headers)
-
-    def handle(self, request: BaseHTTPRequestHandler, path: str, body: bytes | None) -> bool:
-        """Answer the request if a route matches (GET covers HEAD); False otherwise."""
-        method = "POST" if body is not None else "GET"
-        for route_method, pattern, handler in self.routes:
-            match = pattern.fullmatch(path)
-            if route_method == method and match:
-                handler(request, *match.groups(), **({"body": body} if body is not None else {}))
-                return True
-        return False
 
     # --- helpers for tests ------------------------------------------------------------
 
@@ -80,32 +67,31 @@ class FakeRepos:
             if path.is_file():
                 repo["files"][str(path.relative_to(folder))] = path.read_bytes()
 
-    def _repo(self, request, plural: str | None, repo_id: str) -> dict[str, Any] | None:
+    def _repo(self, call: Call, plural: str | None, repo_id: str) -> dict[str, Any] | None:
         repo = self.repos.get(f"{KINDS.get(plural or 'models', 'model')}:{repo_id}")
         if repo is None:
-            self._send(request, 404, {"error": "Repository not found"}, error_code="RepoNotFound")
+            call.send(404, {"error": "Repository not found"}, error_code="RepoNotFound")
         return repo
 
     # --- reading ------------------------------------------------------------------------
 
-    def _file(self, request, plural, repo_id, filename) -> None:
+    def _file(self, call: Call, plural, repo_id, filename) -> None:
         repo = self.repos.get(f"{KINDS.get(plural or 'models', 'model')}:{repo_id}")
         content = (repo or {}).get("files", {}).get(filename)
         if content is None:
-            return self._send(
-                request, 404, {"error": "Entry not found"}, error_code="EntryNotFound"
-            )
-        request.send_response(200)
-        request.send_header("Content-Length", str(len(content)))
-        request.send_header("ETag", f'"{hashlib.sha1(content).hexdigest()}"')
-        request.send_header("X-Repo-Commit", repo["sha"])
-        request.end_headers()
-        if request.command != "HEAD":
-            request.wfile.write(content)
+            return call.send(404, {"error": "Entry not found"}, error_code="EntryNotFound")
+        http = call.http
+        http.send_response(200)
+        http.send_header("Content-Length", str(len(content)))
+        http.send_header("ETag", f'"{hashlib.sha1(content).hexdigest()}"')
+        http.send_header("X-Repo-Commit", repo["sha"])
+        http.end_headers()
+        if http.command != "HEAD":
+            http.wfile.write(content)
         return None
 
-    def _tree(self, request, plural, repo_id, folder) -> None:
-        repo = self._repo(request, plural, repo_id)
+    def _tree(self, call: Call, plural, repo_id, folder) -> None:
+        repo = self._repo(call, plural, repo_id)
         if repo is None:
             return None
         prefix = f"{folder.rstrip('/')}/" if folder else ""
@@ -115,19 +101,16 @@ class FakeRepos:
             if name.startswith(prefix)
         ]
         if folder and not entries:
-            return self._send(
-                request, 404, {"error": "Entry not found"}, error_code="EntryNotFound"
-            )
-        return self._send(request, 200, entries)
+            return call.send(404, {"error": "Entry not found"}, error_code="EntryNotFound")
+        return call.send(200, entries)
 
-    def _info(self, request, plural, repo_id) -> None:
+    def _info(self, call: Call, plural, repo_id) -> None:
         if f"{KINDS[plural]}:{repo_id}" not in self.repos and plural != "spaces":
-            return self.hub.catalog_info(request, plural, repo_id)
-        repo = self._repo(request, plural, repo_id)
+            return self.hub.catalog_info(call, plural, repo_id)
+        repo = self._repo(call, plural, repo_id)
         if repo is None:
             return None
-        return self._send(
-            request,
+        return call.send(
             200,
             {
                 "id": repo_id,
@@ -147,55 +130,53 @@ class FakeRepos:
             "errorMessage": space["error"],
         }
 
-    def _runtime_route(self, request, space_id) -> None:
-        space = self._repo(request, "spaces", space_id)
+    def _runtime_route(self, call: Call, space_id) -> None:
+        space = self._repo(call, "spaces", space_id)
         if space is not None:
-            self._send(request, 200, self.runtime(space))
+            call.send(200, self.runtime(space))
 
     # --- writing ------------------------------------------------------------------------
 
-    def _create(self, request, body: bytes) -> None:
-        data = json.loads(body)
+    def _create(self, call: Call) -> None:
+        data = json.loads(call.body)
         kind = data.get("type") or "model"
         repo_id = f"{data.get('organization') or 'test-user'}/{data['name']}"
         prefix = {"space": "spaces/", "dataset": "datasets/"}.get(kind, "")
         url = f"{self.hub.endpoint}/{prefix}{repo_id}"
         if f"{kind}:{repo_id}" in self.repos:
-            return self._send(request, 409, {"error": "You already created this repo", "url": url})
+            return call.send(409, {"error": "You already created this repo", "url": url})
         private = data.get("visibility") == "private" or bool(data.get("private"))
         self.repos[f"{kind}:{repo_id}"] = new_repo(private, data.get("sdk"))
-        return self._send(request, 200, {"url": url, "name": repo_id})
+        return call.send(200, {"url": url, "name": repo_id})
 
-    def _space(self, request, space_id, action, body: bytes) -> None:
-        space = self._repo(request, "spaces", space_id)
+    def _space(self, call: Call, space_id, action) -> None:
+        space = self._repo(call, "spaces", space_id)
         if space is None:
             return None
-        data = json.loads(body or b"{}")
+        data = json.loads(call.body or b"{}")
         if action == "secrets":
             space["secrets"][data["key"]] = data["value"]
-            return self._send(request, 200, {})
+            return call.send(200, {})
         if action == "hardware":
             if data.get("flavor") not in SPACE_FLAVORS:  # the Hub refuses a flavor it lacks
-                return self._send(
-                    request, 400, {"error": f"Invalid hardware flavor: {data.get('flavor')}"}
-                )
+                return call.send(400, {"error": f"Invalid hardware flavor: {data.get('flavor')}"})
             space["hardware"] = data["flavor"]
         if action == "pause":
             space["stage"], space["pauses"] = "PAUSED", space["pauses"] + 1
         if action == "restart":
             space["stage"] = "BUILDING"
-        return self._send(request, 200, self.runtime(space))
+        return call.send(200, self.runtime(space))
 
-    def _preupload(self, request, _plural, _repo_id, body: bytes) -> None:
-        files = json.loads(body).get("files", [])
+    def _preupload(self, call: Call, _plural, _repo_id) -> None:
+        files = json.loads(call.body).get("files", [])
         modes = [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files]
-        self._send(request, 200, {"files": modes})
+        call.send(200, {"files": modes})
 
-    def _commit(self, request, plural, repo_id, body: bytes) -> None:
-        repo = self._repo(request, plural, repo_id)
+    def _commit(self, call: Call, plural, repo_id) -> None:
+        repo = self._repo(call, plural, repo_id)
         if repo is None:
             return None
-        for line in body.decode().splitlines():
+        for line in call.body.decode().splitlines():
             item = json.loads(line)
             value = item.get("value", {})
             if item.get("key") == "file":
@@ -208,8 +189,7 @@ class FakeRepos:
         if plural == "spaces":
             repo["stage"] = "BUILDING"
         repo["sha"] = uuid.uuid4().hex + "00000000"
-        return self._send(
-            request,
+        return call.send(
             200,
             {
                 "commitUrl": f"{self.hub.endpoint}/{repo_id}/commit/{repo['sha']}",

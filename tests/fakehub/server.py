@@ -2,21 +2,21 @@
 
 The real huggingface_hub client talks to it unchanged (HF_ENDPOINT / HfApi(endpoint=...)).
 It serves model search, model info, dataset info and whoami (here), repositories and Spaces
-(repos.py) and Jobs (jobs.py), and fails on demand:
+(repos.py), Jobs (jobs.py) and the dataset viewer (dataset_viewer.py), each as routes of one
+table (routing.py), and fails on demand:
 ``hub.fail_next(path_prefix, status)`` or ``hub.stop()`` for a refused connection."""
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
 
 from tests.fakehub.dataset_viewer import FakeDatasetViewer
 from tests.fakehub.jobs import FakeJobs
 from tests.fakehub.repos import FakeRepos
+from tests.fakehub.routing import Call, Route, RouteTable
 
 VALID_TOKEN = "hf_fake_token_for_tests_only"
 ERROR_CODES = {401: None, 403: "GatedRepo", 404: "RepoNotFound"}
@@ -145,6 +145,7 @@ class FakeHub:
     viewer: FakeDatasetViewer = field(default_factory=FakeDatasetViewer)
     accepted_tokens: set[str] = field(default_factory=lambda: {VALID_TOKEN})
     _server: ThreadingHTTPServer | None = None
+    _routes: RouteTable | None = None
 
     def __post_init__(self) -> None:
         self.repo_service = FakeRepos(self)
@@ -182,19 +183,20 @@ class FakeHub:
 
     def start(self) -> FakeHub:
         hub = self
+        self._routes = RouteTable(self._route_list())
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *_args):  # keep test output clean
                 pass
 
             def do_GET(self):
-                hub._handle(self)
+                hub._handle(self, "GET")
 
             def do_HEAD(self):  # hf_hub_download asks for a file's metadata first
-                hub._handle(self)
+                hub._handle(self, "GET")
 
             def do_POST(self):
-                hub._handle_post(self)
+                hub._handle(self, "POST")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -207,81 +209,51 @@ class FakeHub:
 
     # --- request handling -----------------------------------------------------------
 
-    def send(self, request, status: int, body: Any, **headers) -> None:
-        _send(request, status, body, **headers)
+    def _route_list(self) -> list[Route]:
+        """Every route, in the order they are tried (the viewer's prefix comes first)."""
+        own: list[Route] = [
+            ("GET", r"/api/whoami-v2", self._whoami),
+            ("GET", r"/api/models", lambda call: call.send(200, self._search(call.query))),
+        ]
+        return [
+            *self.viewer.routes(self),
+            *own,
+            *self.job_service.routes(),
+            *self.repo_service.routes(),
+        ]
 
-    def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        url = urlparse(request.path)
-        path, query = unquote(url.path), parse_qs(url.query)
-        self.requests.append(request.path)
-        token = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
+    def _handle(self, request: BaseHTTPRequestHandler, method: str) -> None:
+        """Writes need a valid token; then an armed failure, then the route table."""
+        call = Call.read(request, with_body=method == "POST")
+        self.requests.append(request.path if method == "GET" else f"POST {call.path}")
+        if method == "POST" and call.token not in self.accepted_tokens:
+            return _invalid_token(call)
         for index, (prefix, status) in enumerate(self.failures):
-            if path.startswith(prefix):
+            if call.path.startswith(prefix):
                 del self.failures[index]
-                return _send(
-                    request,
-                    status,
-                    {"error": f"fake failure {status}"},
-                    error_code=ERROR_CODES.get(status),
-                )
-        if self.viewer.get(self, request, path, query, token, _send):
-            return None
-        if path == "/api/whoami-v2":
-            if token not in self.accepted_tokens:
-                return _send(
-                    request,
-                    401,
-                    {"error": "Invalid credentials in Authorization header"},
-                    error_message="Invalid credentials in Authorization header",
-                )
-            return _send(
-                request,
-                200,
-                {"type": "user", "name": "test-user", "auth": {"accessToken": {"role": "write"}}},
-            )
-        if path == "/api/models":
-            return _send(request, 200, self._search(query))
-        if self.job_service.get(request, path, self.endpoint, _send):
-            return None
-        if self.repo_service.handle(request, path, None):
-            return None
-        return _send(request, 404, {"error": f"no route {path}"})
+                code = ERROR_CODES.get(status) if method == "GET" else None
+                return call.send(status, {"error": f"fake failure {status}"}, error_code=code)
+        if not self._routes.dispatch(method, call):
+            route = call.path if method == "GET" else f"POST {call.path}"
+            call.send(404, {"error": f"no route {route}"})
+        return None
 
-    def catalog_info(self, request, plural: str, repo_id: str) -> None:
+    def _whoami(self, call: Call) -> None:
+        if call.token not in self.accepted_tokens:
+            return _invalid_token(call)
+        return call.send(
+            200, {"type": "user", "name": "test-user", "auth": {"accessToken": {"role": "write"}}}
+        )
+
+    def catalog_info(self, call: Call, plural: str, repo_id: str) -> None:
         """Model or dataset info from the catalog (search records), for repos not pushed."""
-        token = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
         if plural == "models":
-            return self._model(request, repo_id, token)
+            return self._model(call, repo_id)
         record = self.datasets.get(repo_id)
-        hidden = record and record.get("private") and not self.may_read(repo_id, record, token)
+        hidden = record and record.get("private") and not self.may_read(repo_id, record, call.token)
         if record is None or hidden:  # private without access reads as missing, as on the Hub
-            return _send(request, 404, {"error": "Repository not found"}, error_code="RepoNotFound")
-        return _send(request, 200, record)
-
-    # --- writes (POST) --------------------------------------------------------------
-
-    def _handle_post(self, request: BaseHTTPRequestHandler) -> None:
-        path = unquote(urlparse(request.path).path)
-        length = int(request.headers.get("content-length") or 0)
-        body = request.rfile.read(length) if length else b""
-        self.requests.append(f"POST {path}")
-        token = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
-        if token not in self.accepted_tokens:
-            return _send(
-                request,
-                401,
-                {"error": "Invalid credentials in Authorization header"},
-                error_message="Invalid credentials in Authorization header",
-            )
-        for index, (prefix, status) in enumerate(self.failures):
-            if path.startswith(prefix):
-                del self.failures[index]
-                return _send(request, status, {"error": f"fake failure {status}"})
-        if self.job_service.post(request, path, body, self.endpoint, _send):
-            return None
-        if self.repo_service.handle(request, path, body):
-            return None
-        return _send(request, 404, {"error": f"no route POST {path}"})
+            return call.send(404, {"error": "Repository not found"}, error_code="RepoNotFound")
+        return call.send(200, record)
 
     def _search(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         text = (query.get("search") or [""])[0].lower()
@@ -292,40 +264,21 @@ class FakeHub:
         limit = int((query.get("limit") or ["50"])[0])
         return [{k: v for k, v in m.items() if k != "siblings"} for m in found[:limit]]
 
-    def _model(self, request: BaseHTTPRequestHandler, model_id: str, token: str) -> None:
+    def _model(self, call: Call, model_id: str) -> None:
         record = self.models.get(model_id)
         if record is None:
-            return _send(
-                request,
-                401 if not token else 404,
+            return call.send(
+                401 if not call.token else 404,
                 {"error": "Repository not found"},
                 error_code="RepoNotFound",
             )
-        if record["gated"] and token not in self.granted.get(model_id, set()):
-            return _send(
-                request, 403, {"error": "Access to model is restricted"}, error_code="GatedRepo"
+        if record["gated"] and call.token not in self.granted.get(model_id, set()):
+            return call.send(
+                403, {"error": "Access to model is restricted"}, error_code="GatedRepo"
             )
-        return _send(request, 200, record)
+        return call.send(200, record)
 
 
-def _send(
-    request: BaseHTTPRequestHandler,
-    status: int,
-    body: Any,
-    *,
-    error_code: str | None = None,
-    error_message: str | None = None,
-) -> None:
-    payload = json.dumps(body).encode()
-    request.send_response(status)  # adds the one Date header
-    request.send_header("Content-Type", "application/json")
-    if status == 429:
-        request.send_header("Retry-After", "0")  # the client retries at once, so tests stay fast
-    request.send_header("Content-Length", str(len(payload)))
-    if error_code:
-        request.send_header("X-Error-Code", error_code)
-    if error_message:
-        request.send_header("X-Error-Message", error_message)
-    request.end_headers()
-    if request.command != "HEAD":
-        request.wfile.write(payload)
+def _invalid_token(call: Call) -> None:
+    message = "Invalid credentials in Authorization header"
+    call.send(401, {"error": message}, error_message=message)
