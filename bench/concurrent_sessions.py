@@ -10,6 +10,10 @@ last edit is not in the database once auto-save has had time (must be 0).
     .venv/bin/python bench/concurrent_sessions.py single              # SQLite, 1 worker
     .venv/bin/python bench/concurrent_sessions.py scaled [workers]    # PostgreSQL, Redis
       (scaled reads TRAINPKG_TEST_POSTGRES_URL and TRAINPKG_TEST_REDIS_URL, as .ci/run sets)
+    BENCH_SESSIONS=2 .venv/bin/python bench/concurrent_sessions.py single   # a quick try
+
+It finds the project's bun (.tools/, installed by scripts/ensure-bun.sh when missing) and a
+Chromium (TRAINPKG_CHROMIUM, else scripts/ensure-browser.sh) itself.
 
 Writes bench/results/concurrent-<mode>.json. Traffic stays on 127.0.0.1; it stops by itself.
 """
@@ -31,6 +35,7 @@ from pathlib import Path
 
 import socketio
 import sqlalchemy as sa
+from bench_kit import exit_on_help, use_project_tools
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.browserkit.app import (
@@ -258,6 +263,8 @@ def _scaled_environment(stack: ExitStack, data_dir: Path, port: int, workers: in
 
 
 def main() -> None:
+    exit_on_help(__doc__)
+    use_project_tools()
     mode = sys.argv[1] if len(sys.argv) > 1 else "single"
     workers = int(sys.argv[2]) if len(sys.argv) > 2 else (2 if mode == "scaled" else 1)
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:

@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_kit import exit_on_help
+
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = os.environ.get("GPU_BENCH_SIZE", "1b")
 SUFFIX = "" if SIZE == "1b" else f"-{SIZE}"
@@ -219,6 +221,7 @@ def report(runs_file: Path) -> None:
 
 
 if __name__ == "__main__":
+    exit_on_help(__doc__)
     command = sys.argv[1]
     if command == "prepare":
         prepare()

@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench_kit import exit_on_help
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # runs from a fresh clone without PYTHONPATH
 from tests.trainkit.packages import published_snapshot, training_env  # noqa: E402
@@ -118,4 +120,5 @@ def main(rounds: int = 3) -> dict:
 
 
 if __name__ == "__main__":
+    exit_on_help(__doc__)
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)

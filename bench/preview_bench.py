@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_kit import exit_on_help
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.trainkit.tiny_llama import build_tiny_llama
 from trainpkg_app.core.chat_format import TEMPLATES
@@ -67,4 +69,5 @@ def main(count: int) -> None:
 
 
 if __name__ == "__main__":
+    exit_on_help(__doc__)
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)

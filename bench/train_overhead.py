@@ -17,6 +17,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bench_kit import exit_on_help
 from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -124,6 +125,7 @@ def run_through_app(engine, owner, version_id, runs_dir: Path, env: dict) -> flo
 
 
 def main() -> None:
+    exit_on_help(__doc__)
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)

@@ -6,8 +6,10 @@ Actions: Next and Back between two wizard steps (validation on the server), choo
 method (an edit), and opening a version's compare panel. Prints p50/p95 per action and overall
 and writes bench/results/ui-latency.json. Traffic stays on 127.0.0.1; it stops by itself.
 
-    TRAINPKG_CHROMIUM=/usr/bin/chromium .venv/bin/python bench/ui_latency.py [rounds]
-    # 4 clicks a round (default 70 rounds: 280 actions)
+    .venv/bin/python bench/ui_latency.py [rounds]   # 4 clicks a round (default 70: 280 actions)
+
+It finds the project's bun (.tools/, installed by scripts/ensure-bun.sh when missing) and a
+Chromium (TRAINPKG_CHROMIUM, else scripts/ensure-browser.sh) itself.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
+
+from bench_kit import exit_on_help, use_project_tools
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
@@ -104,6 +108,8 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
+    exit_on_help(__doc__)
+    use_project_tools()
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 70
     hub = started_hub()
     with tempfile.TemporaryDirectory() as folder:
