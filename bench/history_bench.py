@@ -1,7 +1,10 @@
 """History at scale: 1,000 packages, one of them with 10,000 versions.
 
-Measures auto-save (a changed draft), the history's first page and a compare of two versions,
-and prints p50/p95 in milliseconds. Writes bench/results/history-<dialect>.json.
+Measures auto-save of a changed draft (the path of ``DraftState._save_once``, without Reflex:
+the draft content, its fingerprint against the saved one, then ``save_draft`` in a transaction
+scoped to the session token's user, as ``state/owner.as_user`` runs it), the history's first
+page and a compare of two versions, and prints p50/p95 in milliseconds. Writes
+bench/results/history-<dialect>.json.
 
     .venv/bin/python bench/history_bench.py                    # SQLite in a temporary folder
     .venv/bin/python bench/history_bench.py postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -15,15 +18,21 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this clone's app, not another
+
 import sqlalchemy as sa
+from bench_kit import exit_on_help
 from sqlmodel import Session
 
 from trainpkg_app.core.diff import diff_snapshots
-from trainpkg_app.core.drafts import DraftContent
-from trainpkg_app.db.drafts import save_if_changed
-from trainpkg_app.db.engine import create_db_engine
+from trainpkg_app.core.drafts import DraftContent, initial_workflow
+from trainpkg_app.core.forms import default_forms
+from trainpkg_app.db.accounts import start_session, user_for_token
+from trainpkg_app.db.drafts import save_draft
+from trainpkg_app.db.engine import create_db_engine, scope_to_user, session_scope
 from trainpkg_app.db.migrations import upgrade
 from trainpkg_app.db.models import TrainingPackage, TrainingPackageVersion, User, utc_now
 from trainpkg_app.db.versions import get_version, list_versions, snapshot_of_version, to_columns
@@ -121,26 +130,44 @@ def fill(engine: sa.Engine) -> tuple[uuid.UUID, uuid.UUID, list[uuid.UUID]]:
     return owner, big, version_ids
 
 
+def as_user(engine: sa.Engine, token: str, crud, **kwargs):
+    """``state/owner._run_as`` on this engine: the token's user, row scope, one transaction."""
+    with session_scope(engine) as session:
+        user = user_for_token(session, token)
+        if user is None:
+            raise RuntimeError("the bench's session ended")
+        scope_to_user(session, user.id)
+        return crud(session, owner_id=user.id, **kwargs)
+
+
 def run(database_url: str) -> dict:
     upgrade(database_url)
     engine = create_db_engine(database_url)
     owner, package_id, version_ids = fill(engine)
-    state = {"revision": 0, "fingerprint": ""}
+    with session_scope(engine) as session:
+        token = start_session(session, owner, timedelta(hours=1))
+    # What the states hold: StepDataState's forms and datasets, WizardState's workflow.
+    forms, datasets, workflow = default_forms(), [], initial_workflow()
+    saved = {"revision": 0, "fingerprint": ""}  # DraftState.revision, _saved_fingerprint
 
     def autosave(index: int) -> None:
-        content = DraftContent()
-        content.forms["model"]["model_id"] = f"org/model-{index}"
-        with Session(engine) as session:
-            outcome = save_if_changed(
-                session,
-                owner_id=owner,
-                package_id=package_id,
-                expected_revision=state["revision"],
-                content=content,
-                saved_fingerprint=state["fingerprint"],
-            )
-            session.commit()
-        state["revision"], state["fingerprint"] = outcome.revision, outcome.fingerprint
+        forms["model"]["model_id"] = f"org/model-{index}"  # the edit
+        content = DraftContent(forms=forms, datasets=datasets, workflow=workflow)
+        fingerprint = content.fingerprint()
+        if fingerprint == saved["fingerprint"]:
+            return
+        revision = as_user(
+            engine,
+            token,
+            save_draft,
+            package_id=package_id,
+            expected_revision=saved["revision"],
+            content=content,
+        )
+        saved["revision"], saved["fingerprint"] = revision, fingerprint
+        # Then the state asks whether edits arrived during the save: the content once more.
+        after = DraftContent(forms=forms, datasets=datasets, workflow=workflow).fingerprint()
+        assert after == fingerprint
 
     def first_page(_index: int) -> None:
         with Session(engine) as session:
@@ -169,6 +196,7 @@ def run(database_url: str) -> dict:
 
 
 def main() -> None:
+    exit_on_help(__doc__)
     if len(sys.argv) > 1:
         url = sys.argv[1]
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from trainpkg_app.core.drafts import DraftContent
-from trainpkg_app.db.drafts import load_draft, save_draft, save_if_changed
+from trainpkg_app.db.drafts import load_draft, save_draft
 from trainpkg_app.db.errors import DraftConflict, NameTaken, NotFound, VersionImmutable
-from trainpkg_app.db.models import TrainingPackage, TrainingPackageVersion, User
+from trainpkg_app.db.models import TrainingPackageVersion, User
 from trainpkg_app.db.packages import create_package, delete_package, list_packages, rename_package
 from trainpkg_app.db.versions import get_version, list_versions, publish_version, set_archived
 
@@ -133,35 +133,25 @@ def test_a_revision_conflict_is_detected_and_overwrites_nothing(migrated, owner_
         )
 
 
-def test_autosave_writes_nothing_when_nothing_changed(migrated, owner_and_package):
+def test_a_saved_draft_reads_back_with_the_fingerprint_it_was_saved_with(
+    migrated, owner_and_package
+):
+    """The auto-save compares fingerprints: a reloaded draft must not look changed."""
     owner, package_id = owner_and_package
     content = DraftContent()
     content.forms["config"]["method"] = "lora"
+    content.forms["config"]["learning_rate"] = "0.0002"
+    content.datasets = [{"source": "hub", "dataset_id": "d/one", "split": "train"}]
+    content.workflow["current_step"] = "dataset"
     with Session(migrated) as session:
-        outcome = save_if_changed(
-            session,
-            owner_id=owner,
-            package_id=package_id,
-            expected_revision=0,
-            content=content,
-            saved_fingerprint="",
+        save_draft(
+            session, owner_id=owner, package_id=package_id, expected_revision=0, content=content
         )
         session.commit()
-        assert outcome.written and outcome.revision == 1
-        before = session.exec(select(TrainingPackage.updated_at, TrainingPackage.revision)).one()
     with Session(migrated) as session:
-        again = save_if_changed(
-            session,
-            owner_id=owner,
-            package_id=package_id,
-            expected_revision=1,
-            content=content.model_copy(deep=True),
-            saved_fingerprint=outcome.fingerprint,
-        )
-        session.commit()
-        after = session.exec(select(TrainingPackage.updated_at, TrainingPackage.revision)).one()
-    assert not again.written
-    assert after == before
+        stored = load_draft(session, owner_id=owner, package_id=package_id)
+    assert stored.content.fingerprint() == content.fingerprint()
+    assert stored.content.fingerprint() != DraftContent().fingerprint()
 
 
 # --- versions -------------------------------------------------------------------

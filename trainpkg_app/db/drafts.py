@@ -120,32 +120,3 @@ def save_draft(
     if current is None:
         get_package(session, owner_id=owner_id, package_id=package_id)  # raises NotFound
     raise DraftConflict(current)
-
-
-class AutosaveOutcome(BaseModel):
-    written: bool
-    revision: int
-    fingerprint: str
-
-
-def save_if_changed(
-    session: Session,
-    *,
-    owner_id: uuid.UUID,
-    package_id: uuid.UUID,
-    expected_revision: int,
-    content: DraftContent,
-    saved_fingerprint: str,
-) -> AutosaveOutcome:
-    """Auto-save: content equal to what was last saved writes nothing."""
-    fingerprint = content.fingerprint()
-    if fingerprint == saved_fingerprint:
-        return AutosaveOutcome(written=False, revision=expected_revision, fingerprint=fingerprint)
-    revision = save_draft(
-        session,
-        owner_id=owner_id,
-        package_id=package_id,
-        expected_revision=expected_revision,
-        content=content,
-    )
-    return AutosaveOutcome(written=True, revision=revision, fingerprint=fingerprint)
