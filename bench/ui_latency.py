@@ -103,7 +103,7 @@ def run(page: Page, rounds: int) -> dict[str, list[float]]:
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
-    cuts = statistics.quantiles(values, n=100)
+    cuts = statistics.quantiles(values, n=100) if len(values) > 1 else values * 99  # 1 round
     return {"n": len(values), "p50_ms": round(cuts[49], 1), "p95_ms": round(cuts[94], 1)}
 
 
