@@ -49,12 +49,8 @@ class FakeJobs:
     def routes(self) -> list[Route]:
         return [
             ("GET", r"/api/jobs/hardware", self._hardware),  # list_jobs_hardware()
-            ("GET", JOB, lambda call, ns, job_id: self._read(call, ns, job_id, logs=False)),
-            (
-                "GET",
-                JOB + "/logs",
-                lambda call, ns, job_id: self._read(call, ns, job_id, logs=True),
-            ),
+            ("GET", JOB, self._inspect),
+            ("GET", JOB + "/logs", self._logs),
             ("POST", r"/api/jobs/([^/]+)", self._run),
             ("POST", JOB + "/cancel", self._cancel),
         ]
@@ -62,14 +58,23 @@ class FakeJobs:
     def _hardware(self, call: Call) -> None:
         call.send(200, [hardware_record(name) for name in JOB_FLAVORS])
 
-    def _read(self, call: Call, namespace: str, job_id: str, *, logs: bool) -> None:
+    def _job(self, call: Call, namespace: str, job_id: str) -> dict[str, Any] | None:
+        """The Job of that namespace; None (after answering 404) when there is none."""
         job = self.jobs.get(job_id)
         if job is None or job["namespace"] != namespace:
             call.send(404, {"error": "Job not found"})
-        elif logs:
-            _stream(call.http, job["logs"])
-        else:
+            return None
+        return job
+
+    def _inspect(self, call: Call, namespace: str, job_id: str) -> None:
+        job = self._job(call, namespace, job_id)
+        if job is not None:
             call.send(200, self.info(job))
+
+    def _logs(self, call: Call, namespace: str, job_id: str) -> None:
+        job = self._job(call, namespace, job_id)
+        if job is not None:
+            _stream(call.http, job["logs"])
 
     def _cancel(self, call: Call, _namespace: str, job_id: str) -> None:
         job = self.jobs.get(job_id)
