@@ -4,10 +4,12 @@ pickers, preview and stats; a gated one without access is explained and cannot s
 import re
 
 from playwright.sync_api import Page, expect
+from sqlmodel import Session
 from test_hub_runs import _choose_job, _set_token
 from wizard_steps import complete, expect_status, open_new_package, pick_searched_model, publish
 
 from tests.fakehub.dataset_viewer import GATED
+from trainpkg_app.db.hub_tokens import delete_token
 
 
 def attached(page: Page):
@@ -64,8 +66,11 @@ def test_pick_config_and_split_and_see_preview_and_stats(page: Page, screenshot)
 
 
 def test_a_gated_dataset_without_access_is_explained_and_cannot_start_a_job(
-    page: Page, e2e_hub, screenshot
+    page: Page, e2e_hub, screenshot, app_db, owner_id
 ):
+    with Session(app_db) as session:  # the Hub run tests (and this one) leave the owner a token
+        delete_token(session, owner_id=owner_id)
+        session.commit()
     to_dataset_step(page)
     add_hub_dataset(page, GATED)
     alert = page.locator("#dataset-problem")
