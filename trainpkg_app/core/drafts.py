@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from trainpkg_app.core.editing import step_form
 from trainpkg_app.core.forms import DEFAULT_FORMS, dataset_row, default_forms, forms_from_snapshot
 from trainpkg_app.core.payloads import FIELD_VALUE_LENGTH, FieldValue
 from trainpkg_app.core.step_data import DatasetRef
@@ -54,10 +55,7 @@ class DraftContent(BaseModel):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def step_form(self, step: StepId) -> dict[str, Any]:
-        form: dict[str, Any] = dict(self.forms[step.value])
-        if step == StepId.DATASET:
-            form["datasets"] = self.datasets
-        return form
+        return step_form(self.forms, self.datasets, step)
 
     def validate_all(self) -> dict[StepId, StepValidation]:
         return {step: validate_step(step, self.step_form(step)) for step in STEPS}
