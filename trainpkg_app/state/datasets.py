@@ -174,7 +174,8 @@ class DatasetState(rx.State):
         self._shown = {"upload_id": stored.name, "detected": detected.model_dump(mode="json")}
         self.busy, self.progress = "", 100
         autosave = data._attach_dataset(dataset_row(ref.model_dump(mode="json")))
-        return [rx.clear_selected_files(UPLOAD_ID), autosave, DatasetState.measure]
+        follow_ups = [rx.clear_selected_files(UPLOAD_ID), autosave, DatasetState.measure]
+        return [event for event in follow_ups if event is not None]  # None: a loop runs
 
     def _show(self, detected: Detected, inspected: dict) -> None:
         self.format_label = FORMAT_LABELS[detected.format]

@@ -118,7 +118,8 @@ class RunState(rx.State):
             self.message = str(refused)
             return None
         self.version_label = label
-        return [self._follow(view), HistoryState.refresh]  # the version shows its new status
+        follow = self._follow(view)  # None once the run already ended
+        return [e for e in (follow, HistoryState.refresh) if e is not None]  # new version status
 
     @rx.event
     async def show_latest(self):
