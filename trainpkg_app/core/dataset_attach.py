@@ -46,8 +46,9 @@ def removed(datasets: list[Row], dataset_id: str) -> list[Row]:
     return [r for r in datasets if r["dataset_id"] != dataset_id]
 
 
-def split_choices(row: Row | None) -> dict[str, list[str]]:
-    """The configs of a checked Hub dataset and the splits of each, as the viewer listed them."""
+def listed_splits(row: Row | None) -> dict[str, list[str]]:
+    """The configs of a checked Hub dataset and the splits of each, as the viewer listed them
+    (the row's JSON text that hub/dataset_check.split_choices wrote)."""
     listed = json.loads((row or {}).get("choices") or "{}")
     return {config: list(splits) for config, splits in listed.items()}
 
@@ -61,7 +62,7 @@ def default_split(splits: Iterable[str]) -> str:
 def chosen_split(row: Row | None, field: str, value: str) -> tuple[str, str] | None:
     """(config, split) after the user picks ``value`` for ``field`` ('config' or 'split'), or
     None when the viewer did not list it: a new config starts at its default split."""
-    choices = split_choices(row)
+    choices = listed_splits(row)
     config = value if field == "config" else (row or {}).get("config", "")
     if config not in choices or not choices[config]:
         return None
@@ -73,7 +74,7 @@ def pickers(datasets: list[Row]) -> dict[str, dict[str, list[str]]]:
     """Per checked Hub dataset: its configs, and the splits of its chosen config."""
     shown: dict[str, dict[str, list[str]]] = {}
     for row in datasets:
-        choices = split_choices(row)
+        choices = listed_splits(row)
         config = row.get("config", "")
         if config in choices:
             shown[row["dataset_id"]] = {"configs": list(choices), "splits": choices[config]}

@@ -40,7 +40,7 @@ from trainpkg_app.db.uploads import read_package_upload, store_package_upload
 from trainpkg_app.hub.dataset_inspection import count_method, inspect_rows, model_view
 from trainpkg_app.hub.tokenizer import warm_up
 from trainpkg_app.settings import get_settings
-from trainpkg_app.state.events import EventRefused, checked, parsed
+from trainpkg_app.state.events import EventRefused, checked, follow_ups, parsed
 from trainpkg_app.state.owner import as_owner, as_user, session_token
 from trainpkg_app.state.workspace import WorkspaceState
 
@@ -174,8 +174,7 @@ class DatasetState(rx.State):
         self._shown = {"upload_id": stored.name, "detected": detected.model_dump(mode="json")}
         self.busy, self.progress = "", 100
         autosave = data._attach_dataset(dataset_row(ref.model_dump(mode="json")))
-        follow_ups = [rx.clear_selected_files(UPLOAD_ID), autosave, DatasetState.measure]
-        return [event for event in follow_ups if event is not None]  # None: a loop runs
+        return follow_ups(rx.clear_selected_files(UPLOAD_ID), autosave, DatasetState.measure)
 
     def _show(self, detected: Detected, inspected: dict) -> None:
         self.format_label = FORMAT_LABELS[detected.format]

@@ -25,6 +25,12 @@ class EventRefused(ValueError):
     """A client sent arguments that the handler does not accept."""
 
 
+def follow_ups(*events: Any) -> list:
+    """The events a handler returns, without the Nones of helpers that had nothing to add
+    (Reflex refuses a None inside a list)."""
+    return [event for event in events if event is not None]
+
+
 def parsed(model: type[T], value: Any) -> T:
     """A form dict checked against its payload model (bounded fields, unknown ones dropped)."""
     try:

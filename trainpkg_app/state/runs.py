@@ -18,7 +18,7 @@ from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state import links
 from trainpkg_app.state.connection import tab_connected
-from trainpkg_app.state.events import checked
+from trainpkg_app.state.events import checked, follow_ups
 from trainpkg_app.state.history import HistoryState
 from trainpkg_app.state.owner import as_owner, as_user, session_token
 from trainpkg_app.state.workspace import WorkspaceState
@@ -118,8 +118,7 @@ class RunState(rx.State):
             self.message = str(refused)
             return None
         self.version_label = label
-        follow = self._follow(view)  # None once the run already ended
-        return [e for e in (follow, HistoryState.refresh) if e is not None]  # new version status
+        return follow_ups(self._follow(view), HistoryState.refresh)  # the version's new status
 
     @rx.event
     async def show_latest(self):
