@@ -1,0 +1,62 @@
+"""The one-worker app (`make run`) keeps its sessions' states in memory: killed and started
+again with an edit not yet saved, it gives the tab back its draft and the edit, and saves it."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+
+import sqlalchemy as sa
+from playwright.sync_api import Browser, expect
+
+from tests.browserkit.app import (
+    app_environment,
+    free_port,
+    new_account,
+    signed_in_state,
+    start_app,
+    stop_app,
+)
+from tests.e2e.wizard_steps import open_new_package
+
+
+def _stored_parameters(engine: sa.Engine, name: str) -> str | None:
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.text("SELECT draft_model FROM training_packages WHERE name = :name"),
+            {"name": name},
+        ).scalar_one()
+    return (row if isinstance(row, dict) else json.loads(row)).get("parameters")
+
+
+def test_a_killed_app_gives_the_tab_its_unsaved_edit_back(browser: Browser, tmp_path):
+    port = free_port()
+    env = app_environment(tmp_path, port, TRAINPKG_AUTOSAVE_INTERVAL_S="10")
+    log, url = tmp_path / "app.log", f"http://127.0.0.1:{port}"
+    process = start_app(env, log)
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'trainpkg.db'}")
+    user = new_account(engine, "restart@example.com", "correct horse battery staple")
+    context = browser.new_context(base_url=url, storage_state=signed_in_state(engine, url, user))
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        name = open_new_package(page)
+        page.get_by_label("Parameters").fill("9000000")
+        page.get_by_label("Model id").focus()
+        expect(page.locator("#save-indicator")).to_have_text(re.compile("^Unsaved changes"))
+        page.wait_for_function(
+            "(localStorage.getItem('trainpkg_unsaved_edits') || '').includes('9000000')"
+        )
+        stop_app(process, signal.SIGKILL)  # well inside the 10 s auto-save interval
+        assert _stored_parameters(engine, name) in (None, "")
+        process = start_app(env, log, migrate=False)
+        page.reload()
+        expect(page.get_by_label("Package name")).to_have_value(name)
+        expect(page.get_by_label("Parameters")).to_have_value("9000000")
+        expect(page.locator("#save-indicator")).to_have_text(re.compile("^Saved"), timeout=60_000)
+        assert _stored_parameters(engine, name) == "9000000"
+    finally:
+        context.close()
+        stop_app(process)
+        engine.dispose()
