@@ -9,8 +9,11 @@ from wizard_steps import expect_status, open_new_package, publish
 from tests.trainkit.packages import ROWS
 
 
-def publish_local_version(page: Page, tmp_path, tiny_model_folder, max_steps: int) -> None:
-    """Walk the wizard for the tiny model on this machine, then publish v1."""
+def publish_local_version(
+    page: Page, tmp_path, tiny_model_folder, max_steps: int, doctor: str = ""
+) -> None:
+    """Walk the wizard for the tiny model on this machine (the training doctor's mode when
+    given), then publish v1."""
     open_new_package(page)
     page.get_by_label("Model id").fill(str(tiny_model_folder))
     page.get_by_role("button", name="Look up model details").click()
@@ -23,6 +26,8 @@ def publish_local_version(page: Page, tmp_path, tiny_model_folder, max_steps: in
     page.get_by_label("Max sequence length").fill("64")
     page.get_by_label("LoRA target modules").fill("c_attn")
     page.get_by_label("Learning rate").fill("0.01")
+    if doctor:
+        page.get_by_label("Training doctor").select_option(doctor)
     page.get_by_role("button", name="Next", exact=True).click()
     expect_status(page, "config", "Completed")
 
@@ -81,3 +86,28 @@ def test_cancel_a_run_from_the_sidebar(page: Page, tmp_path, tiny_model_folder):
     page.locator("#sidebar-run-panel").get_by_role("button", name="Cancel run").click()
     expect(page.locator("#sidebar-run-status")).to_have_text("cancelled", timeout=60_000)
     expect(page.get_by_role("button", name="Cancel run")).to_have_count(0)
+
+
+def test_the_doctor_stops_a_run_whose_loss_turns_nan_and_marks_it(
+    page: Page, tmp_path, tiny_model_folder, data_dir, screenshot
+):
+    publish_local_version(page, tmp_path, tiny_model_folder, max_steps=2000, doctor="stop")
+    page.get_by_role("button", name="Deploy v1").click()
+    expect(page.locator("#sidebar-run-step")).to_contain_text(
+        re.compile(r"step [1-9]\d* of 2000"), timeout=120_000
+    )
+    # the newest run folder of the app's data dir is this run's (runs/<run id>/)
+    metrics = max((data_dir / "runs").glob("*/metrics.jsonl"), key=lambda p: p.stat().st_mtime)
+    last_step = json.loads(metrics.read_text().splitlines()[-1])["step"]
+    with metrics.open("a") as handle:  # what train.py writes when the loss turns NaN
+        handle.write(json.dumps({"step": last_step + 1, "loss": float("nan")}) + "\n")
+    sidebar = page.locator("#sidebar-run-panel")
+    expect(sidebar).to_contain_text(
+        f"Stopped by the training doctor at step {last_step + 1}", timeout=60_000
+    )
+    expect(page.locator("#sidebar-run-status")).to_have_text("cancelled", timeout=60_000)
+    finding = sidebar.get_by_role("article", name="Loss is NaN or infinite")
+    expect(finding).to_contain_text(f"at step {last_step + 1}")
+    expect(finding).to_contain_text("Fix: ")
+    expect(sidebar.get_by_label("Loss chart").locator(".recharts-reference-area")).to_have_count(1)
+    screenshot("run-stopped-by-doctor")

@@ -1,5 +1,6 @@
 """Local runs recorded in the database: complete, one at a time, cancel, crash, restart."""
 
+import json
 import math
 import os
 import signal
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -26,8 +28,9 @@ from trainpkg_app.deploy.backends.local import LocalBackend
 def published(migrated, tmp_path):
     """An owner and a published version whose snapshot trains the tiny model."""
 
-    def publish(max_steps: int = 6, max_hours: str = "") -> tuple[uuid.UUID, uuid.UUID]:
-        snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), max_steps, max_hours)
+    def publish(max_steps=6, max_hours="", config=None) -> tuple[uuid.UUID, uuid.UUID]:
+        rows = write_rows(tmp_path / "qa.jsonl")
+        snapshot = published_snapshot(rows, max_steps, max_hours, config=config)
         return publish_for_new_user(migrated, snapshot)
 
     return publish
@@ -151,6 +154,24 @@ def test_the_time_cap_stops_the_run(migrated, published, tmp_path, hf_cache):
     done = follow(migrated, deployment_id, lambda d: d.status not in service.ACTIVE)
     assert done.status == "cancelled", done.log_tail
     assert done.error == "Stopped by the time cap of 0.002 h."
+
+
+def test_the_doctor_stops_a_run_whose_loss_turns_nan(migrated, published, tmp_path, hf_cache):
+    """Doctor mode "stop": a NaN loss, written as the runner writes one (json.dumps gives the
+    bare NaN token), is stored JSON-safe (PostgreSQL refuses the token), ends the run, and the
+    record says why."""
+    # it logs about every 1 % of the steps: the first record comes early, the end much later
+    owner, version_id = published(max_steps=1_000, config={"doctor": "stop"})
+    deployment_id = start(migrated, owner, version_id, tmp_path, hf_cache)
+    running = follow(migrated, deployment_id, lambda d: bool(d.metrics))
+    nan_step = running.metrics[-1]["step"] + 1
+    with (Path(running.run_dir) / "metrics.jsonl").open("a") as metrics:  # as train.py appends
+        metrics.write(json.dumps({"step": nan_step, "loss": math.nan}) + "\n")
+    done = follow(migrated, deployment_id, lambda d: d.status not in service.ACTIVE)
+    assert done.status == "cancelled", done.log_tail
+    assert done.error.startswith(f"Stopped by the training doctor at step {nan_step}: ")
+    assert "NaN" in done.error and "Fix: " in done.error
+    assert {"step": nan_step, "loss": "NaN"} in done.metrics
 
 
 def test_only_one_worker_follows_a_run(migrated, published):

@@ -38,6 +38,7 @@ CONFIG_OPTIONS = [
     (config_advanced.ATTENTIONS, "attn_implementation", ATTENTION_LABELS),
     (config_advanced.PACKINGS, "packing_strategy", PACKING_LABELS),
     (config_advanced.QUANT_TYPES, "qlora_quant_type", vocabulary.QUANT_TYPE_LABELS),
+    (config_advanced.DOCTOR_MODES, "doctor", vocabulary.DOCTOR_LABELS),
 ]
 
 

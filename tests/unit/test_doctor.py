@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from trainpkg_app.core import doctor
 from trainpkg_app.core.doctor import Finding, diagnose
 
 STREAMS = Path(__file__).parent / "metric_streams"
@@ -168,3 +169,20 @@ def test_a_short_or_slow_rise_is_no_divergence():
     # 0.6 above the minimum but only 18 % over it: a large loss needs the ratio too.
     large = [{"step": s, "loss": 3.0 + 0.1 * s} for s in range(1, 12)]
     assert diagnose(large) == []
+
+
+def test_only_mode_stop_ends_a_run_and_only_for_a_finding_that_stops():
+    nan = [{"step": 1, "loss": 2.0}, {"step": 2, "loss": "NaN"}]
+    assert doctor.finding_that_stops("warn", nan) is None
+    assert doctor.finding_that_stops("off", nan) is None
+    found = doctor.finding_that_stops("stop", nan)
+    assert found is not None and found.rule == "nan_loss"
+    reason = doctor.stop_reason(found)
+    assert reason.startswith("Stopped by the training doctor at step 2: ")
+    assert found.evidence in reason and found.fix in reason
+
+
+def test_an_early_spike_is_shown_but_does_not_stop_the_run():
+    spike = [{"step": s, "max_steps": 200, "loss": v} for s, v in [(1, 2.0), (2, 1.8), (3, 3.5)]]
+    assert [f.rule for f in doctor.diagnose(spike)] == ["early_spikes"]
+    assert doctor.finding_that_stops("stop", spike) is None

@@ -8,6 +8,7 @@ from trainpkg_app.components.wizard_fields import YES_NO, grid, select_field, te
 from trainpkg_app.core.step_data import TrainingConfig
 from trainpkg_app.core.throughput import ATTENTION_LABELS, PACKING_LABELS
 from trainpkg_app.core.vocabulary import (
+    DOCTOR_LABELS,
     OPTIMIZER_LABELS,
     QUANT_TYPE_LABELS,
     SCHEDULER_LABELS,
@@ -31,6 +32,7 @@ SAVE_STRATEGIES = config_options("save_strategy", STRATEGY_LABELS)
 ATTENTIONS = config_options("attn_implementation", ATTENTION_LABELS)
 PACKINGS = config_options("packing_strategy", PACKING_LABELS)
 QUANT_TYPES = config_options("qlora_quant_type", QUANT_TYPE_LABELS)
+DOCTOR_MODES = config_options("doctor", DOCTOR_LABELS)
 
 
 def _training_fields() -> rx.Component:
@@ -48,6 +50,7 @@ def _training_fields() -> rx.Component:
         text_field("config", "seed", "Seed", numeric=True),
         select_field("config", "eval_strategy", "Evaluate", EVAL_STRATEGIES),
         select_field("config", "save_strategy", "Save checkpoints", SAVE_STRATEGIES),
+        select_field("config", "doctor", "Training doctor", DOCTOR_MODES),
     )
 
 

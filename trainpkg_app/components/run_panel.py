@@ -6,6 +6,43 @@ from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.state.runs import RunState
 
 
+def _finding_area(finding) -> rx.Component:
+    """A doctor finding's evidence, marked on the loss chart."""
+    return rx.recharts.reference_area(
+        x1=finding.start_step,
+        x2=finding.end_step,
+        fill=rx.color("red", 9),
+        fill_opacity=0.2,
+        stroke=rx.color("red", 9),
+        if_overflow="extendDomain",
+        class_name="doctor-area",
+    )
+
+
+def _finding(finding) -> rx.Component:
+    return rx.el.article(
+        rx.text(finding.title, " at step ", finding.step, weight="bold", size="2"),
+        rx.text(finding.evidence, size="2"),
+        rx.text("Fix: ", finding.fix, size="2", color=rx.color("gray", 11)),
+        aria_label=finding.title,
+        class_name="doctor-finding",
+    )
+
+
+def _findings() -> rx.Component:
+    """The training doctor's findings (shaded red on the chart)."""
+    return rx.cond(
+        RunState.findings.length() > 0,
+        rx.callout.root(
+            rx.callout.text("Training doctor", weight="bold"),
+            rx.foreach(RunState.findings, _finding),
+            color_scheme="red",
+            role="alert",
+            width="100%",
+        ),
+    )
+
+
 def _loss_chart() -> rx.Component:
     return rx.el.figure(
         rx.recharts.line_chart(
@@ -23,7 +60,10 @@ def _loss_chart() -> rx.Component:
                 dot=False,
                 is_animation_active=False,
             ),
-            rx.recharts.x_axis(data_key="step"),
+            rx.foreach(RunState.findings, _finding_area),
+            rx.recharts.x_axis(
+                data_key="step", type_="number", domain=["dataMin", "dataMax"], allow_decimals=False
+            ),
             rx.recharts.y_axis(),
             rx.recharts.legend(),
             rx.recharts.graphing_tooltip(),
@@ -50,6 +90,7 @@ def _run_card(where: str) -> rx.Component:
             rx.progress(value=RunState.progress, max=100, aria_label="Training progress"),
             rx.text(RunState.step_label, " ", RunState.eta, size="1", id=f"{where}-run-step"),
             _loss_chart(),
+            _findings(),
             rx.text(
                 "Cost (est. / actual): ",
                 RunState.estimated_cost,

@@ -14,6 +14,8 @@ from itertools import pairwise
 from statistics import median
 from typing import Any, Literal
 
+from trainpkg_app.core.metric_records import number
+
 DoctorMode = Literal["off", "warn", "stop"]
 Rule = Literal["nan_loss", "divergence", "grad_explosion", "overfitting", "early_spikes"]
 
@@ -53,6 +55,21 @@ def diagnose(points: Sequence[Mapping[str, Any]]) -> list[Finding]:
     return sorted(found, key=lambda f: f.step)
 
 
+STOPPED = "Stopped by the training doctor"
+
+
+def finding_that_stops(mode: str, points: Sequence[Mapping[str, Any]]) -> Finding | None:
+    """In mode "stop", the first finding that ends the run; else None."""
+    if mode != "stop":
+        return None
+    return next((f for f in diagnose(points) if f.stops), None)
+
+
+def stop_reason(finding: Finding) -> str:
+    """What the run record says when the doctor ended it."""
+    return f"{STOPPED} at step {finding.step}: {finding.evidence} Fix: {finding.fix}"
+
+
 def _step(point: Mapping[str, Any]) -> int | None:
     step = point.get("step")
     return int(step) if isinstance(step, int | float) and math.isfinite(step) else None
@@ -60,10 +77,7 @@ def _step(point: Mapping[str, Any]) -> int | None:
 
 def _value(point: Mapping[str, Any], key: str) -> float | None:
     """The number under ``key``, NaN and inf included, or None when missing or not a number."""
-    value = point.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
+    return number(point.get(key))
 
 
 def _series(records: Sequence[Mapping[str, Any]], key: str) -> Series:

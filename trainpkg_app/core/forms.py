@@ -51,6 +51,7 @@ DEFAULT_FORMS: dict[str, dict[str, str]] = {
         "qlora_quant_type": "nf4",
         "qlora_double_quant": "true",
         "train_on": "answers",
+        "doctor": "warn",
     },
     "dataset": {
         "new_dataset_id": "",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
 from trainpkg_app.core.cost import usd
+from trainpkg_app.core.doctor import Finding, diagnose
+from trainpkg_app.core.metric_records import finite
+from trainpkg_app.core.vocabulary import TrainingStatus
 
 CURVE_KEYS = ("loss", "eval_loss")
 
@@ -23,6 +26,47 @@ class RunRecord:
     error: str = ""
     estimated_cost: Decimal | None = None
     actual_cost: Decimal | None = None
+    doctor: str = "off"  # the version's Config field: off, warn or stop
+
+
+RULE_TITLES = {
+    "nan_loss": "Loss is NaN or infinite",
+    "divergence": "Training diverged",
+    "grad_explosion": "Gradient norm exploded",
+    "overfitting": "Overfitting",
+    "early_spikes": "Early loss spikes",
+}
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """A doctor finding as the run panel shows it: on the chart (start..end) and in words."""
+
+    title: str
+    step: int
+    start_step: int
+    end_step: int
+    evidence: str
+    fix: str
+
+
+def finding_row(finding: Finding, last_step: int) -> FindingRow:
+    """The row of a finding; a one-step region gets a width that the chart can show."""
+    pad = max(1, round(last_step / 100)) if finding.start_step == finding.end_step else 0
+    return FindingRow(
+        title=RULE_TITLES[finding.rule],
+        step=finding.step,
+        start_step=max(0, finding.start_step - pad),
+        end_step=finding.end_step + pad,
+        evidence=finding.evidence,
+        fix=finding.fix,
+    )
+
+
+def _findings(record: RunRecord, last_step: int) -> list[FindingRow]:
+    if record.doctor == "off":
+        return []
+    return [finding_row(f, last_step) for f in diagnose(record.metrics)]
 
 
 @dataclass(frozen=True)
@@ -38,34 +82,39 @@ class RunView:
     error: str
     estimated_cost: str
     actual_cost: str
+    findings: list[FindingRow]
 
     def fields(self) -> dict[str, Any]:
-        return asdict(self)
+        """Field name to value (rows stay typed: the state's vars are declared with them)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def curve_points(metrics: list[dict[str, Any]]) -> list[dict[str, float]]:
-    """One point per logged step that has a train or eval loss."""
-    return [
-        {"step": m["step"], **{k: m[k] for k in CURVE_KEYS if k in m}}
-        for m in metrics
-        if "step" in m and any(k in m for k in CURVE_KEYS)
-    ]
+    """One point per logged step that has a finite train or eval loss."""
+    points = []
+    for m in metrics:
+        values = {k: v for k in CURVE_KEYS if (v := finite(m.get(k))) is not None}
+        if "step" in m and values:
+            points.append({"step": m["step"], **values})
+    return points
 
 
 def run_view(record: RunRecord) -> RunView:
     last = record.metrics[-1] if record.metrics else {}
     max_steps = last.get("max_steps") or 0
     step = last.get("step", 0)
+    active = record.status in (TrainingStatus.PENDING, TrainingStatus.RUNNING)
     return RunView(
         run_id=record.run_id,
         status=record.status,
         progress=round(100 * step / max_steps) if max_steps else 0,
         step_label=f"step {step} of {max_steps}" if max_steps else "starting…",
-        eta=f"ETA {last['eta_s']:.0f} s" if last.get("eta_s") is not None else "",
+        eta=f"ETA {last['eta_s']:.0f} s" if active and last.get("eta_s") is not None else "",
         points=curve_points(record.metrics),
         log_tail=record.log_tail,
         url=record.url,
         error=record.error,
         estimated_cost=usd(record.estimated_cost),
         actual_cost=usd(record.actual_cost),
+        findings=_findings(record, step),
     )

@@ -12,6 +12,7 @@ from huggingface_hub.utils import validate_repo_id
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from trainpkg_app.core.dataset_files import UPLOAD_ID_PATTERN
+from trainpkg_app.core.doctor import DoctorMode
 from trainpkg_app.core.hardware import find_flavor, flavors_for
 from trainpkg_app.core.throughput import AttentionImplementation, PackingStrategy, packing_problem
 
@@ -122,6 +123,7 @@ class TrainingConfig(StepModel):
     qlora_quant_type: Literal["nf4", "fp4"] = "nf4"
     qlora_double_quant: bool = True
     train_on: Literal["answers", "all"] = "answers"  # the loss on the answers, or everything
+    doctor: DoctorMode = "warn"  # what the training doctor does about a finding (core/doctor.py)
 
     @field_validator("lora_target_modules", mode="before")
     @classmethod

@@ -64,6 +64,11 @@ OPTIMIZER_LABELS = {
 STRATEGY_LABELS = {"no": "No", "steps": "About 12 times a run", "epoch": "Every epoch"}
 TRAIN_ON_LABELS = {"answers": "Answers only", "all": "Whole text"}
 QUANT_TYPE_LABELS = {"nf4": "NF4", "fp4": "FP4"}
+DOCTOR_LABELS = {
+    "off": "Off",
+    "warn": "Warn: show findings on the run",
+    "stop": "Stop: end the run on a NaN, divergence, blow-up or overfitting",
+}
 
 
 def field_values(model: Any, field: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from huggingface_hub import HfApi
 
 from trainpkg_app.core.hardware import find_flavor, launch_command
+from trainpkg_app.core.metric_records import parse_line
 from trainpkg_app.hub.errors import HubProblem, explain
 from trainpkg_app.package import environment
 
@@ -117,7 +118,7 @@ def parse_logs(lines: list[str]) -> tuple[list[dict], dict | None, list[str]]:
     metrics, summary, other = [], None, []
     for line in lines:
         if line.startswith(METRICS_MARK):
-            metrics.append(json.loads(line.removeprefix(METRICS_MARK)))
+            metrics.append(parse_line(line.removeprefix(METRICS_MARK)))
         elif line.startswith(SUMMARY_MARK):
             summary = json.loads(line.removeprefix(SUMMARY_MARK))
         else:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from trainpkg_app.core.hardware import launch_command
+from trainpkg_app.core.metric_records import parse_lines
 
 LOG_FILE, METRICS_FILE, SUMMARY_FILE = "train.log", "metrics.jsonl", "summary.json"
 
@@ -75,8 +76,7 @@ def new_metrics(run_dir: Path, offset: int) -> tuple[list[dict], int]:
         handle.seek(offset)
         chunk = handle.read()
     complete = chunk[: chunk.rfind(b"\n") + 1]
-    records = [json.loads(line) for line in complete.decode().splitlines() if line.strip()]
-    return records, offset + len(complete)
+    return parse_lines(complete.decode()), offset + len(complete)
 
 
 def log_tail(run_dir: Path, lines: int = 20) -> str:

@@ -94,10 +94,19 @@ def owned(session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> De
     return deployment
 
 
+def _published(session: Session, deployment: Deployment, part: str) -> dict:
+    version = session.get(TrainingPackageVersion, deployment.version_id)
+    return (version.config_snapshot or {}).get(part, {})
+
+
 def deploy_settings(session: Session, deployment: Deployment) -> dict:
     """The target settings the run's version was published with."""
-    version = session.get(TrainingPackageVersion, deployment.version_id)
-    return (version.config_snapshot or {}).get("deploy", {})
+    return _published(session, deployment, "deploy")
+
+
+def doctor_mode(session: Session, deployment: Deployment) -> str:
+    """The training doctor's mode the version was published with (older versions: warn)."""
+    return _published(session, deployment, "training").get("doctor", "warn")
 
 
 def mark_active(session: Session, deployment: Deployment, status: str) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from trainpkg_app.core import doctor
 from trainpkg_app.core.cost import usd
 from trainpkg_app.core.hub_launch import hub_launch_refusal
 from trainpkg_app.db.hub_tokens import hub_api_for_owner
@@ -23,7 +24,7 @@ from trainpkg_app.db.models import (
 )
 from trainpkg_app.db.versions import get_version
 from trainpkg_app.deploy.backends import backend_for
-from trainpkg_app.deploy.records import ACTIVE, AlreadyRunning, CannotResume, owned
+from trainpkg_app.deploy.records import ACTIVE, AlreadyRunning, CannotResume, doctor_mode, owned
 from trainpkg_app.hub.api import hub_api
 from trainpkg_app.hub.dataset_viewer import recheck
 
@@ -76,10 +77,20 @@ def claim(session: Session, deployment_id: uuid.UUID, worker: str, ttl_s: float 
 
 
 def sync(session: Session, deployment: Deployment) -> str:
-    """Bring the record up to date with its run; returns the status."""
+    """Bring the record up to date with its run, and end it when the doctor says so (mode
+    "stop"); returns the status."""
     if deployment.status not in ACTIVE:
         return deployment.status
-    return backend_for(deployment.target).sync(session, deployment)
+    backend = backend_for(deployment.target)
+    status = backend.sync(session, deployment)
+    if status in ACTIVE and not (deployment.error or "").startswith(doctor.STOPPED):
+        mode, points = doctor_mode(session, deployment), deployment.metrics or []
+        finding = doctor.finding_that_stops(mode, points)
+        if finding is not None:
+            backend.cancel(session, deployment)
+            deployment.error = doctor.stop_reason(finding)
+            session.flush()
+    return status
 
 
 def cancel(session: Session, *, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> None:

@@ -8,12 +8,12 @@ import uuid
 import reflex as rx
 
 from trainpkg_app.core.payloads import EntityId, ShortText
-from trainpkg_app.core.run_view import RunRecord, RunView, run_view
+from trainpkg_app.core.run_view import FindingRow, RunRecord, RunView, run_view
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import Deployment
 from trainpkg_app.db.versions import list_versions
 from trainpkg_app.deploy import service
-from trainpkg_app.deploy.records import owned
+from trainpkg_app.deploy.records import doctor_mode, owned
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state import links
@@ -26,7 +26,7 @@ from trainpkg_app.state.workspace import WorkspaceState
 NOTHING_PUBLISHED = "Publish a version first: only published versions are deployed."
 
 
-def _view(deployment: Deployment) -> RunView:
+def _view(session, deployment: Deployment) -> RunView:
     return run_view(
         RunRecord(
             run_id=str(deployment.id),
@@ -37,18 +37,19 @@ def _view(deployment: Deployment) -> RunView:
             error=deployment.error,
             estimated_cost=deployment.estimated_cost,
             actual_cost=deployment.actual_cost,
+            doctor=doctor_mode(session, deployment),
         )
     )
 
 
 def _view_of(session, *, owner_id, deployment_id: uuid.UUID) -> RunView:
-    return _view(owned(session, owner_id, deployment_id))
+    return _view(session, owned(session, owner_id, deployment_id))
 
 
 def _view_of_latest(session, *, owner_id, package_id: uuid.UUID) -> tuple[RunView, str] | None:
     """The package's newest run and its version's label."""
     found = service.latest_run(session, owner_id=owner_id, package_id=package_id)
-    return (_view(found[0]), f"v{found[1]}") if found else None
+    return (_view(session, found[0]), f"v{found[1]}") if found else None
 
 
 def _newest_published(session, *, owner_id, package_id: uuid.UUID) -> tuple[str, str]:
@@ -62,7 +63,7 @@ def _start(session, *, owner_id, version_id: uuid.UUID) -> RunView:
     deployment = service.start(
         session, owner_id=owner_id, version_id=version_id, runs_dir=get_settings().data_dir / "runs"
     )
-    return _view(deployment)
+    return _view(session, deployment)
 
 
 class RunState(rx.State):
@@ -78,6 +79,7 @@ class RunState(rx.State):
     error: str = ""
     estimated_cost: str = ""
     actual_cost: str = ""
+    findings: list[FindingRow] = []
     message: str = ""
     live: bool = False  # a watch loop follows the run for this tab
     _watch_serial: int = 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from trainpkg_app.core.metric_records import parse_lines
 from trainpkg_app.core.vocabulary import DeploymentTarget
 from trainpkg_app.db.hub_tokens import HubCredentials
 from trainpkg_app.db.models import Deployment
@@ -57,9 +58,7 @@ class SpaceBackend(HubBackend):
         stage = hf_space.stage_of(api, space_id)
         pushed = hf_space.read_metrics(api, space_id)
         if pushed:
-            deployment.metrics = [
-                json.loads(line) for line in pushed.decode().splitlines() if line.strip()
-            ][-KEPT_POINTS:]
+            deployment.metrics = parse_lines(pushed.decode())[-KEPT_POINTS:]
         summary = self._summary(api, space_id)
         status, error = hf_space.status_for(stage, summary)
         deployment.log_tail = self._log_text(stage, summary)
