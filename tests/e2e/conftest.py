@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -64,8 +66,28 @@ def tiny_model_folder(data_dir) -> Path:
     return build_tiny_model(data_dir / "models")
 
 
+@dataclass
+class SessionApp:
+    """The app every e2e test shares. A test that runs an app of its own stops this one first
+    and starts it again after (two apps in one project would rebuild one .web/ under each
+    other)."""
+
+    url: str
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = start_app(self.env, self.log, migrate=False)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_app(self.process)
+            self.process = None
+
+
 @pytest.fixture(scope="session")
-def app_url(data_dir, e2e_hub) -> Iterator[str]:
+def session_app(data_dir, e2e_hub) -> Iterator[SessionApp]:
     """Migrate a fresh SQLite database and start `reflex run --env prod`, as `make run` does."""
     port = free_port()
     env = app_environment(
@@ -79,9 +101,15 @@ def app_url(data_dir, e2e_hub) -> Iterator[str]:
         HF_HUB_CACHE=str(data_dir / "hf-cache"),
         **viewer_environment(e2e_hub),
     )
-    process = start_app(env, data_dir / "app.log")
-    yield f"http://127.0.0.1:{port}"
-    stop_app(process)
+    app = SessionApp(f"http://127.0.0.1:{port}", env, data_dir / "app.log")
+    app.process = start_app(env, app.log)
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope="session")
+def app_url(session_app) -> str:
+    return session_app.url
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,15 @@ def _stored_parameters(engine: sa.Engine, name: str) -> str | None:
     return (row if isinstance(row, dict) else json.loads(row)).get("parameters")
 
 
-def test_a_killed_app_gives_the_tab_its_unsaved_edit_back(browser: Browser, tmp_path):
+def test_a_killed_app_gives_the_tab_its_unsaved_edit_back(browser: Browser, session_app, tmp_path):
+    session_app.stop()  # this test's own app (10 s auto-save) must not share .web/ with it
+    try:
+        _kill_and_restart_with_an_unsaved_edit(browser, tmp_path)
+    finally:
+        session_app.start()
+
+
+def _kill_and_restart_with_an_unsaved_edit(browser: Browser, tmp_path) -> None:
     port = free_port()
     env = app_environment(tmp_path, port, TRAINPKG_AUTOSAVE_INTERVAL_S="10")
     log, url = tmp_path / "app.log", f"http://127.0.0.1:{port}"
