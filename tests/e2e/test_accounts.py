@@ -175,3 +175,30 @@ def test_the_admin_creates_an_account_that_can_then_sign_in(page: Page, browser,
     newcomer.reload()
     expect(newcomer).to_have_url(re.compile("/login/?$"))
     context.close()
+
+
+def test_the_admin_sets_a_members_monthly_cap(page: Page, app_db, screenshot):
+    email = f"capped-{uuid.uuid4().hex[:6]}@example.com"
+    new_account(app_db, email, PASSWORD)
+    page.goto("/training")
+    page.get_by_role("button", name="Accounts").click()
+    dialog = page.get_by_role("dialog", name="Accounts")
+    cap = dialog.get_by_label(f"Monthly cap ($) of {email}")
+    cap.fill("ten")
+    cap.press("Tab")
+    expect(dialog.locator("#accounts-message")).to_have_text(
+        "Enter a monthly cap in dollars (0 to 1,000,000), or leave it empty for none."
+    )
+    cap.fill("50")
+    cap.press("Tab")
+    message = dialog.locator("#accounts-message")
+    expect(message).to_have_text(f"{email} has a monthly cap of $50.00.")
+    screenshot("accounts-monthly-cap")
+    with app_db.connect() as connection:
+        stored = connection.execute(
+            sa.text("SELECT monthly_budget_usd FROM users WHERE email = :email"), {"email": email}
+        ).scalar_one()
+    assert float(stored) == 50.0
+    cap.fill("")
+    cap.press("Tab")
+    expect(message).to_have_text(f"{email} has no monthly cap.")

@@ -1,4 +1,5 @@
-"""The deploy step: the estimate for a Space, and a token that never reaches the browser."""
+"""The deploy step: the estimate for a Space and its budget cap, and a token that never reaches
+the browser."""
 
 import re
 
@@ -15,7 +16,9 @@ from wizard_steps import (
 from tests.fakehub.server import VALID_TOKEN
 
 
-def test_hf_space_on_a10g_small_shows_the_estimate(page: Page, screenshot):
+def test_hf_space_on_a10g_small_shows_the_estimate_and_checks_the_budget_cap(
+    page: Page, screenshot
+):
     open_new_package(page)
     pick_searched_model(page)
     complete(page, "config")
@@ -34,6 +37,17 @@ def test_hf_space_on_a10g_small_shows_the_estimate(page: Page, screenshot):
     )
     expect(estimate).to_contain_text("x $1.00/h")
     expect(estimate).to_contain_text("512 tokens a row assumed")
+    expect(page.get_by_label("Time cap (hours)")).to_be_visible()
+    page.get_by_label("Budget cap ($)").fill("0.01")
+    expect(estimate).to_contain_text(
+        re.compile(
+            r"Budget: The estimate \(\$\d+\.\d\d\) is over the budget cap \(\$0\.01\): "
+            "deploying it would be refused."
+        )
+    )
+    screenshot("deploy-budget-cap-light")
+    page.get_by_label("Budget cap ($)").fill("10000")
+    expect(estimate).not_to_contain_text("Budget:")
     screenshot("deploy-estimate-light")
     page.get_by_role("button", name="Complete", exact=True).click()
     expect_status(page, "deploy", "Completed")

@@ -4,7 +4,7 @@ import json
 import re
 
 from playwright.sync_api import Page, expect
-from wizard_steps import expect_status, open_new_package, publish
+from wizard_steps import expect_status, open_new_package, progress_step, publish
 
 from tests.trainkit.packages import ROWS
 
@@ -111,3 +111,8 @@ def test_the_doctor_stops_a_run_whose_loss_turns_nan_and_marks_it(
     expect(finding).to_contain_text("Fix: ")
     expect(sidebar.get_by_label("Loss chart").locator(".recharts-reference-area")).to_have_count(1)
     screenshot("run-stopped-by-doctor")
+    sidebar.get_by_role("button", name="New draft: lower the learning rate").click()
+    expect(page.get_by_text("with the learning rate halved (0.01 to 0.005)")).to_be_visible()
+    expect_status(page, "config", "In progress")  # the change reopened the step
+    progress_step(page, "config").click()
+    expect(page.get_by_label("Learning rate")).to_have_value("0.005")

@@ -2,8 +2,11 @@
 read from the Job's logs, and train.py in Job mode (metrics in its logs, results pushed)."""
 
 import sys
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from sqlmodel import Session
 
 from tests.fakehub.containers import run_job
 from tests.fakehub.results import check_results_repo
@@ -22,7 +25,9 @@ from tests.trainkit.runs import (
     use_fake_hub_token,
 )
 from tests.trainkit.tiny_model import hub_tiny_model
+from trainpkg_app.db.models import Deployment, TrainingPackageVersion, utc_now
 from trainpkg_app.deploy import hf_job
+from trainpkg_app.deploy.records import AlreadyRunning
 from trainpkg_app.settings import get_settings
 
 REPO = "test-user/tiny-v1-job"
@@ -144,3 +149,49 @@ def test_a_flavor_that_jobs_lack_is_refused_before_anything_is_uploaded(fake_hub
     with pytest.raises(HubProblem, match="Jobs offer no hardware 'h100x1'"):
         hf_job.check_flavor(api, "h100x1")
     hf_job.check_flavor(api, "h200x8")  # in list_jobs_hardware()
+
+
+def _budget_job(migrated, fake_hub, tmp_path, monkeypatch, budget: str, estimate=None):
+    use_fake_hub_token(monkeypatch, fake_hub)
+    snapshot = published_snapshot(
+        write_rows(tmp_path / "qa.jsonl"),
+        job_flavor="a10g-small",  # $1.00 an hour
+        timeout_minutes=90,
+        deploy={"budget_usd": budget},
+    )
+    owner, version_id = publish_for_new_user(migrated, snapshot)
+    if estimate is not None:  # what publishing from the wizard stores
+        with Session(migrated) as session:
+            session.get(TrainingPackageVersion, version_id).estimated_cost = Decimal(estimate)
+            session.commit()
+    return give_own_token(migrated, owner), version_id
+
+
+def test_a_job_whose_estimate_is_over_its_budget_cap_is_refused(
+    migrated, fake_hub, tmp_path, monkeypatch
+):
+    owner, version_id = _budget_job(migrated, fake_hub, tmp_path, monkeypatch, "1.00", "1.50")
+    with pytest.raises(AlreadyRunning, match=r"estimate \(\$1.50\) is over the budget cap"):
+        start_run(migrated, owner, version_id, tmp_path / "runs")
+    assert fake_hub.jobs == {}  # nothing started, nothing billed
+
+
+def test_a_job_that_reaches_its_budget_cap_is_cancelled_and_says_so(
+    migrated, fake_hub, tmp_path, monkeypatch
+):
+    owner, version_id = _budget_job(migrated, fake_hub, tmp_path, monkeypatch, "0.05")
+    deployment_id, _url = start_run(migrated, owner, version_id, tmp_path / "runs")
+    job = _only_job(fake_hub)
+    assert job["spec"]["timeoutSeconds"] == 3 * 60  # what $0.05 buys at $1.00 an hour
+    job["stage"] = "RUNNING"
+    assert sync_run(migrated, deployment_id).status == "running"
+    assert job["cancels"] == 0  # under its cap so far
+    with Session(migrated) as session:  # four minutes later
+        deployment = session.get(Deployment, deployment_id)
+        deployment.started_at = utc_now() - timedelta(minutes=4)
+        session.commit()
+    stopped = sync_run(migrated, deployment_id)
+    assert job["cancels"] == 1
+    assert stopped.error == "Stopped by the budget cap of $0.05: it had cost $0.07."
+    assert sync_run(migrated, deployment_id).status == "cancelled"
+    assert job["cancels"] == 1  # asked once

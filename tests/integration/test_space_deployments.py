@@ -232,3 +232,30 @@ def test_cancel_pauses_the_space(migrated, fake_hub, space_version, tmp_path):
     cancel_run(migrated, owner, deployment_id)
     assert fake_hub.repo("space", SPACE)["pauses"] == 1
     assert sync_run(migrated, deployment_id).status == "cancelled"
+
+
+def test_a_space_that_reaches_its_budget_cap_is_paused_and_says_so(
+    migrated, fake_hub, tmp_path, monkeypatch
+):
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from trainpkg_app.db.models import Deployment, utc_now
+
+    use_fake_hub_token(monkeypatch, fake_hub)
+    snapshot = published_snapshot(
+        write_rows(tmp_path / "qa.jsonl"), space=SPACE, deploy={"budget_usd": "0.10"}
+    )
+    owner, version_id = publish_for_new_user(migrated, snapshot)
+    give_own_token(migrated, owner)
+    deployment_id, _url = start_run(migrated, owner, version_id, tmp_path / "runs")
+    space = fake_hub.repo("space", SPACE)
+    space["stage"] = "RUNNING"
+    with Session(migrated) as session:  # ten minutes of a10g-small ($1.00 an hour) later
+        deployment = session.get(Deployment, deployment_id)
+        deployment.started_at = utc_now() - timedelta(minutes=10)
+        session.commit()
+    stopped = sync_run(migrated, deployment_id)
+    assert space["pauses"] == 1  # billing stopped
+    assert stopped.error == "Stopped by the budget cap of $0.10: it had cost $0.17."

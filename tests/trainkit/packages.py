@@ -38,10 +38,11 @@ def published_snapshot(
     job_flavor: str = "",
     timeout_minutes: int = 30,
     config: dict[str, str] | None = None,
+    deploy: dict[str, str] | None = None,
 ) -> dict:
     """What publishing a LoRA draft of the tiny model with one uploaded JSONL stores: from the
     cache (a Hub id) or a local folder; on this machine, in the Space ``space``, or as a Job
-    on ``job_flavor``; ``config`` overrides config form fields."""
+    on ``job_flavor``; ``config`` and ``deploy`` override those forms' fields."""
     draft = DraftContent()
     if model_folder:
         draft.forms["model"] |= {"model_id": str(model_folder), "source": "local"}
@@ -77,6 +78,7 @@ def published_snapshot(
             "job_flavor": job_flavor,
             "timeout_minutes": str(timeout_minutes),
         }
+    draft.forms["deploy"] |= deploy or {}
     draft.datasets = [
         {
             "source": "upload",

@@ -121,6 +121,13 @@ def test_the_wizard_estimate_for_a_space():
     assert run_estimate(forms, [{"dataset_id": "o/d"}])["message"] == (
         "No estimate: o/d has no known row count."
     )
+    assert result["budget"] == ""  # no cap
+    forms["deploy"]["budget_usd"] = "2"
+    assert run_estimate(forms, datasets)["budget"] == (
+        "The estimate ($2.32) is over the budget cap ($2.00): deploying it would be refused."
+    )
+    forms["deploy"]["budget_usd"] = "2.5"
+    assert run_estimate(forms, datasets)["budget"] == ""
 
 
 def test_costs_are_shown_in_dollars_or_as_a_dash():

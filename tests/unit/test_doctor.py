@@ -186,3 +186,10 @@ def test_an_early_spike_is_shown_but_does_not_stop_the_run():
     spike = [{"step": s, "max_steps": 200, "loss": v} for s, v in [(1, 2.0), (2, 1.8), (3, 3.5)]]
     assert [f.rule for f in doctor.diagnose(spike)] == ["early_spikes"]
     assert doctor.finding_that_stops("stop", spike) is None
+
+
+def test_the_retry_after_a_stop_halves_the_learning_rate():
+    assert doctor.gentler_config({"learning_rate": "0.0002"}) == {"learning_rate": "0.0001"}
+    assert doctor.gentler_config({"learning_rate": "0.01"}) == {"learning_rate": "0.005"}
+    assert doctor.gentler_config({"learning_rate": "fast"}) == {}
+    assert doctor.gentler_config({"learning_rate": "nan"}) == {}

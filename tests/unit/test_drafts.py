@@ -54,6 +54,7 @@ def test_snapshot_of_a_valid_draft_is_typed():
         "target": "hf_job",
         "job_flavor": "a10g-small",
         "timeout_minutes": 60,
+        "budget_usd": None,  # no cap
     }
     assert snapshot["dataset"]["datasets"][0]["dataset_id"] == "tatsu-lab/alpaca"
 

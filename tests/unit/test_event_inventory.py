@@ -13,7 +13,7 @@ import reflex as rx
 import trainpkg_app.state as states
 
 REVIEWED = {
-    "AccountsState": {"create", "open_dialog", "revoke", "set_dialog_open"},
+    "AccountsState": {"create", "open_dialog", "revoke", "set_dialog_open", "set_monthly_cap"},
     "AuthState": {"log_in", "log_out", "open_login", "require_session", "sign_up"},
     "DatasetState": {
         "apply_mapping",
@@ -36,7 +36,7 @@ REVIEWED = {
     },
     "HistoryState": {"archive", "newer", "older", "refresh", "set_include_archived"},
     "PublishState": {"open_publish", "publish", "set_change_summary", "set_publish_open"},
-    "RestoreState": {"ask_restore", "cancel_restore", "restore"},
+    "RestoreState": {"ask_gentler_retry", "ask_restore", "cancel_restore", "restore"},
     "HubDatasetState": {"add_hub_dataset", "choose_hub_split", "map_hub_columns", "set_map_format"},
     "HubTokenState": {"load_status", "remove", "save", "set_dialog_open"},
     "ModelSearchState": {"choose", "look_up_typed", "run_search", "set_query"},
@@ -49,7 +49,7 @@ REVIEWED = {
         "rename",
         "set_name_input",
     },
-    "RunState": {"cancel", "deploy", "deploy_latest", "show_latest", "watch"},
+    "RunState": {"cancel", "deploy", "deploy_latest", "retry_gentler", "show_latest", "watch"},
     "TrainingTabsState": {"open_version", "set_tab"},
     "WorkspaceState": {
         "autosave_loop",  # drafts.AutosaveMixin

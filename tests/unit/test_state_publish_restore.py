@@ -165,6 +165,36 @@ async def test_a_saved_change_since_the_version_is_asked_about_too():
     assert model_id(tab) == "Qwen/Qwen3-8B"
 
 
+async def test_the_doctors_retry_restores_the_version_with_half_its_learning_rate():
+    token, tab = await valid_tab()
+    v1 = await published_then_edited(tab)
+    await tab.send(RestoreState.ask_gentler_retry, version_id=v1, label="v1")
+    assert model_id(tab) == "Qwen/Qwen3-8B"  # unsaved edits: it asks first, as a restore does
+    await tab.send(RestoreState.restore)
+    drafts = tab.state(WorkspaceState)
+    assert model_id(tab) == "Qwen/Qwen2.5-0.5B"
+    assert drafts.forms["config"]["learning_rate"] == "5e-05"  # the version's 0.0001, halved
+    assert drafts.status == "unsaved"  # the change saves itself like an edit
+    assert tab.state(HistoryState).message == (
+        "Restored v1 into the draft with the learning rate halved (0.0001 to 5e-05): "
+        "publish it to try again."
+    )
+    await tab.send(WorkspaceState.save_now)
+    assert stored_draft(token, drafts.package_id).content.forms["config"]["learning_rate"] == (
+        "5e-05"
+    )
+
+
+async def test_a_plain_restore_after_a_retry_question_changes_nothing_more():
+    _token, tab = await valid_tab()
+    v1 = await published_then_edited(tab)
+    await tab.send(RestoreState.ask_gentler_retry, version_id=v1, label="v1")
+    await tab.send(RestoreState.cancel_restore)
+    await tab.send(RestoreState.ask_restore, version_id=v1, label="v1")
+    await tab.send(RestoreState.restore)
+    assert tab.state(WorkspaceState).forms["config"]["learning_rate"] == "0.0001"
+
+
 # --- compare and archive ------------------------------------------------------------------
 
 

@@ -30,6 +30,15 @@ def _account_row(account: rx.Var) -> rx.Component:
         rx.hstack(
             rx.text(account["email"], " · ", account["role"], size="2"),
             rx.spacer(),
+            rx.input(
+                default_value=account["monthly_cap"],
+                placeholder="no cap",
+                input_mode="decimal",
+                size="1",
+                width="7em",
+                aria_label="Monthly cap ($) of " + account["email"],
+                on_blur=lambda value: AccountsState.set_monthly_cap(account["email"], value),
+            ),
             rx.button(
                 "Sign out everywhere",
                 size="1",
@@ -48,7 +57,9 @@ def accounts_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Accounts"),
             rx.dialog.description(
-                "Create an account and give its owner the password; they sign in with it.",
+                "Create an account and give its owner the password; they sign in with it. "
+                "The box by each account is its monthly cap ($): what all its runs may cost in "
+                "a month (empty: no cap).",
                 size="2",
             ),
             rx.el.ul(rx.foreach(AccountsState.accounts, _account_row), aria_label="Accounts"),

@@ -46,7 +46,7 @@ def _estimate() -> rx.Component:
     return figures_callout(
         "Estimate",
         WorkspaceState.run_estimate,
-        [("How", "formula", "1")],
+        [("How", "formula", "1"), ("Budget", "budget", "2")],
         element_id="run-estimate",
         color_scheme="blue",
         hide_empty=True,
@@ -93,14 +93,24 @@ def _local_fields() -> rx.Component:
             numeric=True,
             hint="Optional: checks the memory fit.",
         ),
-        text_field(
-            "deploy",
-            "max_hours",
-            "Time cap (hours)",
-            numeric=True,
-            hint="Optional: the run stops when it is hit.",
-        ),
+        _cap("max_hours"),
+        _cap("budget_usd"),
     )
+
+
+# The caps a target may have: (label, hint).
+CAPS = {
+    "max_hours": ("Time cap (hours)", "Optional: the run stops when it is hit."),
+    "budget_usd": (
+        "Budget cap ($)",
+        "Optional: refused if the estimate is over it; stopped when it is reached.",
+    ),
+}
+
+
+def _cap(field: str) -> rx.Component:
+    label, hint = CAPS[field]
+    return text_field("deploy", field, label, numeric=True, hint=hint)
 
 
 def _space_fields() -> rx.Component:
@@ -112,6 +122,8 @@ def _space_fields() -> rx.Component:
             ),
             select_field("deploy", "private", "Private Space", YES_NO),
             text_field("deploy", "sleep_minutes", "Sleep after (minutes)", numeric=True),
+            _cap("max_hours"),
+            _cap("budget_usd"),
         ),
         _token_line(),
         width="100%",
@@ -125,6 +137,7 @@ def _job_fields() -> rx.Component:
                 "deploy", "job_flavor", "Hardware", _flavor_options(DeploymentTarget.HF_JOB)
             ),
             text_field("deploy", "timeout_minutes", "Timeout (minutes)", numeric=True),
+            _cap("budget_usd"),
         ),
         _token_line(),
         width="100%",

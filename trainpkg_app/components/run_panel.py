@@ -131,6 +131,15 @@ def _run_details() -> list[rx.Component]:
                 "Cancel run", color_scheme="red", variant="soft", size="1", on_click=RunState.cancel
             ),
         ),
+        rx.cond(
+            RunState.stopped_by_doctor,
+            rx.button(
+                "New draft: lower the learning rate",
+                variant="soft",
+                size="1",
+                on_click=RunState.retry_gentler,
+            ),
+        ),
     ]
 
 

@@ -70,6 +70,16 @@ def stop_reason(finding: Finding) -> str:
     return f"{STOPPED} at step {finding.step}: {finding.evidence} Fix: {finding.fix}"
 
 
+def gentler_config(config_form: Mapping[str, str]) -> dict[str, str]:
+    """The config change a retry after a doctor stop makes: half the learning rate (the fix
+    every stopping rule names first); {} when the form's rate is not a number."""
+    try:
+        rate = float(config_form.get("learning_rate", ""))
+    except ValueError:
+        return {}
+    return {"learning_rate": f"{rate / 2:g}"} if math.isfinite(rate) and rate > 0 else {}
+
+
 def _step(point: Mapping[str, Any]) -> int | None:
     step = point.get("step")
     return int(step) if isinstance(step, int | float) and math.isfinite(step) else None

@@ -65,6 +65,7 @@ DEFAULT_FORMS: dict[str, dict[str, str]] = {
         "num_gpus": "1",
         "gpu_memory_gb": "",
         "max_hours": "",
+        "budget_usd": "",
         "space_name": "",
         "space_flavor": "a10g-small",
         "private": "true",

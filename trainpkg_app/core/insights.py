@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 
 from pydantic import ValidationError
 
+from trainpkg_app.core.caps import budget_warning
 from trainpkg_app.core.cost import estimate_run, training_tokens
 from trainpkg_app.core.hardware import find_flavor, hardware_for
 from trainpkg_app.core.memory import check_fit, estimate_memory
 from trainpkg_app.core.model_shape import ModelShape
-from trainpkg_app.core.step_data import DatasetStep, ModelInfo
+from trainpkg_app.core.step_data import CappedTarget, DatasetStep, ModelInfo
 from trainpkg_app.core.training_args import training_yaml
 from trainpkg_app.core.validation import field_value, validate_step
 from trainpkg_app.core.workflow import StepId
@@ -119,7 +121,12 @@ def _dataset_tokens(datasets: list[dict[str, str]], max_seq_length: int) -> tupl
 
 
 def run_estimate(forms: Forms, datasets: list[dict[str, str]]) -> dict[str, str]:
-    """Time and cost of the run on the chosen target, with the formula; or why not yet."""
+    """Time and cost of the run on the chosen target, with the formula and any budget
+    warning (every key there, '' when it does not apply); or why not yet."""
+    return {"formula": "", "budget": ""} | _run_estimate(forms, datasets)
+
+
+def _run_estimate(forms: Forms, datasets: list[dict[str, str]]) -> dict[str, str]:
     deploy = forms["deploy"]
     config = _config(forms)
     if deploy.get("target") == "local":
@@ -176,7 +183,9 @@ def run_estimate(forms: Forms, datasets: list[dict[str, str]]) -> dict[str, str]
             "message": f"{flavor.label} has no GPU: fine-tuning there is not estimated.",
             "formula": "",
         }
+    budget = field_value(CappedTarget, "budget_usd", deploy)
     return {
+        "budget": budget_warning(Decimal(f"{estimate.cost_usd:.2f}"), budget),
         "message": f"About {estimate.hours:.1f} h and ${estimate.cost_usd:.2f} on {flavor.label}.",
         "formula": estimate.formula
         + ("; " + "; ".join(estimate.assumptions) if estimate.assumptions else ""),

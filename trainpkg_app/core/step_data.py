@@ -218,7 +218,13 @@ def _nearest_existing(path: Path) -> Path:
     return path
 
 
-class LocalTarget(StepModel):
+class CappedTarget(StepModel):
+    """A target's caps: the run is refused above its budget and stopped when it reaches it."""
+
+    budget_usd: float | None = Field(default=None, gt=0, le=100_000)
+
+
+class LocalTarget(CappedTarget):
     target: Literal["local"]
     output_dir: str = Field(min_length=1, max_length=4096)
     num_gpus: int = Field(ge=0, le=64)
@@ -237,12 +243,13 @@ class LocalTarget(StepModel):
         return value
 
 
-class SpaceTarget(StepModel):
+class SpaceTarget(CappedTarget):
     target: Literal["hf_space"]
     space_name: HubId
     space_flavor: str
     private: bool = True
     sleep_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+    max_hours: float | None = Field(default=None, gt=0, le=24 * 30)  # a time cap
 
     _check_name = field_validator("space_name")(check_repo_id)
 
@@ -252,7 +259,7 @@ class SpaceTarget(StepModel):
         return _catalog_flavor(value, "hf_space")
 
 
-class JobTarget(StepModel):
+class JobTarget(CappedTarget):
     target: Literal["hf_job"]
     job_flavor: str
     timeout_minutes: int = Field(ge=5, le=7 * 24 * 60)

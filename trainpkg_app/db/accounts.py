@@ -7,6 +7,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -172,4 +173,20 @@ def list_accounts(session: Session) -> list[dict[str, str]]:
     users = session.exec(
         select(User).where(User.email != LOCAL_USER_EMAIL).order_by(User.created_at)
     ).all()
-    return [{"email": u.email, "role": "admin" if u.is_admin else "member"} for u in users]
+    return [
+        {
+            "email": u.email,
+            "role": "admin" if u.is_admin else "member",
+            "monthly_cap": "" if u.monthly_budget_usd is None else f"{u.monthly_budget_usd:.2f}",
+        }
+        for u in users
+    ]
+
+
+def set_monthly_cap(session: Session, email: str, cap: Decimal | None) -> bool:
+    """The account's monthly cap (None: no cap); False when there is no such account."""
+    user = session.exec(select(User).where(User.email == _normal(email))).first()
+    if user is None:
+        return False
+    user.monthly_budget_usd = cap
+    return True

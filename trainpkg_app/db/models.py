@@ -63,6 +63,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = _timestamp()
+    # What all of the user's runs may cost in a calendar month (set by the admin; none: no cap).
+    monthly_budget_usd: Decimal | None = Field(default=None, sa_type=Money)
 
 
 class UserSession(SQLModel, table=True):

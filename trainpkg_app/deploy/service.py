@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from trainpkg_app.core import doctor
+from trainpkg_app.core import caps, doctor
 from trainpkg_app.core.cost import usd
 from trainpkg_app.core.hub_launch import hub_launch_refusal
 from trainpkg_app.db.hub_tokens import hub_api_for_owner
@@ -23,8 +23,16 @@ from trainpkg_app.db.models import (
     utc_now,
 )
 from trainpkg_app.db.versions import get_version
+from trainpkg_app.deploy import spend
 from trainpkg_app.deploy.backends import backend_for
-from trainpkg_app.deploy.records import ACTIVE, AlreadyRunning, CannotResume, doctor_mode, owned
+from trainpkg_app.deploy.records import (
+    ACTIVE,
+    AlreadyRunning,
+    CannotResume,
+    deploy_settings,
+    doctor_mode,
+    owned,
+)
 from trainpkg_app.hub.api import hub_api
 from trainpkg_app.hub.dataset_viewer import recheck
 
@@ -50,6 +58,13 @@ def start(
         version.deployment_target,
         version.dataset_snapshot,
         lambda ref: recheck(hub_api_for_owner(session, owner_id)[0] or hub_api(), ref),
+    )
+    budget = (version.config_snapshot or {}).get("deploy", {}).get("budget_usd")
+    refusal = refusal or caps.launch_refusal(version.estimated_cost, budget)
+    refusal = refusal or caps.monthly_refusal(
+        spend.month_spend(session, owner_id, utc_now()),
+        version.estimated_cost,
+        spend.monthly_cap(session, owner_id),
     )
     if refusal:
         raise AlreadyRunning(refusal)
@@ -77,20 +92,38 @@ def claim(session: Session, deployment_id: uuid.UUID, worker: str, ttl_s: float 
 
 
 def sync(session: Session, deployment: Deployment) -> str:
-    """Bring the record up to date with its run, and end it when the doctor says so (mode
-    "stop"); returns the status."""
+    """Bring the record up to date with its run, and end it at a cap or when the doctor says
+    so (mode "stop"); returns the status."""
     if deployment.status not in ACTIVE:
         return deployment.status
     backend = backend_for(deployment.target)
     status = backend.sync(session, deployment)
-    if status in ACTIVE and not (deployment.error or "").startswith(doctor.STOPPED):
-        mode, points = doctor_mode(session, deployment), deployment.metrics or []
-        finding = doctor.finding_that_stops(mode, points)
-        if finding is not None:
+    if status in ACTIVE and not (deployment.error or "").startswith(caps.STOPPED):
+        reason = _stop_reason(session, deployment, backend)
+        if reason:
             backend.cancel(session, deployment)
-            deployment.error = doctor.stop_reason(finding)
+            deployment.error = reason
             session.flush()
     return status
+
+
+def _stop_reason(session: Session, deployment: Deployment, backend) -> str:
+    """Why an active run must end now: its budget or time cap, or a doctor finding; or ''."""
+    settings = deploy_settings(session, deployment)
+    started = deployment.started_at  # none yet: nothing runs (or bills) so far
+    reason = caps.cap_reason(
+        elapsed_h=(utc_now() - as_utc(started)).total_seconds() / 3600 if started else 0.0,
+        usd_per_hour=backend.usd_per_hour(settings),
+        budget_usd=settings.get("budget_usd"),
+        max_hours=settings.get("max_hours"),
+    )
+    owner = spend.owner_of(session, deployment)
+    cap = spend.monthly_cap(session, owner)
+    if not reason and cap is not None:
+        reason = caps.monthly_cap_reason(spend.month_spend(session, owner, utc_now()), cap)
+    mode, points = doctor_mode(session, deployment), deployment.metrics or []
+    finding = doctor.finding_that_stops(mode, points)
+    return reason or (doctor.stop_reason(finding) if finding else "")
 
 
 def cancel(session: Session, *, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import reflex as rx
 
+from trainpkg_app.core.caps import parse_monthly_cap
 from trainpkg_app.core.payloads import Credentials, ShortText
 from trainpkg_app.db.accounts import (
     AccountRefused,
@@ -14,6 +15,7 @@ from trainpkg_app.db.accounts import (
     list_accounts,
     revoke_session,
     revoke_sessions_of,
+    set_monthly_cap,
     sign_in,
     signup_open,
     start_session,
@@ -175,6 +177,30 @@ class AccountsState(rx.State):
             self.message = str(refused)
             return
         self.message = f"Created {credentials.email.strip().lower()}: give them the password."
+        self.accounts = await rx.run_in_thread(self._list)
+
+    @rx.event
+    @checked(email=ShortText, value=ShortText)
+    async def set_monthly_cap(self, email: str, value: str):
+        """What all of an account's runs may cost in a month ('' removes the cap)."""
+        if not await self._admin():
+            self.message = "Only the admin sets monthly caps."
+            return
+        try:
+            cap = parse_monthly_cap(value)
+        except ValueError as invalid:
+            self.message = str(invalid)
+            return
+
+        def store() -> bool:
+            with session_scope() as session:
+                return set_monthly_cap(session, email, cap)
+
+        if not await rx.run_in_thread(store):
+            self.message = f"There is no account {email}."
+            return
+        limit = "no monthly cap" if cap is None else f"a monthly cap of ${cap:.2f}"
+        self.message = f"{email} has {limit}."
         self.accounts = await rx.run_in_thread(self._list)
 
     @rx.event

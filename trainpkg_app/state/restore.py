@@ -8,6 +8,7 @@ import reflex as rx
 
 from trainpkg_app.core.autosave import SAVED
 from trainpkg_app.core.diff import diff_snapshots
+from trainpkg_app.core.doctor import gentler_config
 from trainpkg_app.core.drafts import comparable_view
 from trainpkg_app.core.payloads import EntityId, ShortText
 from trainpkg_app.db.errors import DraftConflict, NotFound
@@ -21,14 +22,25 @@ from trainpkg_app.state.workspace import WorkspaceState
 class RestoreState(rx.State):
     restore_version_id: str = ""  # set while the dialog asks
     restore_label: str = ""
+    _gentler: bool = False  # the doctor's retry: halve the learning rate once restored
 
     @rx.event
     @checked(version_id=EntityId, label=ShortText)
     async def ask_restore(self, version_id: str, label: str):
         """Restore at once when nothing would be lost, else ask first."""
-        self.restore_version_id, self.restore_label = version_id, label
+        return await self._ask(version_id, label, gentler=False)
+
+    @rx.event
+    @checked(version_id=EntityId, label=ShortText)
+    async def ask_gentler_retry(self, version_id: str, label: str):
+        """After a doctor stop: the version as the draft, with half its learning rate."""
+        return await self._ask(version_id, label, gentler=True)
+
+    async def _ask(self, version_id: str, label: str, *, gentler: bool):
+        self.restore_version_id, self.restore_label, self._gentler = version_id, label, gentler
         if await self._draft_matches_parent(await self.get_state(WorkspaceState)):
-            await self._restore()
+            return await self._restore()
+        return None
 
     async def _draft_matches_parent(self, drafts: WorkspaceState) -> bool:
         if drafts.status != SAVED or not drafts.parent_version_id:
@@ -43,9 +55,9 @@ class RestoreState(rx.State):
 
     @rx.event
     async def restore(self):
-        await self._restore()
+        return await self._restore()
 
-    async def _restore(self) -> None:
+    async def _restore(self):
         drafts = await self.get_state(WorkspaceState)
         history = await self.get_state(HistoryState)
         version_id, self.restore_version_id = self.restore_version_id, ""
@@ -65,3 +77,12 @@ class RestoreState(rx.State):
         drafts._adopt(revision, content, version_id)
         drafts.status = SAVED
         history.message = f"Restored {self.restore_label} into the draft. History is unchanged."
+        changes = gentler_config(content.forms["config"]) if self._gentler else {}
+        if not changes:
+            return None
+        before = content.forms["config"]["learning_rate"]
+        history.message = (
+            f"Restored {self.restore_label} into the draft with the learning rate halved "
+            f"({before} to {changes['learning_rate']}): publish it to try again."
+        )
+        return drafts._apply_edit("config", changes)  # unsaved: the auto-save loop starts

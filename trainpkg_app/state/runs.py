@@ -7,10 +7,11 @@ import uuid
 
 import reflex as rx
 
+from trainpkg_app.core.doctor import STOPPED as STOPPED_BY_DOCTOR
 from trainpkg_app.core.payloads import EntityId, ShortText
 from trainpkg_app.core.run_view import FindingRow, RunRecord, RunView, run_view
 from trainpkg_app.db.errors import NotFound
-from trainpkg_app.db.models import Deployment
+from trainpkg_app.db.models import Deployment, TrainingPackageVersion
 from trainpkg_app.db.versions import list_versions
 from trainpkg_app.deploy import service
 from trainpkg_app.deploy.records import doctor_mode, owned
@@ -21,6 +22,7 @@ from trainpkg_app.state.connection import tab_connected
 from trainpkg_app.state.events import checked, follow_ups
 from trainpkg_app.state.history import HistoryState
 from trainpkg_app.state.owner import as_owner, as_user, session_token
+from trainpkg_app.state.restore import RestoreState
 from trainpkg_app.state.workspace import WorkspaceState
 
 NOTHING_PUBLISHED = "Publish a version first: only published versions are deployed."
@@ -57,6 +59,13 @@ def _newest_published(session, *, owner_id, package_id: uuid.UUID) -> tuple[str,
     if not rows:
         raise NotFound(NOTHING_PUBLISHED)
     return rows[0].id, f"v{rows[0].version_number}"
+
+
+def _version_of_run(session, *, owner_id, deployment_id: uuid.UUID) -> tuple[str, str]:
+    """(version id, "v<n>") of the owner's run."""
+    run = owned(session, owner_id, deployment_id)
+    version = session.get(TrainingPackageVersion, run.version_id)
+    return str(version.id), f"v{version.version_number}"
 
 
 def _start(session, *, owner_id, version_id: uuid.UUID) -> RunView:
@@ -121,6 +130,22 @@ class RunState(rx.State):
             return None
         self.version_label = label
         return follow_ups(self._follow(view), HistoryState.refresh)  # the version's new status
+
+    @rx.var
+    def stopped_by_doctor(self) -> bool:
+        return self.error.startswith(STOPPED_BY_DOCTOR)
+
+    @rx.event
+    async def retry_gentler(self):
+        """The doctor stopped this run: its version as the draft, with a lower learning rate."""
+        try:
+            version_id, label = await as_owner(
+                self, _version_of_run, deployment_id=uuid.UUID(self.run_id)
+            )
+        except (NotFound, ValueError):
+            self.message = "This run is gone."
+            return None
+        return RestoreState.ask_gentler_retry(version_id, label)
 
     @rx.event
     async def show_latest(self):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from trainpkg_app.core import caps
 from trainpkg_app.core.vocabulary import DeploymentTarget
 from trainpkg_app.db.hub_tokens import HubCredentials
 from trainpkg_app.db.models import Deployment
@@ -39,7 +40,10 @@ class JobBackend(HubBackend):
             raise explain(error) from error
         repo_id = hf_job.repo_for(namespace, hub_runs.member_repo_name(credentials, version.name))
         wanted = snapshot_of_version(version)["deploy"]
-        hours = wanted["timeout_minutes"] / 60
+        timeout_minutes = caps.capped_timeout_minutes(
+            wanted["timeout_minutes"], wanted.get("budget_usd"), self.usd_per_hour(wanted)
+        )
+        hours = timeout_minutes / 60
         hub_runs.check_account(
             credentials, wanted, repo_id.split("/")[-1], hours, self.usd_per_hour(wanted)
         )
@@ -55,7 +59,7 @@ class JobBackend(HubBackend):
             api,
             repo_id=repo_id,
             flavor=deploy["job_flavor"],
-            timeout_minutes=deploy["timeout_minutes"],
+            timeout_minutes=timeout_minutes,  # the budget may buy fewer minutes
             token=credentials.token,
             folder=folder,
             runtime=runtime,

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from trainpkg_app.core.vocabulary import DeploymentTarget, TrainingStatus
-from trainpkg_app.db.models import Deployment, as_utc, utc_now
+from trainpkg_app.db.models import Deployment, utc_now
 from trainpkg_app.db.versions import get_version
 from trainpkg_app.deploy import local
 from trainpkg_app.deploy.records import (
@@ -46,21 +46,16 @@ class LocalBackend:
         return deployment
 
     def sync(self, session: Session, deployment: Deployment) -> str:
-        """Read new metrics; stop a run past its time cap; finish the record when the process
-        has ended."""
-        settings = deploy_settings(session, deployment)
-        max_hours = settings.get("max_hours")
+        """Read new metrics; finish the record when the process has ended (the caps are
+        service.sync's)."""
         run_dir = Path(deployment.run_dir)
         records, deployment.metrics_offset = local.new_metrics(run_dir, deployment.metrics_offset)
         if records:
             deployment.metrics = ([*(deployment.metrics or []), *records])[-KEPT_POINTS:]
         deployment.log_tail = self.logs(session, deployment)
-        elapsed_h = (utc_now() - as_utc(deployment.started_at)).total_seconds() / 3600
-        if max_hours and elapsed_h > max_hours and local.is_alive(deployment.pid):
-            deployment.error = f"Stopped by the time cap of {max_hours:g} h."
-            local.stop(deployment.pid)
         if not local.is_alive(deployment.pid):
-            finish(session, deployment, local.summary(run_dir), self.usd_per_hour(settings))
+            usd_per_hour = self.usd_per_hour(deploy_settings(session, deployment))
+            finish(session, deployment, local.summary(run_dir), usd_per_hour)
         session.flush()
         return deployment.status
 
