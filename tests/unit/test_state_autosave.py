@@ -234,3 +234,42 @@ async def test_a_failed_save_now_hands_over_to_the_loop():
     assert stored_draft(token, tab.state(WorkspaceState).package_id).revision == 0
     assert await tab.send(WorkspaceState.save_now) is None
     assert tab.state(WorkspaceState).status == "saved"
+
+
+async def test_a_loop_cancelled_with_its_page_load_frees_its_lease(monkeypatch):
+    """Reflex cancels what a page load started (the loop included) when that page disconnects
+    or reconnects; the next ask must start a new loop, not wait on the dead one's lease."""
+    tab = await open_tab(new_user())
+    await tab.send(WorkspaceState.set_field, **model_id_edit("kept/edit"))
+    started = asyncio.Event()
+
+    async def long_sleep(_seconds):
+        started.set()
+        await asyncio.Event().wait()  # until cancelled
+
+    monkeypatch.setattr(asyncio, "sleep", long_sleep)
+    loop = asyncio.create_task(tab.send(WorkspaceState.autosave_loop))
+    await started.wait()
+    workspace = tab.state(WorkspaceState)
+    assert workspace._loop_runs()
+    loop.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await loop
+    assert not workspace._loop_runs()
+    workspace._loop_asked_by, workspace._loop_asked_at = "", 0.0  # another connection asks
+    assert await tab.send(WorkspaceState.ensure_autosave) == WorkspaceState.autosave_loop
+
+
+async def test_a_lease_of_this_worker_without_a_live_loop_is_free():
+    """The lease outlived its loop (cancelled before it could let go): only a live task counts."""
+    import time
+
+    from trainpkg_app.core.workers import this_worker
+
+    tab = await open_tab(new_user())
+    await tab.send(WorkspaceState.set_field, **model_id_edit("kept/edit"))
+    workspace = tab.state(WorkspaceState)
+    workspace._loop_beat, workspace._loop_worker = time.time(), this_worker()
+    workspace._loop_asked_by, workspace._loop_asked_at = "", 0.0  # its start came back
+    assert not workspace._loop_runs()
+    assert await tab.send(WorkspaceState.ensure_autosave) == WorkspaceState.autosave_loop

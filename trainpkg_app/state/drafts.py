@@ -47,6 +47,10 @@ SAVE_STALE_S = 60.0  # a save that has not answered by then died with its worker
 LOOP_START_WAIT_S = 10.0  # a loop start event not back by then was lost: ask again
 
 
+# This worker's running auto-save loops, by client token (see AutosaveMixin._loop_runs).
+_LOOPS: dict[str, asyncio.Task] = {}
+
+
 def _schedule() -> AutosaveSchedule:
     return AutosaveSchedule(interval_s=get_settings().autosave_interval_s)
 
@@ -150,7 +154,14 @@ class AutosaveMixin(rx.State, mixin=True):
 
     def _loop_runs(self) -> bool:
         stale_s = _schedule().stale_after_s()
-        return lease_held(self._loop_beat, self._loop_worker, stale_s, time.time())
+        if not lease_held(self._loop_beat, self._loop_worker, stale_s, time.time()):
+            return False
+        if self._loop_worker != this_worker():
+            return True  # another worker's: its heartbeat and life are all we can see
+        # Ours: Reflex cancels a loop that a page load started when that page disconnects or
+        # reconnects, and the lease outlives it; only a live task counts.
+        task = _LOOPS.get(self.router.session.client_token)
+        return task is not None and not task.done()
 
     @rx.event(background=True)
     async def autosave_loop(self):
@@ -159,6 +170,18 @@ class AutosaveMixin(rx.State, mixin=True):
             if self._loop_runs():  # asked twice (two connections): the first one runs
                 return
             self._loop_beat, self._loop_worker = time.time(), this_worker()
+            token = self.router.session.client_token
+        _LOOPS[token] = asyncio.current_task()
+        try:
+            await self._save_until_done()
+        except asyncio.CancelledError:
+            await asyncio.shield(self._release_loop())  # the next ask may start another
+            raise
+        finally:
+            if _LOOPS.get(token) is asyncio.current_task():
+                del _LOOPS[token]
+
+    async def _save_until_done(self) -> None:
         schedule = _schedule()
         failures = 0
         while True:
@@ -168,6 +191,11 @@ class AutosaveMixin(rx.State, mixin=True):
             if outcome == Step.STOP:
                 return
             failures = failures + 1 if outcome == Step.FAILED else 0
+
+    async def _release_loop(self) -> None:
+        async with self:
+            if self._loop_worker == this_worker():
+                self._loop_beat = 0.0
 
     @rx.event(background=True)
     async def save_now(self):
