@@ -2,11 +2,32 @@
 
 import json
 import re
+import time
 
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
+from test_accessibility import blocking_violations
 from wizard_steps import expect_status, open_new_package, progress_step, publish
 
 from tests.trainkit.packages import ROWS
+
+# The browser's Notification, recorded: what the app asks and shows (headless has no prompt).
+NOTIFICATIONS = """
+window.notified = [];
+window.Notification = class {
+  static get permission() { return localStorage.getItem("granted") ? "granted" : "default"; }
+  static requestPermission() {
+    localStorage.setItem("granted", "1");  // a browser remembers the answer
+    window.askedPermission = (window.askedPermission || 0) + 1;
+    return Promise.resolve("granted");
+  }
+  constructor(title, options) { window.notified.push(options.body); }
+};
+"""
+
+
+def _notified(page: Page) -> list[str]:
+    return page.evaluate("window.notified")
 
 
 def publish_local_version(
@@ -50,8 +71,10 @@ def publish_local_version(
 def test_publish_deploy_locally_and_watch_it_train(
     page: Page, tmp_path, tiny_model_folder, screenshot
 ):
+    page.add_init_script(NOTIFICATIONS)
     publish_local_version(page, tmp_path, tiny_model_folder, max_steps=8)
     page.get_by_role("button", name="Deploy v1").click()
+    page.wait_for_function("window.askedPermission === 1")  # asked on the click (a gesture)
     expect(page.locator("#sidebar-run-status")).to_have_text(re.compile("running|completed"))
     sidebar = page.locator("#sidebar-run-panel")
     chart_lines = sidebar.get_by_label("Loss chart").locator("path.recharts-line-curve")
@@ -60,6 +83,8 @@ def test_publish_deploy_locally_and_watch_it_train(
     expect(page.locator("#sidebar-run-step")).to_contain_text("step 8 of 8")
     expect(sidebar.get_by_label("Training progress")).to_be_visible()
     expect(page.locator("#sidebar-run-cost")).to_have_text("Cost (est. / actual): — / $0.00")
+    expect(page.get_by_text("The run of v1 completed.")).to_be_visible()  # the toast
+    assert _notified(page) == ["The run of v1 completed."]  # and the browser's notification
     screenshot("run-completed-light")
     version = page.get_by_role("list", name="Versions").get_by_role("listitem").first
     expect(version).to_contain_text("Training: completed")
@@ -111,8 +136,44 @@ def test_the_doctor_stops_a_run_whose_loss_turns_nan_and_marks_it(
     expect(finding).to_contain_text("Fix: ")
     expect(sidebar.get_by_label("Loss chart").locator(".recharts-reference-area")).to_have_count(1)
     screenshot("run-stopped-by-doctor")
+    assert blocking_violations(page) == []  # the findings and the shaded chart, light
+    page.emulate_media(color_scheme="dark")
+    expect(page.locator("html")).to_have_class(re.compile("dark"))
+    assert blocking_violations(page) == []  # and dark
+    screenshot("run-stopped-by-doctor-dark")
+    page.emulate_media(color_scheme="light")
     sidebar.get_by_role("button", name="New draft: lower the learning rate").click()
     expect(page.get_by_text("with the learning rate halved (0.01 to 0.005)")).to_be_visible()
     expect_status(page, "config", "In progress")  # the change reopened the step
     progress_step(page, "config").click()
     expect(page.get_by_label("Learning rate")).to_have_value("0.005")
+
+
+def test_a_run_that_ended_while_the_tab_was_away_is_told_when_it_comes_back(
+    page: Page, tmp_path, tiny_model_folder, app_db
+):
+    page.add_init_script(NOTIFICATIONS)
+    publish_local_version(page, tmp_path, tiny_model_folder, max_steps=8)
+    page.get_by_role("button", name="Deploy v1").click()
+    expect(page.locator("#sidebar-run-status")).to_have_text(re.compile("running|completed"))
+    page.goto("about:blank")  # the user leaves
+    deadline = time.monotonic() + 180
+    while _newest_run_status(app_db) != "completed":
+        assert time.monotonic() < deadline, "the run did not complete"
+        time.sleep(0.5)
+    page.goto("/training")  # and comes back
+    expect(page.locator("#sidebar-run-status")).to_have_text("completed")
+    expect(page.get_by_text("The run of v1 completed.")).to_be_visible()
+    assert _notified(page) == ["The run of v1 completed."]
+    page.reload()  # told once per browser
+    expect(page.locator("#sidebar-run-status")).to_have_text("completed")
+    page.wait_for_timeout(1500)  # room for a toast that must not come
+    expect(page.get_by_text("The run of v1 completed.")).to_have_count(0)
+    assert _notified(page) == []
+
+
+def _newest_run_status(engine) -> str:
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.text("SELECT status FROM deployments ORDER BY created_at DESC LIMIT 1")
+        ).scalar_one()

@@ -53,3 +53,30 @@ def test_with_the_doctor_off_a_run_shows_no_finding():
 def test_the_view_fields_keep_finding_rows_typed():
     view = run_view(RunRecord(run_id="r", status="running", metrics=NAN_RUN, doctor="warn"))
     assert view.fields()["findings"] == view.findings
+
+
+def test_the_end_of_a_run_is_told_with_its_reason():
+    from trainpkg_app.core.run_view import end_notice
+
+    assert end_notice("completed", "", "v2") == "The run of v2 completed."
+    assert end_notice("failed", "Out of memory", "v2") == "The run of v2 failed: Out of memory"
+    assert end_notice("cancelled", "Stopped by the time cap of 2 h.", "v1") == (
+        "The run of v1 was stopped by the time cap of 2 h."
+    )
+    assert end_notice("cancelled", "Cancelled by the user.", "v1") == (
+        "The run of v1 was stopped: Cancelled by the user."
+    )
+    assert end_notice("cancelled", "", "v1") == "The run of v1 was stopped."
+
+
+def test_a_returning_tab_hears_of_runs_that_ended_within_a_day_only():
+    from datetime import UTC, datetime, timedelta
+
+    from trainpkg_app.core.run_view import is_news
+
+    now = datetime(2026, 12, 3, 12, tzinfo=UTC)
+    ended = RunRecord(run_id="r", status="completed", finished_at=now - timedelta(hours=23))
+    assert is_news(ended, now)
+    old = RunRecord(run_id="r", status="completed", finished_at=now - timedelta(days=2))
+    assert not is_news(old, now)
+    assert not is_news(RunRecord(run_id="r", status="running"), now)

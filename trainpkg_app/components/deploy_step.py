@@ -14,6 +14,7 @@ from trainpkg_app.components.wizard_fields import (
 from trainpkg_app.core.hardware import flavors_for
 from trainpkg_app.core.vocabulary import TARGET_LABELS, DeploymentTarget, choices
 from trainpkg_app.state.hub_token import HubTokenState
+from trainpkg_app.state.notify import ask_permission_then
 from trainpkg_app.state.runs import RunState
 from trainpkg_app.state.workspace import WorkspaceState
 
@@ -65,7 +66,7 @@ def _run_section() -> rx.Component:
         rx.button(
             rx.icon("rocket", size=14, aria_hidden="true"),
             "Deploy latest version",
-            on_click=RunState.deploy_latest,
+            on_click=ask_permission_then(RunState.deploy_latest),
             id="deploy-latest",
         ),
         run_panel("deploy"),

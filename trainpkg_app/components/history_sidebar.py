@@ -7,6 +7,7 @@ from trainpkg_app.components.run_panel import run_panel
 from trainpkg_app.core.vocabulary import VersionStatus
 from trainpkg_app.state.compare import CompareState
 from trainpkg_app.state.history import HistoryState
+from trainpkg_app.state.notify import ask_permission_then
 from trainpkg_app.state.publish import PublishState
 from trainpkg_app.state.restore import RestoreState
 from trainpkg_app.state.runs import RunState
@@ -35,7 +36,7 @@ def _version_actions(version: rx.Var) -> rx.Component:
         rx.button(
             "Deploy",
             size="1",
-            on_click=RunState.deploy(version["id"], version["label"]),
+            on_click=ask_permission_then(RunState.deploy(version["id"], version["label"])),
             aria_label="Deploy " + version["label"],
         ),
         rx.button(

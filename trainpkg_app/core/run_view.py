@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,7 @@ class RunRecord:
     estimated_cost: Decimal | None = None
     actual_cost: Decimal | None = None
     doctor: str = "off"  # the version's Config field: off, warn or stop
+    finished_at: datetime | None = None
 
 
 RULE_TITLES = {
@@ -118,3 +120,21 @@ def run_view(record: RunRecord) -> RunView:
         actual_cost=usd(record.actual_cost),
         findings=_findings(record, step),
     )
+
+
+RECENT = timedelta(days=1)  # a run that ended longer ago is no news when the tab comes back
+
+
+def end_notice(status: str, error: str, label: str) -> str:
+    """What the user is told when a run ends: how, and why when it did not complete."""
+    if status == TrainingStatus.COMPLETED:
+        return f"The run of {label} completed."
+    if error.startswith("Stopped by "):  # a cap or the doctor: "... was stopped by the ..."
+        return f"The run of {label} was s{error[1:]}"
+    how = "failed" if status == TrainingStatus.FAILED else "was stopped"
+    return f"The run of {label} {how}: {error}" if error else f"The run of {label} {how}."
+
+
+def is_news(record: RunRecord, now: datetime) -> bool:
+    """An ended run worth telling a returning tab about: it ended within a day."""
+    return record.finished_at is not None and now - record.finished_at <= RECENT

@@ -9,9 +9,17 @@ import reflex as rx
 
 from trainpkg_app.core.doctor import STOPPED as STOPPED_BY_DOCTOR
 from trainpkg_app.core.payloads import EntityId, ShortText
-from trainpkg_app.core.run_view import FindingRow, RunRecord, RunView, run_view
+from trainpkg_app.core.run_view import (
+    FindingRow,
+    RunRecord,
+    RunView,
+    end_notice,
+    is_news,
+    run_view,
+)
+from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.errors import NotFound
-from trainpkg_app.db.models import Deployment, TrainingPackageVersion
+from trainpkg_app.db.models import Deployment, TrainingPackageVersion, as_utc, utc_now
 from trainpkg_app.db.versions import list_versions
 from trainpkg_app.deploy import service
 from trainpkg_app.deploy.records import doctor_mode, owned
@@ -21,37 +29,47 @@ from trainpkg_app.state import links
 from trainpkg_app.state.connection import tab_connected
 from trainpkg_app.state.events import checked, follow_ups
 from trainpkg_app.state.history import HistoryState
+from trainpkg_app.state.notify import browser_notification
 from trainpkg_app.state.owner import as_owner, as_user, session_token
 from trainpkg_app.state.restore import RestoreState
 from trainpkg_app.state.workspace import WorkspaceState
 
 NOTHING_PUBLISHED = "Publish a version first: only published versions are deployed."
+SEEN_KEPT = 50  # ended runs remembered per browser
+
+
+def _record(session, deployment: Deployment) -> RunRecord:
+    return RunRecord(
+        run_id=str(deployment.id),
+        status=deployment.status,
+        metrics=deployment.metrics or [],
+        log_tail=deployment.log_tail,
+        url=deployment.deployment_url or "",
+        error=deployment.error,
+        estimated_cost=deployment.estimated_cost,
+        actual_cost=deployment.actual_cost,
+        doctor=doctor_mode(session, deployment),
+        finished_at=as_utc(deployment.finished_at) if deployment.finished_at else None,
+    )
 
 
 def _view(session, deployment: Deployment) -> RunView:
-    return run_view(
-        RunRecord(
-            run_id=str(deployment.id),
-            status=deployment.status,
-            metrics=deployment.metrics or [],
-            log_tail=deployment.log_tail,
-            url=deployment.deployment_url or "",
-            error=deployment.error,
-            estimated_cost=deployment.estimated_cost,
-            actual_cost=deployment.actual_cost,
-            doctor=doctor_mode(session, deployment),
-        )
-    )
+    return run_view(_record(session, deployment))
 
 
 def _view_of(session, *, owner_id, deployment_id: uuid.UUID) -> RunView:
     return _view(session, owned(session, owner_id, deployment_id))
 
 
-def _view_of_latest(session, *, owner_id, package_id: uuid.UUID) -> tuple[RunView, str] | None:
-    """The package's newest run and its version's label."""
+def _view_of_latest(
+    session, *, owner_id, package_id: uuid.UUID
+) -> tuple[RunView, str, bool] | None:
+    """The package's newest run, its version's label, and whether it ended within a day."""
     found = service.latest_run(session, owner_id=owner_id, package_id=package_id)
-    return (_view(session, found[0]), f"v{found[1]}") if found else None
+    if found is None:
+        return None
+    record = _record(session, found[0])
+    return run_view(record), f"v{found[1]}", is_news(record, utc_now())
 
 
 def _newest_published(session, *, owner_id, package_id: uuid.UUID) -> tuple[str, str]:
@@ -89,6 +107,8 @@ class RunState(rx.State):
     estimated_cost: str = ""
     actual_cost: str = ""
     findings: list[FindingRow] = []
+    # The ended runs this browser was told of (ids), so that each is announced once.
+    seen_runs: str = rx.LocalStorage("", name="trainpkg_runs_seen", sync=True)
     message: str = ""
     live: bool = False  # a watch loop follows the run for this tab
     _watch_serial: int = 0
@@ -96,6 +116,17 @@ class RunState(rx.State):
     def _show(self, view: RunView) -> None:
         for key, value in view.fields().items():
             setattr(self, key, value)
+
+    def _announce(self, view: RunView) -> list:
+        """Once per ended run and browser: a toast, and the browser's notification."""
+        seen = self.seen_runs.split(",") if self.seen_runs else []
+        if view.status in service.ACTIVE or view.run_id in seen:
+            return []
+        self.seen_runs = ",".join([*seen, view.run_id][-SEEN_KEPT:])
+        notice = end_notice(view.status, view.error, self.version_label)
+        completed = view.status == TrainingStatus.COMPLETED
+        toast = rx.toast.success if completed else rx.toast.warning
+        return [toast(notice, id=f"run-ended-{view.run_id}"), browser_notification(notice)]
 
     def _follow(self, view: RunView):
         """Show a run; keep watching it while it is active."""
@@ -157,8 +188,8 @@ class RunState(rx.State):
             self.run_id = ""
             self._watch_serial += 1
             return None
-        view, self.version_label = found
-        return self._follow(view)
+        view, self.version_label, news = found
+        return follow_ups(self._follow(view), *(self._announce(view) if news else []))
 
     @rx.event(background=True)
     async def watch(self):
@@ -184,7 +215,9 @@ class RunState(rx.State):
                     return None
                 self._show(view)
             if view.status not in service.ACTIVE:
-                return HistoryState.refresh  # the version's training status and cost changed
+                async with self:
+                    announced = self._announce(view)
+                return follow_ups(HistoryState.refresh, *announced)  # its status and cost
             await asyncio.sleep(1)
         return None
 
