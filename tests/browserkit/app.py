@@ -132,3 +132,20 @@ def signed_in_state(engine, app_url: str, user_id) -> dict:
         "cookies": [],
         "origins": [{"origin": app_url, "localStorage": [{"name": SESSION_KEY, "value": token}]}],
     }
+
+
+# Reflex's front end calls this hook on every socket (re)connect (utils/state.js): a test can
+# tell when a tab is connected again. Install it with context.add_init_script.
+COUNT_SOCKET_CONNECTS = (
+    "window.__reflex_otel = {onSocketConnect() {"
+    " window.socketConnects = (window.socketConnects || 0) + 1; }};"
+)
+
+
+def socket_connects(page) -> int:
+    return page.evaluate("window.socketConnects || 0")
+
+
+def wait_for_reconnect(page, connects_before: int, timeout_ms: int = 90_000) -> None:
+    """Until the tab's socket has connected again since ``connects_before``."""
+    page.wait_for_function(f"(window.socketConnects || 0) > {connects_before}", timeout=timeout_ms)

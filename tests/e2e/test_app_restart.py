@@ -11,12 +11,15 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, expect
 
 from tests.browserkit.app import (
+    COUNT_SOCKET_CONNECTS,
     app_environment,
     free_port,
     new_account,
     signed_in_state,
+    socket_connects,
     start_app,
     stop_app,
+    wait_for_reconnect,
 )
 from tests.e2e.wizard_steps import open_new_package
 
@@ -46,11 +49,7 @@ def _kill_and_restart_with_an_unsaved_edit(browser: Browser, tmp_path) -> None:
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'trainpkg.db'}")
     user = new_account(engine, "restart@example.com", "correct horse battery staple")
     context = browser.new_context(base_url=url, storage_state=signed_in_state(engine, url, user))
-    # Reflex's front end calls this hook on every socket (re)connect (utils/state.js).
-    context.add_init_script(
-        "window.__reflex_otel = {onSocketConnect() {"
-        " window.socketConnects = (window.socketConnects || 0) + 1; }};"
-    )
+    context.add_init_script(COUNT_SOCKET_CONNECTS)
     try:
         page = context.new_page()
         page.set_default_timeout(30_000)
@@ -63,11 +62,11 @@ def _kill_and_restart_with_an_unsaved_edit(browser: Browser, tmp_path) -> None:
         )
         stop_app(process, signal.SIGKILL)  # well inside the 10 s auto-save interval
         assert _stored_parameters(engine, name) in (None, "")
-        connects = page.evaluate("window.socketConnects")
+        connects = socket_connects(page)
         process = start_app(env, log, migrate=False)
         # The old page reconnects first and reopens the draft; then the user reloads (Reflex
         # cancels what the old page's load started, the auto-save loop included).
-        page.wait_for_function(f"window.socketConnects > {connects}", timeout=60_000)
+        wait_for_reconnect(page, connects, timeout_ms=60_000)
         expect(page.locator("#save-indicator")).to_have_text(re.compile("^Unsaved changes"))
         page.reload()
         expect(page.get_by_label("Package name")).to_have_value(name)

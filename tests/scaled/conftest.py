@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from tests.browserkit.app import (
     CHROMIUM_ARGS,
+    COUNT_SOCKET_CONNECTS,
     app_environment,
     free_port,
     new_account,
@@ -143,11 +144,7 @@ def page(browser, scaled, user):
         viewport={"width": 1280, "height": 900},
         storage_state=signed_in_state(scaled.engine, scaled.url, user),
     )
-    # Reflex's front end calls this hook on every socket (re)connect (utils/state.js).
-    context.add_init_script(
-        "window.__reflex_otel = {onSocketConnect() {"
-        " window.socketConnects = (window.socketConnects || 0) + 1; }};"
-    )
+    context.add_init_script(COUNT_SOCKET_CONNECTS)
     page = context.new_page()
     page.set_default_timeout(20_000)
     yield page

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from tests.browserkit.app import socket_connects, wait_for_reconnect
 from tests.e2e.wizard_steps import open_new_package
 from tests.scaled.conftest import WORKERS, ScaledApp
 
@@ -23,15 +24,6 @@ def _wait_for_journal(page: Page, text: str) -> None:
     page.wait_for_function(
         f"(localStorage.getItem('trainpkg_unsaved_edits') || '').includes({text!r})"
     )
-
-
-def _socket_connects(page: Page) -> int:
-    return page.evaluate("window.socketConnects || 0")
-
-
-def _wait_for_reconnect(page: Page, connects_before: int) -> None:
-    """Until the tab's socket is connected again (to a worker that started since)."""
-    page.wait_for_function(f"(window.socketConnects || 0) > {connects_before}", timeout=90_000)
 
 
 def _draft_model(scaled: ScaledApp, package_name: str) -> dict:
@@ -62,7 +54,7 @@ def test_killed_workers_are_replaced_and_the_session_goes_on(page: Page, scaled:
     page.get_by_label("Model id").fill("kept/model")
     page.get_by_label("Parameters").focus()
     expect(_indicator(page)).to_have_text(re.compile("^Saved at"), timeout=30_000)
-    connects = _socket_connects(page)
+    connects = socket_connects(page)
     assert connects >= 1
     assert scaled.kill_workers() == WORKERS
     deadline = time.monotonic() + 60
@@ -70,7 +62,7 @@ def test_killed_workers_are_replaced_and_the_session_goes_on(page: Page, scaled:
         time.sleep(0.5)
     assert len(scaled.workers()) == WORKERS  # the supervisor replaced them
     # A new worker may need a while to start under load: the edit's 60 s count from here.
-    _wait_for_reconnect(page, connects)
+    wait_for_reconnect(page, connects)
     expect(page.get_by_label("Model id")).to_have_value("kept/model")
     expect(page.get_by_label("Package name")).to_have_value(name)
     page.get_by_label("Size on disk (GB)").fill("2.5")

@@ -7,11 +7,11 @@ out, NaN and inf arrive as floats) and names at most one finding per rule, its f
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from statistics import median
 from typing import Any, Literal
 
 from trainpkg_app.core.metric_records import number
@@ -100,21 +100,23 @@ def _num(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
+def _at_step(rule: Rule, step: int, evidence: str, fix: str, *, stops: bool = True) -> Finding:
+    """A finding whose evidence is one step."""
+    return Finding(rule, step, step, step, evidence, fix, stops)
+
+
 def _nan_loss(records: Sequence[Mapping[str, Any]]) -> Finding | None:
     for record in records:
         for key, name in NAN_KEYS.items():
             value = _value(record, key)
             if value is not None and not math.isfinite(value):
                 step, shown = _step(record), "NaN" if math.isnan(value) else value
-                return Finding(
-                    rule="nan_loss",
-                    step=step,
-                    start_step=step,
-                    end_step=step,
-                    evidence=f"The {name} was {shown} at step {step}.",
-                    fix="Lower the learning rate, use bf16 instead of fp16, "
+                return _at_step(
+                    "nan_loss",
+                    step,
+                    f"The {name} was {shown} at step {step}.",
+                    "Lower the learning rate, use bf16 instead of fp16, "
                     "or clip gradients (max_grad_norm 1.0).",
-                    stops=True,
                 )
     return None
 
@@ -148,22 +150,21 @@ def _divergence(records: Sequence[Mapping[str, Any]]) -> Finding | None:
 
 def _grad_explosion(records: Sequence[Mapping[str, Any]]) -> Finding | None:
     norms = _series(records, "grad_norm")
+    earlier: list[float] = []  # the norms before this one, sorted: a median without a sort each
     for i, (step, norm) in enumerate(norms):
-        usual = median(v for _, v in norms[:i]) if i >= GRAD_HISTORY else None
+        usual = _sorted_median(earlier) if i >= GRAD_HISTORY else None
+        bisect.insort(earlier, norm)
         if norm > GRAD_LIMIT:
             why = f"above the limit of {_num(GRAD_LIMIT)}"
         elif usual and norm > GRAD_RATIO * usual:
             why = f"{norm / usual:.0f}x the median {_num(usual)} of the {i} earlier values"
         else:
             continue
-        return Finding(
-            rule="grad_explosion",
-            step=step,
-            start_step=step,
-            end_step=step,
-            evidence=f"The gradient norm reached {_num(norm)} at step {step}, {why}.",
-            fix="Clip gradients (max_grad_norm 1.0) and lower the learning rate.",
-            stops=True,
+        return _at_step(
+            "grad_explosion",
+            step,
+            f"The gradient norm reached {_num(norm)} at step {step}, {why}.",
+            "Clip gradients (max_grad_norm 1.0) and lower the learning rate.",
         )
     return None
 
@@ -196,6 +197,11 @@ def _overfitting(records: Sequence[Mapping[str, Any]]) -> Finding | None:
     return None
 
 
+def _sorted_median(values: list[float]) -> float:
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
@@ -210,14 +216,12 @@ def _early_spikes(records: Sequence[Mapping[str, Any]]) -> Finding | None:
         span = f"the first {EARLY_FRACTION:.0%} of {max_steps:.0f} steps"
     for (_, before), (step, loss) in pairwise(early):
         if loss > SPIKE_RATIO * before and loss > early[0][1]:
-            return Finding(
-                rule="early_spikes",
-                step=step,
-                start_step=step,
-                end_step=step,
-                evidence=f"The train loss jumped from {_num(before)} to {_num(loss)} at step "
+            return _at_step(
+                "early_spikes",
+                step,
+                f"The train loss jumped from {_num(before)} to {_num(loss)} at step "
                 f"{step}, above the first loss {_num(early[0][1])}, within {span}.",
-                fix="Raise the warmup (e.g. warmup_ratio 0.1) or lower the learning rate.",
+                "Raise the warmup (e.g. warmup_ratio 0.1) or lower the learning rate.",
                 stops=False,
             )
     return None

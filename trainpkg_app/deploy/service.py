@@ -22,7 +22,7 @@ from trainpkg_app.db.models import (
     as_utc,
     utc_now,
 )
-from trainpkg_app.db.versions import get_version
+from trainpkg_app.db.versions import get_version, snapshot_of_version
 from trainpkg_app.deploy import spend
 from trainpkg_app.deploy.backends import backend_for
 from trainpkg_app.deploy.records import (
@@ -59,7 +59,7 @@ def start(
         version.dataset_snapshot,
         lambda ref: recheck(hub_api_for_owner(session, owner_id)[0] or hub_api(), ref),
     )
-    budget = (version.config_snapshot or {}).get("deploy", {}).get("budget_usd")
+    budget = snapshot_of_version(version)["deploy"].get("budget_usd")
     refusal = refusal or caps.launch_refusal(version.estimated_cost, budget)
     refusal = refusal or caps.monthly_refusal(
         spend.month_spend(session, owner_id, utc_now()),
@@ -117,10 +117,10 @@ def _stop_reason(session: Session, deployment: Deployment, backend) -> str:
         budget_usd=settings.get("budget_usd"),
         max_hours=settings.get("max_hours"),
     )
-    owner = spend.owner_of(session, deployment)
-    cap = spend.monthly_cap(session, owner)
-    if not reason and cap is not None:
-        reason = caps.monthly_cap_reason(spend.month_spend(session, owner, utc_now()), cap)
+    if not reason:
+        owner, cap = spend.owner_and_cap(session, deployment)
+        if cap is not None:
+            reason = caps.monthly_cap_reason(spend.month_spend(session, owner, utc_now()), cap)
     mode, points = doctor_mode(session, deployment), deployment.metrics or []
     finding = doctor.finding_that_stops(mode, points)
     return reason or (doctor.stop_reason(finding) if finding else "")

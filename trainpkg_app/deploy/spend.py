@@ -22,12 +22,15 @@ from trainpkg_app.deploy.backends import backend_for
 from trainpkg_app.deploy.records import ACTIVE, deploy_settings
 
 
-def owner_of(session: Session, deployment: Deployment) -> uuid.UUID:
-    return session.exec(
-        select(TrainingPackage.owner_id)
+def owner_and_cap(session: Session, deployment: Deployment) -> tuple[uuid.UUID, Decimal | None]:
+    """The run's owner and their monthly cap, in one query (the monitor asks every second)."""
+    owner, cap = session.exec(
+        select(User.id, User.monthly_budget_usd)
+        .join(TrainingPackage, TrainingPackage.owner_id == User.id)
         .join(TrainingPackageVersion, TrainingPackageVersion.package_id == TrainingPackage.id)
         .where(TrainingPackageVersion.id == deployment.version_id)
     ).one()
+    return owner, cap
 
 
 def monthly_cap(session: Session, owner_id: uuid.UUID) -> Decimal | None:
