@@ -65,6 +65,8 @@ class User(SQLModel, table=True):
     created_at: datetime = _timestamp()
     # What all of the user's runs may cost in a calendar month (set by the admin; none: no cap).
     monthly_budget_usd: Decimal | None = Field(default=None, sa_type=Money)
+    # Where the user's run-end notices are POSTed (Fernet-encrypted, like the Hub token).
+    webhook_url_encrypted: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class UserSession(SQLModel, table=True):
@@ -251,3 +253,12 @@ class Deployment(SQLModel, table=True):
     # Which app process follows this run (several workers: exactly one), and until when.
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_expires_at: datetime | None = _timestamp(nullable=True, default=False)
+    # A run that goes on from another one's checkpoint (Resume, Extend): that run and its step.
+    resumed_from_id: uuid.UUID | None = Field(
+        default=None, foreign_key="deployments.id", ondelete="SET NULL", index=True
+    )
+    resumed_from_step: int | None = None
+    # The run-end webhook: each delivery attempt, and when the next one is due (none: nothing
+    # left to deliver).
+    webhook_log: list[dict[str, Any]] | None = _json(nullable=True)
+    webhook_due_at: datetime | None = _timestamp(nullable=True, default=False)
