@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -16,12 +15,12 @@ from sqlmodel import Session, select
 from tests.trainkit.packages import (
     publish_for_new_user,
     published_snapshot,
-    training_env,
     write_rows,
 )
+from tests.trainkit.runs import follow_local as follow
+from tests.trainkit.runs import start_local as start
 from trainpkg_app.db.models import Deployment, TrainingPackageVersion, utc_now
 from trainpkg_app.deploy import service
-from trainpkg_app.deploy.backends.local import LocalBackend
 
 
 @pytest.fixture
@@ -34,33 +33,6 @@ def published(migrated, tmp_path):
         return publish_for_new_user(migrated, snapshot)
 
     return publish
-
-
-def start(engine, owner, version_id, tmp_path, hf_cache) -> uuid.UUID:
-    with Session(engine) as session:
-        deployment = LocalBackend().start(
-            session,
-            owner_id=owner,
-            version_id=version_id,
-            runs_dir=tmp_path / "runs",
-            env=training_env(hf_cache, tmp_path),
-        )
-        session.commit()
-        return deployment.id
-
-
-def follow(engine, deployment_id, until, timeout_s: float = 180.0) -> Deployment:
-    """Sync the record every 0.3 s until ``until(deployment)`` holds."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        with Session(engine, expire_on_commit=False) as session:
-            deployment = session.get(Deployment, deployment_id)
-            service.sync(session, deployment)
-            session.commit()
-        if until(deployment):
-            return deployment
-        assert time.monotonic() < deadline, f"still {deployment.status}: {deployment.log_tail}"
-        time.sleep(0.3)
 
 
 def test_a_local_run_completes_and_records_metrics_and_runtime(

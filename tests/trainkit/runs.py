@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trainpkg_app.db.models import Deployment
 
 
 def use_fake_hub_token(monkeypatch, fake_hub) -> None:
@@ -65,3 +70,43 @@ def cancel_run(engine, owner, deployment_id) -> None:
     with Session(engine) as session:
         service.cancel(session, owner_id=owner, deployment_id=deployment_id)
         session.commit()
+
+
+def start_local(engine, owner, version_id, tmp_path, hf_cache) -> uuid.UUID:
+    """Run the version on this machine, training offline from the test's model cache."""
+    from sqlmodel import Session
+
+    from tests.trainkit.packages import training_env
+    from trainpkg_app.deploy.backends.local import LocalBackend
+
+    with Session(engine) as session:
+        deployment = LocalBackend().start(
+            session,
+            owner_id=owner,
+            version_id=version_id,
+            runs_dir=tmp_path / "runs",
+            env=training_env(hf_cache, tmp_path),
+        )
+        session.commit()
+        return deployment.id
+
+
+def follow_local(engine, deployment_id, until, timeout_s: float = 180.0) -> Deployment:
+    """Sync the record every 0.3 s until ``until(deployment)`` holds."""
+    import time
+
+    from sqlmodel import Session
+
+    from trainpkg_app.db.models import Deployment
+    from trainpkg_app.deploy import service
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with Session(engine, expire_on_commit=False) as session:
+            deployment = session.get(Deployment, deployment_id)
+            service.sync(session, deployment)
+            session.commit()
+        if until(deployment):
+            return deployment
+        assert time.monotonic() < deadline, f"still {deployment.status}: {deployment.log_tail}"
+        time.sleep(0.3)

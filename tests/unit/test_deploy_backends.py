@@ -13,9 +13,9 @@ import pytest
 from trainpkg_app.core.hardware import find_flavor
 from trainpkg_app.core.vocabulary import DeploymentTarget
 from trainpkg_app.db.models import Deployment, utc_now
-from trainpkg_app.deploy import hf_job, hf_space, hub_runs, monitor, service
+from trainpkg_app.deploy import hf_job, hf_space, hub_runs, monitor
 from trainpkg_app.deploy.backends import BACKENDS, Backend, UnknownTarget, backend_for
-from trainpkg_app.deploy.records import AlreadyRunning, CannotResume, finish
+from trainpkg_app.deploy.records import finish
 from trainpkg_app.settings import get_settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "trainpkg_app" / "deploy"
@@ -74,11 +74,24 @@ def test_a_target_branch_would_be_found():
     ]
 
 
-@pytest.mark.parametrize("target", sorted(TARGET_NAMES))
-def test_no_target_resumes_yet_and_says_so(target):
-    with pytest.raises(CannotResume, match="cannot resume yet") as refused:
-        backend_for(target).resume(None, Deployment(target=target))
-    assert isinstance(refused.value, AlreadyRunning)  # the Runs tab shows it as a refusal
+def test_a_local_run_goes_on_from_its_latest_complete_checkpoint(tmp_path):
+    for step, complete in [(4, True), (8, True), (12, False)]:  # 12: still being written
+        folder = tmp_path / "checkpoints" / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        if complete:
+            (folder / "trainer_state.json").write_text("{}")
+    run = Deployment(target="local", run_dir=str(tmp_path))
+    assert backend_for("local").checkpoint_step(None, run, None) == 8
+    assert backend_for("local").checkpoint_step(None, Deployment(run_dir="/nowhere"), None) is None
+
+
+@pytest.mark.parametrize("target", ["hf_space", "hf_job"])
+def test_a_hub_run_goes_on_from_the_checkpoint_in_its_results_repo(target, monkeypatch):
+    files = {"me/results": ["README.md", "checkpoints/checkpoint-6/trainer_state.json"]}
+    monkeypatch.setattr(hub_runs, "repo_files", lambda _s, _d, repo: files[repo])
+    backend = backend_for(target)
+    assert backend.checkpoint_step(None, Deployment(target=target), "me/results") == 6
+    assert backend.checkpoint_step(None, Deployment(target=target), None) is None
 
 
 def test_hub_runs_are_polled_at_the_settings_pace_and_local_ones_always(settings):
@@ -128,12 +141,6 @@ def test_a_local_run_logs_the_tail_of_its_log(tmp_path):
     (tmp_path / "train.log").write_text("".join(f"line {n}\n" for n in range(50)))
     logs = backend_for("local").logs(None, Deployment(target="local", run_dir=str(tmp_path)))
     assert logs.splitlines() == [f"line {n}" for n in range(30, 50)]
-
-
-def test_the_service_asks_the_runs_own_backend_to_resume(monkeypatch):
-    monkeypatch.setattr(service, "owned", lambda *_: Deployment(target="hf_space"))
-    with pytest.raises(CannotResume, match=r"^Space runs cannot resume yet"):
-        service.resume(None, owner_id=None, deployment_id=None)
 
 
 def test_a_job_logs_its_stage_and_plain_lines(monkeypatch):

@@ -11,6 +11,7 @@ from trainpkg_app.core.hub_account import member_prefix, member_run_problem
 from trainpkg_app.db.hub_tokens import HubCredentials, hub_credentials
 from trainpkg_app.db.models import Deployment, TrainingPackage, TrainingPackageVersion
 from trainpkg_app.deploy.records import AlreadyRunning
+from trainpkg_app.hub.errors import explain
 from trainpkg_app.settings import get_settings
 
 NO_TOKEN = "{what} needs a Hugging Face token: press Set token on the deploy step."
@@ -62,3 +63,14 @@ def run_api(session: Session, deployment: Deployment):
     version = session.get(TrainingPackageVersion, deployment.version_id)
     owner = session.get(TrainingPackage, version.package_id).owner_id
     return credentials(session, owner, "This run").api
+
+
+def repo_files(session: Session, deployment: Deployment, repo_id: str) -> list[str]:
+    """The files of a run's repo (its results), with the owner's client; none if it is gone."""
+    try:
+        return run_api(session, deployment).list_repo_files(repo_id)
+    except Exception as error:  # not found: no checkpoint; anything else: the Hub says why
+        problem = explain(error, repo_id)
+        if problem.kind == "not_found":
+            return []
+        raise problem from error

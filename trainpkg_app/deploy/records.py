@@ -1,5 +1,5 @@
 """The run record in the database, whatever the target: register a run (one active per
-version), read its target settings, finish it with its actual cost, refuse what cannot resume."""
+version), read its target settings, finish it with its actual cost."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import math
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from typing import NoReturn
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from trainpkg_app.core.dataset_files import DatasetFileError
+from trainpkg_app.core.resume import Continuation
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import (
@@ -38,22 +38,22 @@ class CannotResume(AlreadyRunning):
     """The run cannot go on from where it stopped; says why."""
 
 
-def refuse_resume(runs: str) -> NoReturn:
-    """A target whose runs cannot resume yet: ``runs`` names them ("Runs on this machine")."""
-    raise CannotResume(f"{runs} cannot resume yet: deploy the version again to start over.")
-
-
 def register_run(
     session: Session,
     version: TrainingPackageVersion,
     target: str,
     runs_dir: Path,
     results_repo: str | None = None,
+    continuation: Continuation | None = None,
 ) -> tuple[Deployment, dict, Path]:
     """Record a new run (the partial unique index allows one active run per version) and build
-    its package folder."""
+    its package folder; a ``continuation`` goes on from an earlier run, at its own estimate."""
     deployment = Deployment(
-        version_id=version.id, target=target, estimated_cost=version.estimated_cost
+        version_id=version.id,
+        target=target,
+        estimated_cost=continuation.estimate if continuation else version.estimated_cost,
+        resumed_from_id=uuid.UUID(continuation.from_run) if continuation else None,
+        resumed_from_step=continuation.step if continuation else None,
     )
     session.add(deployment)
     try:
@@ -72,6 +72,7 @@ def register_run(
             runs_dir / str(deployment.id),
             results_repo=results_repo,
             uploads=get_settings().uploads_dir(owner_id, version.package_id),
+            continuation=continuation,
         )
     except DatasetFileError as missing:
         raise AlreadyRunning(

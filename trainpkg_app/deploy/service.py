@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from trainpkg_app.core import caps, doctor
+from trainpkg_app.core import resume as resume_core
 from trainpkg_app.core.cost import usd
 from trainpkg_app.core.hub_launch import hub_launch_refusal
 from trainpkg_app.db.hub_tokens import hub_api_for_owner
@@ -23,8 +25,9 @@ from trainpkg_app.db.models import (
     utc_now,
 )
 from trainpkg_app.db.versions import get_version, snapshot_of_version
-from trainpkg_app.deploy import spend
+from trainpkg_app.deploy import chains, spend
 from trainpkg_app.deploy.backends import backend_for
+from trainpkg_app.deploy.continuation import planned_for as continuation_plan
 from trainpkg_app.deploy.records import (
     ACTIVE,
     AlreadyRunning,
@@ -59,17 +62,57 @@ def start(
         version.dataset_snapshot,
         lambda ref: recheck(hub_api_for_owner(session, owner_id)[0] or hub_api(), ref),
     )
+    _refuse(session, owner_id, version, version.estimated_cost, refusal)
+    return backend_for(version.deployment_target).start(
+        session, owner_id=owner_id, version_id=version_id, runs_dir=runs_dir
+    )
+
+
+def _refuse(
+    session: Session,
+    owner_id: uuid.UUID,
+    version: TrainingPackageVersion,
+    estimate: Decimal | None,
+    refusal: str = "",
+    spent: Decimal = Decimal(0),
+) -> None:
+    """Refuse a launch whose estimate (after ``spent`` on earlier runs of its chain) is over
+    the version's budget cap or the owner's monthly cap."""
     budget = snapshot_of_version(version)["deploy"].get("budget_usd")
-    refusal = refusal or caps.launch_refusal(version.estimated_cost, budget)
+    left = None if budget is None else float(budget) - float(spent)
+    refusal = refusal or caps.launch_refusal(estimate, left)
     refusal = refusal or caps.monthly_refusal(
         spend.month_spend(session, owner_id, utc_now()),
-        version.estimated_cost,
+        estimate,
         spend.monthly_cap(session, owner_id),
     )
     if refusal:
         raise AlreadyRunning(refusal)
-    return backend_for(version.deployment_target).start(
-        session, owner_id=owner_id, version_id=version_id, runs_dir=runs_dir
+
+
+def resume(
+    session: Session,
+    *,
+    owner_id: uuid.UUID,
+    deployment_id: uuid.UUID,
+    runs_dir: Path,
+    more: int | None = None,
+) -> Deployment:
+    """Go on from where the run stopped (Resume), or train a completed run ``more`` steps or
+    epochs further (Extend): a new run on its target, linked to it (CannotResume says why
+    not)."""
+    earlier, continuation = continuation_plan(
+        session, owner_id=owner_id, deployment_id=deployment_id, more=more
+    )
+    version = session.get(TrainingPackageVersion, earlier.version_id)
+    _, spent, _ = resume_core.chain_totals(chains.links(session, earlier))
+    _refuse(session, owner_id, version, continuation.estimate, spent=spent or Decimal(0))
+    return backend_for(earlier.target).start(
+        session,
+        owner_id=owner_id,
+        version_id=version.id,
+        runs_dir=runs_dir,
+        continuation=continuation,
     )
 
 
@@ -111,10 +154,14 @@ def _stop_reason(session: Session, deployment: Deployment, backend) -> str:
     """Why an active run must end now: its budget or time cap, or a doctor finding; or ''."""
     settings = deploy_settings(session, deployment)
     started = deployment.started_at  # none yet: nothing runs (or bills) so far
+    budget = settings.get("budget_usd")
+    if budget is not None and deployment.resumed_from_id:  # what the chain spent counts too
+        _, spent, _ = resume_core.chain_totals(chains.links(session, deployment)[:-1])
+        budget = float(budget) - float(spent or 0)
     reason = caps.cap_reason(
         elapsed_h=(utc_now() - as_utc(started)).total_seconds() / 3600 if started else 0.0,
         usd_per_hour=backend.usd_per_hour(settings),
-        budget_usd=settings.get("budget_usd"),
+        budget_usd=budget,
         max_hours=settings.get("max_hours"),
     )
     if not reason:
@@ -130,12 +177,6 @@ def cancel(session: Session, *, owner_id: uuid.UUID, deployment_id: uuid.UUID) -
     deployment = owned(session, owner_id, deployment_id)
     if deployment.status in ACTIVE:
         backend_for(deployment.target).cancel(session, deployment)
-
-
-def resume(session: Session, *, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> Deployment:
-    """Go on from where the run stopped, on its own target (CannotResume says why not)."""
-    deployment = owned(session, owner_id, deployment_id)
-    return backend_for(deployment.target).resume(session, deployment)
 
 
 def reconcile(session: Session) -> int:

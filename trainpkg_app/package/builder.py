@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from trainpkg_app.core import chat_format, dataset_formats
 from trainpkg_app.core.dataset_files import DatasetFileError, resolve_upload
 from trainpkg_app.core.hardware import hardware_for
+from trainpkg_app.core.resume import Continuation
 from trainpkg_app.core.step_data import DatasetRef, TrainingConfig
 from trainpkg_app.core.training_args import training_arguments
 from trainpkg_app.package import environment
@@ -57,9 +58,13 @@ python -m venv .venv && .venv/bin/pip install -r requirements.txt
 
 
 def package_spec(
-    name: str, snapshot: dict[str, Any], results_repo: str | None = None
+    name: str,
+    snapshot: dict[str, Any],
+    results_repo: str | None = None,
+    continuation: Continuation | None = None,
 ) -> dict[str, Any]:
-    """package.yaml's content; ``results_repo`` is where a Hub run pushes its results."""
+    """package.yaml's content; ``results_repo`` is where a Hub run pushes its results; a
+    ``continuation`` goes on from an earlier run's checkpoint (Resume, Extend)."""
     config = TrainingConfig.model_validate(snapshot["config"])
     dataset = dict(snapshot["dataset"])
     dataset["datasets"] = [
@@ -78,6 +83,9 @@ def package_spec(
         results_repo = results_repo_for(snapshot["deploy"]["space_name"])
     if results_repo:
         spec["results_repo"] = results_repo
+    if continuation:
+        spec["resume"] = continuation.spec()
+        spec["training_arguments"]["sft"] |= continuation.sft
     return spec
 
 
@@ -106,6 +114,7 @@ def build_package(
     *,
     uploads: Path | None = None,
     cuda_image: str | None = None,
+    continuation: Continuation | None = None,
 ) -> Path:
     """Write the package folder (replacing an older one) and return it. Uploaded datasets are
     copied from ``uploads`` (the owner's folder for this package) by their id, and from nowhere
@@ -121,7 +130,7 @@ def build_package(
     (out_dir / "data").mkdir(parents=True)
     for source in sources:
         shutil.copyfile(source, out_dir / "data" / source.name)
-    spec = package_spec(name, snapshot, results_repo)
+    spec = package_spec(name, snapshot, results_repo, continuation)
     runtime, method = environment.runtime_for(snapshot["deploy"]), snapshot["config"]["method"]
     image = cuda_image or get_settings().cuda_image
     liger = bool(spec["training_arguments"]["sft"].get("use_liger_kernel"))

@@ -35,7 +35,9 @@ from training_data import answers_only_rows, chat_template, load_rows  # noqa: E
 
 STOP_REQUESTED = {"signal": None}
 OUT = HERE  # the output location, chosen in main()
-RESUME = {"asked": False}  # --resume: go on from the latest checkpoint under OUT/checkpoints
+# --resume, or package.yaml's "resume" (the app's Resume and Extend): go on from the latest
+# checkpoint under OUT/checkpoints, fetched first from the results repo when it is not here.
+RESUME: dict = {"asked": False, "step": None, "repo": None}
 KEEP_CHECKPOINTS = 2  # the latest checkpoints kept here and on the Hub, to resume a run
 IN_JOB = os.environ.get("TRAINPKG_IN_JOB") == "1"  # a Hugging Face Job: the app reads our logs
 METRICS_MARK, SUMMARY_MARK = "TRAINPKG_METRICS ", "TRAINPKG_SUMMARY "
@@ -139,9 +141,15 @@ def main(argv: list[str] | None = None) -> int:
         "--resume", action="store_true", help="go on from the latest checkpoint in checkpoints/"
     )
     arguments = parser.parse_args(argv)
-    OUT, RESUME["asked"] = output_location(arguments.output_dir), arguments.resume
+    OUT = output_location(arguments.output_dir)
     signal.signal(signal.SIGTERM, _request_stop)
     spec = yaml.safe_load((HERE / "package.yaml").read_text())
+    planned = spec.get("resume") or {}
+    RESUME.update(
+        asked=arguments.resume or bool(planned),
+        step=planned.get("step"),
+        repo=spec.get("results_repo"),
+    )
     metrics, summary = OUT / "metrics.jsonl", OUT / "summary.json"
     main_process = is_main_process()
     if main_process:
@@ -314,17 +322,33 @@ def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pu
 
 
 def resume_point() -> str | None:
-    """The latest checkpoint when --resume was asked (from a results repo: hf download REPO
-    --include 'checkpoints/*' --local-dir <output location>)."""
+    """The checkpoint to go on from when a resume was asked: package.yaml's step (fetched from
+    the results repo when it is not here), else the latest one in checkpoints/."""
     if not RESUME["asked"]:
         return None
     from transformers.trainer_utils import get_last_checkpoint
 
     folder = OUT / "checkpoints"
+    step = RESUME["step"]
+    if step is not None:
+        wanted = folder / f"checkpoint-{step}"
+        if not wanted.is_dir() and RESUME["repo"]:
+            fetch_checkpoint(RESUME["repo"], wanted.name)
+        if not wanted.is_dir():
+            raise SystemExit(f"resume: checkpoint-{step} is neither in {folder} nor on the Hub")
+        return str(wanted)
     latest = get_last_checkpoint(str(folder)) if folder.is_dir() else None
     if latest is None:
         raise SystemExit(f"--resume: no checkpoint in {folder}")
     return latest
+
+
+def fetch_checkpoint(repo_id: str, name: str) -> None:
+    """checkpoints/<name>/ of the results repo, into the output location."""
+    from huggingface_hub import snapshot_download
+
+    print(f"Fetching {name} from {repo_id} to resume.", flush=True)
+    snapshot_download(repo_id, allow_patterns=[f"checkpoints/{name}/*"], local_dir=str(OUT))
 
 
 def final_eval_loss(trainer, evaluation) -> float | None:

@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from sqlmodel import Session
 
+from trainpkg_app.core.resume import Continuation
 from trainpkg_app.db.models import Deployment
 
 
@@ -27,9 +28,16 @@ class Backend(Protocol):
         ...
 
     def start(
-        self, session: Session, *, owner_id: uuid.UUID, version_id: uuid.UUID, runs_dir: Path
+        self,
+        session: Session,
+        *,
+        owner_id: uuid.UUID,
+        version_id: uuid.UUID,
+        runs_dir: Path,
+        continuation: Continuation | None = None,
     ) -> Deployment:
-        """Build the version's package and launch it; the new record, pending or running."""
+        """Build the version's package and launch it (going on from an earlier run's checkpoint
+        with a ``continuation``); the new record, pending or running."""
         ...
 
     def sync(self, session: Session, deployment: Deployment) -> str:
@@ -49,8 +57,11 @@ class Backend(Protocol):
         """The run's latest log lines, read from the target (sync keeps them as log_tail)."""
         ...
 
-    def resume(self, session: Session, deployment: Deployment) -> Deployment:
-        """Go on from the run's last checkpoint (records.CannotResume says why it cannot)."""
+    def checkpoint_step(
+        self, session: Session, deployment: Deployment, results_repo: str | None
+    ) -> int | None:
+        """The step of the run's latest complete checkpoint, where the target keeps it (the run
+        folder here, the results repo on the Hub); None when there is none."""
         ...
 
     def is_gone(self, deployment: Deployment) -> bool:

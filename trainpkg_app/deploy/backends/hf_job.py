@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from trainpkg_app.core import caps
+from trainpkg_app.core.resume import Continuation
 from trainpkg_app.core.vocabulary import DeploymentTarget
 from trainpkg_app.db.hub_tokens import HubCredentials
 from trainpkg_app.db.models import Deployment
@@ -29,7 +30,12 @@ class JobBackend(HubBackend):
     flavor_setting = "job_flavor"
 
     def _launch(
-        self, session: Session, version: Version, credentials: HubCredentials, runs_dir: Path
+        self,
+        session: Session,
+        version: Version,
+        credentials: HubCredentials,
+        runs_dir: Path,
+        continuation: Continuation | None,
     ) -> Deployment:
         """Upload the package to a private repo and run it as a Job with the flavor and
         timeout."""
@@ -50,7 +56,12 @@ class JobBackend(HubBackend):
         package_id = str(version.package_id)
         repo_id = hub_names.claim(api, repo_id, "model", package_id, in_folder=hf_job.PACKAGE_DIR)
         deployment, snapshot, folder = register_run(
-            session, version, self.target, runs_dir, results_repo=repo_id
+            session,
+            version,
+            self.target,
+            runs_dir,
+            results_repo=repo_id,
+            continuation=continuation,
         )
         hub_names.mark(folder, package_id)
         deploy = snapshot["deploy"]

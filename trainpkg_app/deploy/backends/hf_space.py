@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from trainpkg_app.core.metric_records import parse_lines
+from trainpkg_app.core.resume import Continuation
 from trainpkg_app.core.vocabulary import DeploymentTarget
 from trainpkg_app.db.hub_tokens import HubCredentials
 from trainpkg_app.db.models import Deployment
@@ -26,7 +27,12 @@ class SpaceBackend(HubBackend):
     flavor_setting = "space_flavor"
 
     def _launch(
-        self, session: Session, version: Version, credentials: HubCredentials, runs_dir: Path
+        self,
+        session: Session,
+        version: Version,
+        credentials: HubCredentials,
+        runs_dir: Path,
+        continuation: Continuation | None,
     ) -> Deployment:
         """Upload the package to its Space and request the hardware; the Space trains itself."""
         wanted = snapshot_of_version(version)["deploy"]
@@ -36,7 +42,12 @@ class SpaceBackend(HubBackend):
         )
         space_id = hub_names.claim(credentials.api, space_name, "space", str(version.package_id))
         deployment, snapshot, folder = register_run(
-            session, version, self.target, runs_dir, results_repo=results_repo_for(space_id)
+            session,
+            version,
+            self.target,
+            runs_dir,
+            results_repo=results_repo_for(space_id),
+            continuation=continuation,
         )
         hub_names.mark(folder, str(version.package_id))
         deploy = snapshot["deploy"]

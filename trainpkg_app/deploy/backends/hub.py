@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from trainpkg_app.core.hardware import find_flavor
+from trainpkg_app.core.resume import Continuation, latest_complete
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.hub_tokens import HubCredentials
 from trainpkg_app.db.models import Deployment, utc_now
@@ -20,7 +21,6 @@ from trainpkg_app.deploy.records import (
     deploy_settings,
     finish,
     mark_active,
-    refuse_resume,
 )
 from trainpkg_app.settings import get_settings
 
@@ -32,19 +32,31 @@ class HubBackend:
     flavor_setting: str  # the deploy setting that names the hardware flavor
 
     def start(
-        self, session: Session, *, owner_id: uuid.UUID, version_id: uuid.UUID, runs_dir: Path
+        self,
+        session: Session,
+        *,
+        owner_id: uuid.UUID,
+        version_id: uuid.UUID,
+        runs_dir: Path,
+        continuation: Continuation | None = None,
     ) -> Deployment:
-        """Launch the run with the owner's Hub token; it is pending until the Hub runs it."""
+        """Launch the run with the owner's Hub token; it is pending until the Hub runs it (a
+        continuation's train.py fetches its checkpoint from the results repo)."""
         version = get_version(session, owner_id=owner_id, version_id=version_id)
         credentials = hub_runs.credentials(session, owner_id, self.what)
-        deployment = self._launch(session, version, credentials, runs_dir)
+        deployment = self._launch(session, version, credentials, runs_dir, continuation)
         deployment.started_at = utc_now()
         version.training_status = TrainingStatus.PENDING.value
         session.flush()
         return deployment
 
     def _launch(
-        self, session: Session, version: Version, credentials: HubCredentials, runs_dir: Path
+        self,
+        session: Session,
+        version: Version,
+        credentials: HubCredentials,
+        runs_dir: Path,
+        continuation: Continuation | None,
     ) -> Deployment:
         """Register the run, upload its package and start it; sets its URL and remote id."""
         raise NotImplementedError
@@ -57,8 +69,13 @@ class HubBackend:
         flavor = find_flavor(deploy.get(self.flavor_setting) or "")
         return flavor.usd_per_hour if flavor else 0.0
 
-    def resume(self, session: Session, deployment: Deployment) -> Deployment:
-        refuse_resume(self.runs)
+    def checkpoint_step(
+        self, session: Session, deployment: Deployment, results_repo: str | None
+    ) -> int | None:
+        """The latest checkpoint the run pushed to its results repo."""
+        if not results_repo:
+            return None
+        return latest_complete(hub_runs.repo_files(session, deployment, results_repo))
 
     def is_gone(self, deployment: Deployment) -> bool:
         return False  # asking the Hub is sync's work, at its own pace

@@ -3,11 +3,13 @@ and summary into its run folder."""
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from pathlib import Path
 
 from sqlmodel import Session
 
+from trainpkg_app.core.resume import CHECKPOINTS, Continuation, latest_complete
 from trainpkg_app.core.vocabulary import DeploymentTarget, TrainingStatus
 from trainpkg_app.db.models import Deployment, utc_now
 from trainpkg_app.db.versions import get_version
@@ -16,7 +18,6 @@ from trainpkg_app.deploy.records import (
     KEPT_POINTS,
     deploy_settings,
     finish,
-    refuse_resume,
     register_run,
 )
 from trainpkg_app.settings import get_settings
@@ -33,12 +34,19 @@ class LocalBackend:
         owner_id: uuid.UUID,
         version_id: uuid.UUID,
         runs_dir: Path,
+        continuation: Continuation | None = None,
         env: dict[str, str] | None = None,
     ) -> Deployment:
         """Build the package into a run folder and launch it (with ``env``, else this
-        process's environment); one active run per version."""
+        process's environment); one active run per version. A continuation's checkpoint is
+        copied from the earlier run's folder."""
         version = get_version(session, owner_id=owner_id, version_id=version_id)
-        deployment, snapshot, run_dir = register_run(session, version, self.target, runs_dir)
+        deployment, snapshot, run_dir = register_run(
+            session, version, self.target, runs_dir, continuation=continuation
+        )
+        if continuation:
+            name = f"{CHECKPOINTS}/checkpoint-{continuation.step}"
+            shutil.copytree(Path(continuation.source_dir) / name, run_dir / name)
         deployment.pid = local.launch(run_dir, int(snapshot["deploy"].get("num_gpus") or 0), env)
         deployment.status, deployment.started_at = TrainingStatus.RUNNING.value, utc_now()
         version.training_status = TrainingStatus.RUNNING.value
@@ -71,8 +79,12 @@ class LocalBackend:
     def logs(self, session: Session, deployment: Deployment) -> str:
         return local.log_tail(Path(deployment.run_dir))
 
-    def resume(self, session: Session, deployment: Deployment) -> Deployment:
-        refuse_resume("Runs on this machine")
+    def checkpoint_step(
+        self, session: Session, deployment: Deployment, results_repo: str | None
+    ) -> int | None:
+        run_dir = Path(deployment.run_dir)
+        found = run_dir.glob(f"{CHECKPOINTS}/checkpoint-*/trainer_state.json")
+        return latest_complete(str(path.relative_to(run_dir)) for path in found)
 
     def is_gone(self, deployment: Deployment) -> bool:
         return not local.is_alive(deployment.pid)
