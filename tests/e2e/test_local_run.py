@@ -31,10 +31,10 @@ def _notified(page: Page) -> list[str]:
 
 
 def publish_local_version(
-    page: Page, tmp_path, tiny_model_folder, max_steps: int, doctor: str = ""
+    page: Page, tmp_path, tiny_model_folder, max_steps: int, doctor: str = "", save: str = ""
 ) -> None:
-    """Walk the wizard for the tiny model on this machine (the training doctor's mode when
-    given), then publish v1."""
+    """Walk the wizard for the tiny model on this machine (the training doctor's mode and the
+    checkpoint strategy when given), then publish v1."""
     open_new_package(page)
     page.get_by_label("Model id").fill(str(tiny_model_folder))
     page.get_by_role("button", name="Look up model details").click()
@@ -49,6 +49,8 @@ def publish_local_version(
     page.get_by_label("Learning rate").fill("0.01")
     if doctor:
         page.get_by_label("Training doctor").select_option(doctor)
+    if save:
+        page.get_by_label("Save checkpoints").select_option(save)
     page.get_by_role("button", name="Next", exact=True).click()
     expect_status(page, "config", "Completed")
 

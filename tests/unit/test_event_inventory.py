@@ -49,7 +49,16 @@ REVIEWED = {
         "rename",
         "set_name_input",
     },
-    "RunState": {"cancel", "deploy", "deploy_latest", "retry_gentler", "show_latest", "watch"},
+    "RunState": {
+        "cancel",
+        "deploy",
+        "deploy_latest",
+        "extend_run",  # the run id is the state's, never the client's
+        "resume_run",
+        "retry_gentler",
+        "show_latest",
+        "watch",
+    },
     "TrainingTabsState": {"open_version", "set_tab"},
     "WorkspaceState": {
         "autosave_loop",  # drafts.AutosaveMixin

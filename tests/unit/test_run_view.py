@@ -80,3 +80,16 @@ def test_a_returning_tab_hears_of_runs_that_ended_within_a_day_only():
     old = RunRecord(run_id="r", status="completed", finished_at=now - timedelta(days=2))
     assert not is_news(old, now)
     assert not is_news(RunRecord(run_id="r", status="running"), now)
+
+
+def test_an_ended_run_offers_resume_or_extend_in_the_unit_it_was_planned_in():
+    failed = run_view(RunRecord(run_id="r", status="failed", chain="Went on from step 4 · 2 runs"))
+    assert (failed.can_resume, failed.can_extend, failed.chain) == (
+        True,
+        False,
+        "Went on from step 4 · 2 runs",
+    )
+    done = run_view(RunRecord(run_id="r", status="completed", planned_by_steps=False))
+    assert (done.can_resume, done.can_extend, done.extend_unit) == (False, True, "epochs")
+    running = run_view(RunRecord(run_id="r", status="running"))
+    assert not (running.can_resume or running.can_extend)

@@ -99,7 +99,7 @@ def _run_card(where: str) -> rx.Component:
                 size="2",
                 id=f"{where}-run-cost",
             ),
-            *_run_details(),
+            *_run_details(where),
             spacing="2",
             width="100%",
         ),
@@ -107,7 +107,7 @@ def _run_card(where: str) -> rx.Component:
     )
 
 
-def _run_details() -> list[rx.Component]:
+def _run_details(where: str) -> list[rx.Component]:
     """The Hub link, the error, the log tail and, while it runs, the cancel button."""
     active = (RunState.status == TrainingStatus.RUNNING.value) | (
         RunState.status == TrainingStatus.PENDING.value
@@ -131,6 +131,7 @@ def _run_details() -> list[rx.Component]:
                 "Cancel run", color_scheme="red", variant="soft", size="1", on_click=RunState.cancel
             ),
         ),
+        _go_on(where),
         rx.cond(
             RunState.stopped_by_doctor,
             rx.button(
@@ -141,6 +142,47 @@ def _run_details() -> list[rx.Component]:
             ),
         ),
     ]
+
+
+def _extend_form(where: str) -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.el.label(
+                rx.text("More ", RunState.extend_unit, size="2"), html_for=f"{where}-extend-more"
+            ),
+            rx.input(
+                id=f"{where}-extend-more",
+                name="more",
+                type="number",
+                min=1,
+                default_value="100",
+                required=True,
+                size="1",
+                width="7em",
+            ),
+            rx.button("Extend", type="submit", variant="soft", size="1"),
+            align="center",
+        ),
+        on_submit=RunState.extend_run,
+        aria_label="Extend the run",
+    )
+
+
+def _go_on(where: str) -> rx.Component:
+    """Resume a failed or cancelled run; Extend a completed one (both from its checkpoint)."""
+    return rx.fragment(
+        rx.cond(RunState.chain != "", rx.text(RunState.chain, size="1", id=f"{where}-run-chain")),
+        rx.cond(
+            RunState.can_resume,
+            rx.button(
+                "Resume from the last checkpoint",
+                variant="soft",
+                size="1",
+                on_click=RunState.resume_run,
+            ),
+        ),
+        rx.cond(RunState.can_extend, _extend_form(where)),
+    )
 
 
 def run_panel(where: str) -> rx.Component:

@@ -34,6 +34,10 @@ class TokenForm(Payload):
     hf_token: Annotated[str, StringConstraints(max_length=512)] = ""
 
 
+class ExtendForm(Payload):
+    more: Annotated[str, StringConstraints(max_length=12)] = ""  # steps or epochs to add
+
+
 class UploadProgress(Payload):
     progress: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
 

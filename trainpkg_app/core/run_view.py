@@ -10,6 +10,7 @@ from typing import Any
 from trainpkg_app.core.cost import usd
 from trainpkg_app.core.doctor import Finding, diagnose
 from trainpkg_app.core.metric_records import finite
+from trainpkg_app.core.resume import EXTENDABLE, RESUMABLE
 from trainpkg_app.core.vocabulary import TrainingStatus
 
 CURVE_KEYS = ("loss", "eval_loss")
@@ -29,6 +30,8 @@ class RunRecord:
     actual_cost: Decimal | None = None
     doctor: str = "off"  # the version's Config field: off, warn or stop
     finished_at: datetime | None = None
+    chain: str = ""  # Resume/Extend: what the run went on from (core/resume.chain_label)
+    planned_by_steps: bool = True  # the version plans steps (else epochs): what Extend adds
 
 
 RULE_TITLES = {
@@ -85,6 +88,10 @@ class RunView:
     estimated_cost: str
     actual_cost: str
     findings: list[FindingRow]
+    chain: str
+    can_resume: bool  # failed or cancelled: it may go on from its checkpoint
+    can_extend: bool  # completed: it may train further
+    extend_unit: str  # "steps" or "epochs"
 
     def fields(self) -> dict[str, Any]:
         """Field name to value (rows stay typed: the state's vars are declared with them)."""
@@ -119,6 +126,10 @@ def run_view(record: RunRecord) -> RunView:
         estimated_cost=usd(record.estimated_cost),
         actual_cost=usd(record.actual_cost),
         findings=_findings(record, step),
+        chain=record.chain,
+        can_resume=record.status in RESUMABLE,
+        can_extend=record.status in EXTENDABLE,
+        extend_unit="steps" if record.planned_by_steps else "epochs",
     )
 
 

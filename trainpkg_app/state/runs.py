@@ -8,7 +8,8 @@ import uuid
 import reflex as rx
 
 from trainpkg_app.core.doctor import STOPPED as STOPPED_BY_DOCTOR
-from trainpkg_app.core.payloads import EntityId, ShortText
+from trainpkg_app.core.payloads import EntityId, ExtendForm, ShortText
+from trainpkg_app.core.resume import chain_label, chain_totals, joined_metrics
 from trainpkg_app.core.run_view import (
     FindingRow,
     RunRecord,
@@ -21,13 +22,13 @@ from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import Deployment, TrainingPackageVersion, as_utc, utc_now
 from trainpkg_app.db.versions import list_versions
-from trainpkg_app.deploy import service
+from trainpkg_app.deploy import chains, service
 from trainpkg_app.deploy.records import doctor_mode, owned
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.settings import get_settings
 from trainpkg_app.state import links
 from trainpkg_app.state.connection import tab_connected
-from trainpkg_app.state.events import checked, follow_ups
+from trainpkg_app.state.events import checked, follow_ups, parsed
 from trainpkg_app.state.history import HistoryState
 from trainpkg_app.state.notify import browser_notification
 from trainpkg_app.state.owner import as_owner, as_user, session_token
@@ -39,17 +40,23 @@ SEEN_KEPT = 50  # ended runs remembered per browser
 
 
 def _record(session, deployment: Deployment) -> RunRecord:
+    """The run as the view sees it: with the runs it went on from, one curve and one bill."""
+    chain = chains.links(session, deployment)
+    estimated, actual, _ = chain_totals(chain)
+    version = session.get(TrainingPackageVersion, deployment.version_id)
     return RunRecord(
         run_id=str(deployment.id),
         status=deployment.status,
-        metrics=deployment.metrics or [],
+        metrics=joined_metrics(chain),
         log_tail=deployment.log_tail,
         url=deployment.deployment_url or "",
         error=deployment.error,
-        estimated_cost=deployment.estimated_cost,
-        actual_cost=deployment.actual_cost,
+        estimated_cost=estimated,
+        actual_cost=actual,
         doctor=doctor_mode(session, deployment),
         finished_at=as_utc(deployment.finished_at) if deployment.finished_at else None,
+        chain=chain_label(chain),
+        planned_by_steps=bool((version.config_snapshot or {}).get("training", {}).get("max_steps")),
     )
 
 
@@ -93,6 +100,18 @@ def _start(session, *, owner_id, version_id: uuid.UUID) -> RunView:
     return _view(session, deployment)
 
 
+def _go_on(session, *, owner_id, deployment_id: uuid.UUID, more: int | None) -> RunView:
+    """Resume the owner's run (more: None) or Extend it by ``more`` steps or epochs."""
+    deployment = service.resume(
+        session,
+        owner_id=owner_id,
+        deployment_id=deployment_id,
+        runs_dir=get_settings().data_dir / "runs",
+        more=more,
+    )
+    return _view(session, deployment)
+
+
 class RunState(rx.State):
     run_id: str = ""
     version_label: str = ""
@@ -107,6 +126,10 @@ class RunState(rx.State):
     estimated_cost: str = ""
     actual_cost: str = ""
     findings: list[FindingRow] = []
+    chain: str = ""
+    can_resume: bool = False
+    can_extend: bool = False
+    extend_unit: str = "steps"
     # The ended runs this browser was told of (ids), so that each is announced once.
     seen_runs: str = rx.LocalStorage("", name="trainpkg_runs_seen", sync=True)
     message: str = ""
@@ -220,6 +243,32 @@ class RunState(rx.State):
                 return follow_ups(HistoryState.refresh, *announced)  # its status and cost
             await asyncio.sleep(1)
         return None
+
+    @rx.event
+    async def resume_run(self):
+        """Go on from the shown run's latest checkpoint (a failed or cancelled run)."""
+        return await self._go_on(None)
+
+    @rx.event
+    @checked()
+    async def extend_run(self, form: dict):
+        """Train the shown (completed) run further, by the steps or epochs in the form."""
+        more = parsed(ExtendForm, form).more.strip()
+        if not more.isdigit():
+            self.message = "Extend by a whole number of steps or epochs, such as 100."
+            return None
+        return await self._go_on(int(more))
+
+    async def _go_on(self, more: int | None):
+        self.message = ""
+        if not self.run_id:
+            return None
+        try:
+            view = await as_owner(self, _go_on, deployment_id=uuid.UUID(self.run_id), more=more)
+        except (service.AlreadyRunning, NotFound, HubProblem) as refused:
+            self.message = str(refused)
+            return None
+        return follow_ups(self._follow(view), HistoryState.refresh)
 
     @rx.event
     async def cancel(self):
