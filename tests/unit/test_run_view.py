@@ -80,3 +80,18 @@ def test_a_returning_tab_hears_of_runs_that_ended_within_a_day_only():
     old = RunRecord(run_id="r", status="completed", finished_at=now - timedelta(days=2))
     assert not is_news(old, now)
     assert not is_news(RunRecord(run_id="r", status="running"), now)
+
+
+def test_the_run_shows_its_webhook_deliveries_in_words():
+    from datetime import UTC, datetime
+
+    from trainpkg_app.core.webhook import attempt_entry
+
+    at = datetime(2026, 12, 3, 18, 2, tzinfo=UTC)
+    log = [attempt_entry(1, at, status=500, error=""), attempt_entry(2, at, status=204, error="")]
+    view = run_view(RunRecord(run_id="r", status="completed", webhook_log=log))
+    assert view.webhook == [
+        "Attempt 1 failed: HTTP 500; next try in 10 s",
+        "Delivered at 18:02 UTC (HTTP 204)",
+    ]
+    assert run_view(RunRecord(run_id="r", status="completed")).webhook == []

@@ -11,6 +11,7 @@ from trainpkg_app.core.cost import usd
 from trainpkg_app.core.doctor import Finding, diagnose
 from trainpkg_app.core.metric_records import finite
 from trainpkg_app.core.vocabulary import TrainingStatus
+from trainpkg_app.core.webhook import log_lines
 
 CURVE_KEYS = ("loss", "eval_loss")
 
@@ -29,6 +30,7 @@ class RunRecord:
     actual_cost: Decimal | None = None
     doctor: str = "off"  # the version's Config field: off, warn or stop
     finished_at: datetime | None = None
+    webhook_log: list[dict[str, Any]] = field(default_factory=list)  # its delivery attempts
 
 
 RULE_TITLES = {
@@ -85,6 +87,7 @@ class RunView:
     estimated_cost: str
     actual_cost: str
     findings: list[FindingRow]
+    webhook: list[str]  # the run-end webhook's delivery log, in words
 
     def fields(self) -> dict[str, Any]:
         """Field name to value (rows stay typed: the state's vars are declared with them)."""
@@ -119,6 +122,7 @@ def run_view(record: RunRecord) -> RunView:
         estimated_cost=usd(record.estimated_cost),
         actual_cost=usd(record.actual_cost),
         findings=_findings(record, step),
+        webhook=log_lines(record.webhook_log),
     )
 
 

@@ -50,6 +50,7 @@ def _record(session, deployment: Deployment) -> RunRecord:
         actual_cost=deployment.actual_cost,
         doctor=doctor_mode(session, deployment),
         finished_at=as_utc(deployment.finished_at) if deployment.finished_at else None,
+        webhook_log=deployment.webhook_log or [],
     )
 
 
@@ -107,6 +108,7 @@ class RunState(rx.State):
     estimated_cost: str = ""
     actual_cost: str = ""
     findings: list[FindingRow] = []
+    webhook: list[str] = []
     # The ended runs this browser was told of (ids), so that each is announced once.
     seen_runs: str = rx.LocalStorage("", name="trainpkg_runs_seen", sync=True)
     message: str = ""
