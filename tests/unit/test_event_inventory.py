@@ -51,6 +51,7 @@ REVIEWED = {
     },
     "RunState": {"cancel", "deploy", "deploy_latest", "retry_gentler", "show_latest", "watch"},
     "TrainingTabsState": {"open_version", "set_tab"},
+    "WebhookState": {"remove", "save", "send_test", "set_dialog_open"},
     "WorkspaceState": {
         "autosave_loop",  # drafts.AutosaveMixin
         "back",  # wizard.WizardMixin

@@ -34,6 +34,10 @@ class TokenForm(Payload):
     hf_token: Annotated[str, StringConstraints(max_length=512)] = ""
 
 
+class WebhookForm(Payload):
+    url: FieldValue = ""  # the core says what is wrong with a URL (core/webhook.py)
+
+
 class UploadProgress(Payload):
     progress: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
 
