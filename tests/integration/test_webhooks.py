@@ -4,6 +4,7 @@ delivery, and the URL stored encrypted."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -194,3 +195,44 @@ def test_send_a_test_reports_the_http_answer(settings_here, receivers):
     assert webhook.send_test("ftp://example.com/") == (
         "Test failed: Only http:// and https:// URLs can receive the webhook."
     )
+
+
+def test_the_monitor_delivers_in_its_own_loop_and_outlives_a_failing_pass(
+    migrated, database_url, owner_and_version, receivers, monkeypatch
+):
+    from trainpkg_app.db import engine as engine_module
+    from trainpkg_app.deploy import monitor
+
+    owner, version_id = owner_and_version
+    receiver = receivers([200])
+    _store_url(migrated, owner, receiver.url)
+    run_id = _ended_run(migrated, version_id)
+    monkeypatch.setattr(get_settings(), "database_url", database_url)  # the app's engine: this DB
+    engine_module.get_engine.cache_clear()
+    passes, deliver = [], webhook.deliver_due
+
+    def deliver_after_a_broken_pass():
+        passes.append(1)
+        if len(passes) == 1:
+            raise RuntimeError("the database went away")
+        return deliver()
+
+    monkeypatch.setattr(webhook, "deliver_due", deliver_after_a_broken_pass)
+    monkeypatch.setattr(monitor, "POLL_S", 0.05)
+
+    async def until_delivered() -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.create_task(monitor.deliver_webhooks())
+        deadline = loop.time() + 15
+        while not receiver.requests and loop.time() < deadline and not task.done():
+            await asyncio.sleep(0.05)
+        task.cancel()
+
+    try:
+        asyncio.run(until_delivered())
+    finally:
+        engine_module.get_engine().dispose()
+        engine_module.get_engine.cache_clear()
+    assert len(passes) >= 2  # the failing pass was logged, and the loop went on
+    assert receiver.requests[0][2]["run_id"] == str(run_id)
+    assert _run(migrated, run_id).webhook_log[0]["delivered"] is True
