@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from tests.integration import test_row_level_security as rls
 from tests.trainkit.packages import publish_for_new_user, published_snapshot, write_rows
 from tests.trainkit.receiver import Receiver
 from trainpkg_app import secrets_store
@@ -21,6 +22,7 @@ from trainpkg_app.deploy import webhook
 from trainpkg_app.deploy.records import finish
 from trainpkg_app.settings import get_settings
 
+postgres_url, seeded = rls.postgres_url, rls.seeded  # the RLS tests' role, for one test here
 SHORT = (0, 0, 0)  # the backoff, made instant: four attempts, then give up
 
 
@@ -236,3 +238,23 @@ def test_the_monitor_delivers_in_its_own_loop_and_outlives_a_failing_pass(
     assert len(passes) >= 2  # the failing pass was logged, and the loop went on
     assert receiver.requests[0][2]["run_id"] == str(run_id)
     assert _run(migrated, run_id).webhook_log[0]["delivered"] is True
+
+
+def test_delivery_works_under_row_level_security(seeded, settings_here, receivers):
+    """PostgreSQL as the app runs it (an ordinary role): the monitor's system scope claims,
+    reads and logs a user's run."""
+    from trainpkg_app.db.engine import scope_to_user, session_scope
+
+    app, users = seeded
+    owner, _version_id = users["a"]
+    receiver = receivers([200])
+    with session_scope(app) as session:
+        scope_to_user(session, owner)
+        save_webhook(session, owner_id=owner, url=receiver.url)
+    with session_scope(app, system=True) as session:
+        (run,) = session.exec(sa.select(Deployment)).scalars().all()
+        run.webhook_due_at, run_id = utc_now(), run.id
+    assert webhook.deliver_due(app, delays=SHORT) == 1
+    assert receiver.requests[0][2]["run_id"] == str(run_id)
+    with session_scope(app, system=True) as session:
+        assert session.get(Deployment, run_id).webhook_log[0]["delivered"] is True
