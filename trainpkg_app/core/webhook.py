@@ -1,5 +1,6 @@
 """The run-end webhook's rules: what is POSTed, when it is tried again, which URLs and which
-addresses are refused, and the delivery log's lines. Pure: the resolver is passed in."""
+addresses are refused, and the delivery log's lines. No reflex, no database: the resolver is
+a parameter (the system's by default), so the rules are tested with any answer."""
 
 from __future__ import annotations
 
@@ -188,7 +189,12 @@ def sample_payload(now: datetime) -> dict[str, Any]:
 
 
 def attempt_entry(
-    attempt: int, at: datetime, *, status: int | None, error: str, delays=RETRY_DELAYS_S
+    attempt: int,
+    at: datetime,
+    *,
+    status: int | None,
+    error: str,
+    delays: Sequence[float] = RETRY_DELAYS_S,
 ) -> dict[str, Any]:
     """One attempt for the run's delivery log (never the URL): delivered on a 2xx, else when
     the next try comes (None: given up)."""
