@@ -104,6 +104,13 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
 
+    # The run-end webhook (core/webhook.py): private, loopback and other non-public addresses
+    # are refused unless this is on (a webhook receiver on your own network; the tests).
+    webhook_allow_private: bool = False
+    app_url: str = Field(
+        default="", description="the app's public address, for the run links in webhooks"
+    )
+
     # The Hub's dataset viewer API: Hub datasets are checked with it before a run is billed.
     dataset_viewer_url: str = Field(
         default=DEFAULT_DATASET_VIEWER_URL,

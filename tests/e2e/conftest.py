@@ -97,6 +97,7 @@ def session_app(data_dir, e2e_hub) -> Iterator[SessionApp]:
         TRAINPKG_MAX_UPLOAD_MB=str(MAX_UPLOAD_MB),
         TRAINPKG_HUB_POLL_S="0.5",
         TRAINPKG_UPLOAD_QUOTA_MB=str(UPLOAD_QUOTA_MB),
+        TRAINPKG_WEBHOOK_ALLOW_PRIVATE="true",  # the webhook test's receiver is on 127.0.0.1
         HF_ENDPOINT=e2e_hub.endpoint,
         HF_HUB_CACHE=str(data_dir / "hf-cache"),
         **viewer_environment(e2e_hub),

@@ -60,6 +60,7 @@ REVIEWED = {
         "watch",
     },
     "TrainingTabsState": {"open_version", "set_tab"},
+    "WebhookState": {"remove", "save", "send_test", "set_dialog_open"},
     "WorkspaceState": {
         "autosave_loop",  # drafts.AutosaveMixin
         "back",  # wizard.WizardMixin

@@ -93,3 +93,18 @@ def test_an_ended_run_offers_resume_or_extend_in_the_unit_it_was_planned_in():
     assert (done.can_resume, done.can_extend, done.extend_unit) == (False, True, "epochs")
     running = run_view(RunRecord(run_id="r", status="running"))
     assert not (running.can_resume or running.can_extend)
+
+
+def test_the_run_shows_its_webhook_deliveries_in_words():
+    from datetime import UTC, datetime
+
+    from trainpkg_app.core.webhook import attempt_entry
+
+    at = datetime(2026, 12, 3, 18, 2, tzinfo=UTC)
+    log = [attempt_entry(1, at, status=500, error=""), attempt_entry(2, at, status=204, error="")]
+    view = run_view(RunRecord(run_id="r", status="completed", webhook_log=log))
+    assert view.webhook == [
+        "Attempt 1 failed: HTTP 500; next try in 10 s",
+        "Delivered at 18:02 UTC (HTTP 204)",
+    ]
+    assert run_view(RunRecord(run_id="r", status="completed")).webhook == []

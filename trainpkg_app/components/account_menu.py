@@ -1,7 +1,8 @@
-"""The signed-in user in the page header: email, Accounts (admin) and Sign out."""
+"""The signed-in user in the page header: email, Webhook, Accounts (admin) and Sign out."""
 
 import reflex as rx
 
+from trainpkg_app.components.webhook_dialog import webhook_dialog
 from trainpkg_app.state.auth import AccountsState, AuthState
 
 
@@ -14,6 +15,7 @@ def account_menu() -> rx.Component:
             id="signed-in-as",
             white_space="nowrap",
         ),
+        webhook_dialog(),
         rx.cond(
             AuthState.is_admin,
             rx.button("Accounts", size="2", variant="soft", on_click=AccountsState.open_dialog),

@@ -125,6 +125,7 @@ def _run_details(where: str) -> list[rx.Component]:
             rx.el.summary("Last log lines"),
             rx.el.pre(RunState.log_tail, class_name="yaml-preview"),
         ),
+        _webhook_log(),
         rx.cond(
             active,
             rx.button(
@@ -182,6 +183,22 @@ def _go_on(where: str) -> rx.Component:
             ),
         ),
         rx.cond(RunState.can_extend, _extend_form(where)),
+    )
+
+
+def _webhook_log() -> rx.Component:
+    """The run-end webhook's delivery attempts, when there are any."""
+    return rx.cond(
+        RunState.webhook.length() > 0,
+        rx.vstack(
+            rx.text("Webhook", weight="bold", size="1"),
+            rx.el.ul(
+                rx.foreach(RunState.webhook, lambda line: rx.el.li(rx.text(line, size="1"))),
+                aria_label="Webhook deliveries",
+                style={"margin": 0, "padding_left": "1.2em"},
+            ),
+            spacing="1",
+        ),
     )
 
 

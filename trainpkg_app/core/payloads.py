@@ -38,6 +38,10 @@ class ExtendForm(Payload):
     more: Annotated[str, StringConstraints(max_length=12)] = ""  # steps or epochs to add
 
 
+class WebhookForm(Payload):
+    url: FieldValue = ""  # the core says what is wrong with a URL (core/webhook.py)
+
+
 class UploadProgress(Payload):
     progress: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
 

@@ -12,6 +12,7 @@ from trainpkg_app.core.doctor import Finding, diagnose
 from trainpkg_app.core.metric_records import finite
 from trainpkg_app.core.resume import EXTENDABLE, RESUMABLE
 from trainpkg_app.core.vocabulary import TrainingStatus
+from trainpkg_app.core.webhook import log_lines
 
 CURVE_KEYS = ("loss", "eval_loss")
 
@@ -32,6 +33,7 @@ class RunRecord:
     finished_at: datetime | None = None
     chain: str = ""  # Resume/Extend: what the run went on from (core/resume.chain_label)
     planned_by_steps: bool = True  # the version plans steps (else epochs): what Extend adds
+    webhook_log: list[dict[str, Any]] = field(default_factory=list)  # its delivery attempts
 
 
 RULE_TITLES = {
@@ -92,6 +94,7 @@ class RunView:
     can_resume: bool  # failed or cancelled: it may go on from its checkpoint
     can_extend: bool  # completed: it may train further
     extend_unit: str  # "steps" or "epochs"
+    webhook: list[str]  # the run-end webhook's delivery log, in words
 
     def fields(self) -> dict[str, Any]:
         """Field name to value (rows stay typed: the state's vars are declared with them)."""
@@ -130,6 +133,7 @@ def run_view(record: RunRecord) -> RunView:
         can_resume=record.status in RESUMABLE,
         can_extend=record.status in EXTENDABLE,
         extend_unit="steps" if record.planned_by_steps else "epochs",
+        webhook=log_lines(record.webhook_log),
     )
 
 

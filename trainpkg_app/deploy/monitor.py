@@ -13,7 +13,7 @@ from sqlmodel import select
 from trainpkg_app.core.workers import this_worker
 from trainpkg_app.db.engine import session_scope
 from trainpkg_app.db.models import Deployment
-from trainpkg_app.deploy import service
+from trainpkg_app.deploy import service, webhook
 from trainpkg_app.deploy.backends import backend_for
 from trainpkg_app.hub.errors import HubProblem
 
@@ -45,8 +45,26 @@ def sync_active_runs() -> None:
                     deployment.log_tail = f"Could not reach the Hub: {problem}"
 
 
+async def deliver_webhooks() -> None:
+    """Send the due run-end webhooks, apart from the run loop: a slow receiver delays no run."""
+    while True:
+        try:
+            await asyncio.to_thread(webhook.deliver_due)
+        except Exception as error:  # a webhook never stops the monitor
+            logger.error("Webhook delivery: %s; retrying.", type(error).__name__)
+        await asyncio.sleep(POLL_S)
+
+
 async def monitor_runs() -> None:
     """A lifespan task: reconcile once, then follow active runs until the app stops."""
+    webhooks = asyncio.create_task(deliver_webhooks())
+    try:
+        await _follow_runs()
+    finally:
+        webhooks.cancel()
+
+
+async def _follow_runs() -> None:
     try:
         with session_scope(system=True) as session:
             ended = await asyncio.to_thread(service.reconcile, session)

@@ -135,6 +135,7 @@ def finish(
         deployment.status = summary.get("status", TrainingStatus.FAILED.value)
         deployment.error = summary.get("error", deployment.error)
     deployment.finished_at = utc_now()
+    deployment.webhook_due_at = utc_now()  # the run-end webhook (deploy/webhook.py) is due
     started = as_utc(deployment.started_at or deployment.created_at)
     runtime_h = (deployment.finished_at - started).total_seconds() / 3600
     billed_h = runtime_h

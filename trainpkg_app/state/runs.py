@@ -57,6 +57,7 @@ def _record(session, deployment: Deployment) -> RunRecord:
         finished_at=as_utc(deployment.finished_at) if deployment.finished_at else None,
         chain=chain_label(chain),
         planned_by_steps=bool((version.config_snapshot or {}).get("training", {}).get("max_steps")),
+        webhook_log=deployment.webhook_log or [],
     )
 
 
@@ -130,6 +131,7 @@ class RunState(rx.State):
     can_resume: bool = False
     can_extend: bool = False
     extend_unit: str = "steps"
+    webhook: list[str] = []
     # The ended runs this browser was told of (ids), so that each is announced once.
     seen_runs: str = rx.LocalStorage("", name="trainpkg_runs_seen", sync=True)
     message: str = ""
