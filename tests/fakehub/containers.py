@@ -10,6 +10,8 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 SPACE_UID = 1000  # hub-docs "Docker Spaces", Permissions: the container runs with user ID 1000
@@ -48,7 +50,34 @@ def dockerfile_env(dockerfile: str, home: Path) -> dict[str, str]:
     return env
 
 
-def run_space(hub, space_id: str, python: list[str], env: dict[str, str], root: Path):
+def _run(command: list[str], kill_when, timeout: float, **options) -> subprocess.CompletedProcess:
+    """Run the container's process to its end, or SIGKILL it as soon as ``kill_when()`` holds
+    (the machine under it is lost: nothing is saved on the way out). Output goes to files, so
+    that a chatty process never blocks on a full pipe."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True, **options)
+        deadline = time.monotonic() + timeout
+        while process.poll() is None:
+            if (kill_when is not None and kill_when()) or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                if time.monotonic() > deadline:
+                    raise subprocess.TimeoutExpired(command, timeout)
+                break
+            time.sleep(0.05)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(command, process.returncode, out.read(), err.read())
+
+
+def run_space(
+    hub,
+    space_id: str,
+    python: list[str],
+    env: dict[str, str],
+    root: Path,
+    kill_when=None,
+):
     """Build and run the Space as the Hub would: RUNTIME_ERROR with the reasons when its
     Dockerfile breaks the conventions, else train.py as uid 1000 in ``root``/home/app (owned
     as COPY --chown says). The process ends the run: PAUSED when it paused its Space,
@@ -63,6 +92,7 @@ def run_space(hub, space_id: str, python: list[str], env: dict[str, str], root: 
         return None
     home = root / "home"
     app = home / "app"
+    shutil.rmtree(home, ignore_errors=True)  # each start is a new container: nothing carries over
     for name, content in files.items():
         (app / name).parent.mkdir(parents=True, exist_ok=True)
         (app / name).write_bytes(content)
@@ -72,16 +102,15 @@ def run_space(hub, space_id: str, python: list[str], env: dict[str, str], root: 
     pauses = space["pauses"]
     secrets = space["secrets"]
     run_env = env | dockerfile_env(files["Dockerfile"].decode(), home) | secrets
-    process = subprocess.run(
+    process = _run(
         [*python, "train.py"],
+        kill_when,
+        600,
         cwd=app,
         env=run_env | {"HOME": str(home), "SPACE_ID": space_id, "HF_ENDPOINT": hub.endpoint},
         user=SPACE_UID,
         group=SPACE_UID,
         extra_groups=[],
-        capture_output=True,
-        text=True,
-        timeout=600,
     )
     if space["pauses"] == pauses:
         space["stage"] = "RUNTIME_ERROR"
@@ -89,10 +118,10 @@ def run_space(hub, space_id: str, python: list[str], env: dict[str, str], root: 
     return process
 
 
-def run_job(hub, job_id: str, python: list[str], env: dict[str, str], root: Path):
+def run_job(hub, job_id: str, python: list[str], env: dict[str, str], root: Path, kill_when=None):
     """Run a Job whose command downloads package/ from a repo: the package is fetched from the
     fake's storage, train.py runs with the Job's env and secrets, its output is the Job's logs
-    and its exit code the Job's end (COMPLETED or ERROR)."""
+    and its exit code the Job's end (COMPLETED or ERROR; killed when ``kill_when()`` holds)."""
     job = hub.jobs[job_id]
     spec = job["spec"]
     repo_id = re.search(r"hf download (\S+)", spec["command"][-1]).group(1)
@@ -102,13 +131,12 @@ def run_job(hub, job_id: str, python: list[str], env: dict[str, str], root: Path
             (package / name.removeprefix("package/")).parent.mkdir(parents=True, exist_ok=True)
             (package / name.removeprefix("package/")).write_bytes(content)
     job["stage"] = "RUNNING"
-    process = subprocess.run(
+    process = _run(
         [*python, "train.py"],
+        kill_when,
+        min(600, spec["timeoutSeconds"]),
         cwd=package,
         env=env | spec.get("environment", {}) | spec.get("secrets", {}),
-        capture_output=True,
-        text=True,
-        timeout=min(600, spec["timeoutSeconds"]),
     )
     for line in process.stdout.splitlines():
         hub.job_log(job_id, line)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -54,3 +55,15 @@ def migrated(database_url):
     engine = create_db_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def uid1000_root():
+    """A scratch folder that uid 1000 may enter (pytest's own are 0700)."""
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="trainpkg-space-", dir="/tmp"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root)

@@ -3,8 +3,6 @@ inside a Space (push results, pause itself)."""
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,11 +12,10 @@ from huggingface_hub.errors import HfHubHTTPError
 from tests.fakehub.containers import dockerfile_problems, run_space
 from tests.fakehub.results import check_results_repo
 from tests.fakehub.server import VALID_TOKEN
-from tests.trainkit.as_user import ROOT_NEEDED, python_for
+from tests.trainkit.as_user import ROOT_NEEDED, run_the_space
 from tests.trainkit.packages import (
     publish_for_new_user,
     published_snapshot,
-    training_env,
     write_rows,
 )
 from tests.trainkit.runs import (
@@ -91,22 +88,8 @@ def test_stage_mapping():
     assert hf_space.status_for("SLEEPING", None)[0] == "cancelled"
 
 
-@pytest.fixture
-def uid1000_root():
-    """A scratch folder that uid 1000 may enter (pytest's own are 0700)."""
-    root = Path(tempfile.mkdtemp(prefix="trainpkg-space-", dir="/tmp"))
-    root.chmod(0o755)
-    yield root
-    shutil.rmtree(root)
-
-
 def _run_the_space(fake_hub, root: Path):
-    """The Space's container, as uid 1000; it downloads the base model from the (fake) Hub."""
-    python, extra = python_for(1000)
-    home = root / "home"
-    env = training_env(home / ".cache" / "hub", home) | extra
-    env.pop("HF_HUB_OFFLINE")
-    return run_space(fake_hub, SPACE, python, env, root)
+    return run_the_space(fake_hub, SPACE, root)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason=ROOT_NEEDED)

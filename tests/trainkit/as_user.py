@@ -44,3 +44,16 @@ def python_for(uid: int) -> tuple[list[str], dict[str, str]]:
         if probe.returncode == 0:
             return [candidate], extra
     pytest.skip(f"no Python with the training libraries that uid {uid} may run")
+
+
+def run_the_space(fake_hub, space_id: str, root: Path, kill_when=None):
+    """The Space's container, as uid 1000; it downloads the base model from the (fake) Hub
+    (and is killed when ``kill_when()`` holds)."""
+    from tests.fakehub.containers import run_space
+    from tests.trainkit.packages import training_env
+
+    python, extra = python_for(1000)
+    home = root / "home"
+    env = training_env(home / ".cache" / "hub", home) | extra
+    env.pop("HF_HUB_OFFLINE")
+    return run_space(fake_hub, space_id, python, env, root, kill_when)

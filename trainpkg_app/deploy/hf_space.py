@@ -19,6 +19,7 @@ RUNNING_STAGES = {"RUNNING", "RUNNING_APP_STARTING"}
 ERROR_STAGES = {"BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "DELETING"}
 ENDED_STAGES = {"PAUSED", "SLEEPING", "STOPPED"}
 METRICS_FILE = "training_metrics.jsonl"  # pushed by train.py as it trains
+SUMMARY_FILE = "summary.json"  # pushed by train.py when it ends
 
 
 def start(
@@ -38,6 +39,7 @@ def start(
             space_id, repo_type="space", space_sdk="docker", private=private, exist_ok=True
         )
         api.create_repo(results_repo_for(space_id), repo_type="model", private=True, exist_ok=True)
+        clear_last_run(api, results_repo_for(space_id))
         api.add_space_secret(space_id, "HF_TOKEN", token)
         api.request_space_hardware(space_id, flavor, sleep_time=sleep_minutes * 60)
         api.upload_folder(
@@ -49,6 +51,17 @@ def start(
     except Exception as error:
         raise explain(error, space_id) from error
     return str(url)
+
+
+def clear_last_run(api: HfApi, results_repo: str) -> None:
+    """An earlier run's summary and metrics leave the results repo (the model and checkpoints
+    stay): the new run is followed through those files, and must never read another's."""
+    from huggingface_hub import CommitOperationDelete
+
+    stale = set(api.list_repo_files(results_repo)) & {SUMMARY_FILE, METRICS_FILE, "metrics.jsonl"}
+    if stale:
+        operations = [CommitOperationDelete(name) for name in sorted(stale)]
+        api.create_commit(results_repo, operations, commit_message="A new run starts")
 
 
 def stage_of(api: HfApi, space_id: str) -> str:

@@ -92,7 +92,7 @@ class SpaceBackend(HubBackend):
     @staticmethod
     def _summary(api, space_id: str) -> dict | None:
         """The summary the Space pushed when its training ended, if it has."""
-        raw_summary = hf_space.read_result(api, space_id, "summary.json")
+        raw_summary = hf_space.read_result(api, space_id, hf_space.SUMMARY_FILE)
         return json.loads(raw_summary) if raw_summary else None
 
     @staticmethod
