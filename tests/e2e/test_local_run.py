@@ -118,14 +118,17 @@ def test_cancel_a_run_from_the_sidebar(page: Page, tmp_path, tiny_model_folder):
 def test_the_doctor_stops_a_run_whose_loss_turns_nan_and_marks_it(
     page: Page, tmp_path, tiny_model_folder, data_dir, screenshot
 ):
-    publish_local_version(page, tmp_path, tiny_model_folder, max_steps=2000, doctor="stop")
+    publish_local_version(
+        page, tmp_path, tiny_model_folder, max_steps=2000, doctor="stop", save="steps"
+    )
     page.get_by_role("button", name="Deploy v1").click()
     expect(page.locator("#sidebar-run-step")).to_contain_text(
         re.compile(r"step [1-9]\d* of 2000"), timeout=120_000
     )
     # the newest run folder of the app's data dir is this run's (runs/<run id>/)
     metrics = max((data_dir / "runs").glob("*/metrics.jsonl"), key=lambda p: p.stat().st_mtime)
-    last_step = json.loads(metrics.read_text().splitlines()[-1])["step"]
+    saved = _first_checkpoint(metrics.parent)
+    last_step = max(saved, json.loads(metrics.read_text().splitlines()[-1])["step"])
     with metrics.open("a") as handle:  # what train.py writes when the loss turns NaN
         handle.write(json.dumps({"step": last_step + 1, "loss": float("nan")}) + "\n")
     sidebar = page.locator("#sidebar-run-panel")
@@ -144,11 +147,20 @@ def test_the_doctor_stops_a_run_whose_loss_turns_nan_and_marks_it(
     assert blocking_violations(page) == []  # and dark
     screenshot("run-stopped-by-doctor-dark")
     page.emulate_media(color_scheme="light")
-    sidebar.get_by_role("button", name="New draft: lower the learning rate").click()
+    sidebar.get_by_role(
+        "button", name="New draft: restore the best checkpoint and lower the learning rate"
+    ).click()
     expect(page.get_by_text("with the learning rate halved (0.01 to 0.005)")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"starting from its checkpoint at step \d+"))
+    ).to_be_visible()
     expect_status(page, "config", "In progress")  # the change reopened the step
     progress_step(page, "config").click()
     expect(page.get_by_label("Learning rate")).to_have_value("0.005")
+    expect(page.get_by_label("Start from checkpoint")).to_contain_text(
+        re.compile(r"checkpoint step \d+ of an earlier run")
+    )
+    screenshot("retry-from-the-best-checkpoint")
 
 
 def test_a_run_that_ended_while_the_tab_was_away_is_told_when_it_comes_back(
@@ -172,6 +184,15 @@ def test_a_run_that_ended_while_the_tab_was_away_is_told_when_it_comes_back(
     page.wait_for_timeout(1500)  # room for a toast that must not come
     expect(page.get_by_text("The run of v1 completed.")).to_have_count(0)
     assert _notified(page) == []
+
+
+def _first_checkpoint(run_dir) -> int:
+    """The step of the run's first complete checkpoint, once it is saved."""
+    deadline = time.monotonic() + 120
+    while not (found := sorted(run_dir.glob("checkpoints/*/trainer_state.json"))):
+        assert time.monotonic() < deadline, "no checkpoint was saved"
+        time.sleep(0.1)
+    return int(found[0].parent.name.split("-")[1])
 
 
 def _newest_run_status(engine) -> str:

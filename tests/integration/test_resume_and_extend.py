@@ -2,6 +2,8 @@
 planned step count with a joined curve; a completed one trains further; what cannot go on is
 refused with the reason."""
 
+import json
+import math
 import os
 import signal
 import uuid
@@ -17,7 +19,9 @@ from tests.trainkit.runs import follow_local, start_local
 from trainpkg_app.core import resume as resume_core
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import Deployment, TrainingPackageVersion
+from trainpkg_app.db.versions import publish_version
 from trainpkg_app.deploy import chains, service
+from trainpkg_app.deploy.continuation import best_warm_start
 from trainpkg_app.deploy.records import CannotResume
 
 STEPS = 600  # checkpoints every 50 steps (1/12 of the run), well apart on a CPU
@@ -71,6 +75,12 @@ def _saved_a_checkpoint(deployment: Deployment) -> bool:
     return any(Path(deployment.run_dir).glob("checkpoints/checkpoint-*/trainer_state.json"))
 
 
+def _latest_saved(deployment: Deployment) -> int:
+    run_dir = Path(deployment.run_dir)
+    found = run_dir.glob("checkpoints/*/trainer_state.json")
+    return resume_core.latest_complete(str(path.relative_to(run_dir)) for path in found)
+
+
 def _ended(deployment: Deployment) -> bool:
     return deployment.status not in service.ACTIVE
 
@@ -89,10 +99,7 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_ends_at_the_planned_step(
     os.killpg(running.pid, signal.SIGKILL)
     killed = follow_local(migrated, first, _ended)
     assert killed.status == "failed"
-    saved = resume_core.latest_complete(
-        str(p.relative_to(killed.run_dir))
-        for p in Path(killed.run_dir).glob("checkpoints/*/trainer_state.json")
-    )
+    saved = _latest_saved(killed)
     assert 0 < saved < STEPS
 
     second = go_on(owner, first)
@@ -148,3 +155,60 @@ def test_a_run_without_checkpoints_or_with_a_changed_package_is_refused(
         go_on(owner, saved, more=10)
     with pytest.raises(NotFound, match="does not exist"):  # another user's run
         go_on(uuid.uuid4(), saved, more=10)
+
+
+def _deploy(engine, owner, version_id, runs_dir):
+    """Deploy through the service, as the app does (go_on's fixture trains offline)."""
+    with Session(engine) as session:
+        deployment = service.start(
+            session, owner_id=owner, version_id=version_id, runs_dir=runs_dir
+        )
+        session.commit()
+        return deployment.id
+
+
+def test_a_doctor_stop_retries_from_its_best_checkpoint_with_a_lower_rate(
+    migrated, published, tmp_path, hf_cache, go_on
+):
+    """The doctor stops a run whose loss turned NaN; its best checkpoint before that step is
+    the new version's warm start (weights only, with the halved rate), and only its owner's."""
+    owner, first_version = published(config=SAVING | {"doctor": "stop"})
+    first = start_local(migrated, owner, first_version, tmp_path, hf_cache)
+    running = follow_local(migrated, first, _saved_a_checkpoint)
+    nan_step = _latest_saved(running) + 1  # the loss turns NaN after that save
+    with (Path(running.run_dir) / "metrics.jsonl").open("a") as metrics:
+        metrics.write(json.dumps({"step": nan_step, "loss": math.nan}) + "\n")
+    stopped = follow_local(migrated, first, _ended)
+    assert stopped.error.startswith("Stopped by the training doctor")
+    with Session(migrated) as session:
+        warm_start = best_warm_start(session, session.get(Deployment, first))
+        package_id = session.get(TrainingPackageVersion, first_version).package_id
+    run_id, step = resume_core.parse_warm_start(warm_start)
+    assert run_id == str(first) and 0 < step < nan_step
+
+    rows = write_rows(tmp_path / "qa.jsonl")
+    gentler = {"learning_rate": "0.005", "warm_start": warm_start}
+    retry = published_snapshot(rows, 40, config=gentler)
+    with Session(migrated) as session:
+        second_version = publish_version(
+            session,
+            owner_id=owner,
+            package_id=package_id,
+            snapshot=retry,
+            change_summary="the doctor's retry",
+            parent_version_id=first_version,
+        ).id
+        session.commit()
+    second = _deploy(migrated, owner, second_version, tmp_path / "runs")
+    done = follow_local(migrated, second, _ended)
+    assert done.status == "completed", done.log_tail
+    log = (Path(done.run_dir) / "train.log").read_text()
+    assert f"Warm start from checkpoint-{step} of run {first}." in log
+    weights = Path(done.run_dir) / "warm_start"
+    assert (weights / "adapter_model.safetensors").is_file()
+    assert not (weights / "optimizer.pt").exists()  # weights only: a new optimizer and schedule
+    assert done.resumed_from_id is None and done.metrics[0]["step"] < step  # it starts at step 1
+
+    stranger, theirs = publish_for_new_user(migrated, retry)
+    with pytest.raises(NotFound, match="does not exist"):  # another user's run is not theirs
+        _deploy(migrated, stranger, theirs, tmp_path / "runs")

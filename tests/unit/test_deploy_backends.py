@@ -81,8 +81,8 @@ def test_a_local_run_goes_on_from_its_latest_complete_checkpoint(tmp_path):
         if complete:
             (folder / "trainer_state.json").write_text("{}")
     run = Deployment(target="local", run_dir=str(tmp_path))
-    assert backend_for("local").checkpoint_step(None, run, None) == 8
-    assert backend_for("local").checkpoint_step(None, Deployment(run_dir="/nowhere"), None) is None
+    assert backend_for("local").checkpoint_steps(None, run, None) == [4, 8]
+    assert backend_for("local").checkpoint_steps(None, Deployment(run_dir="/nowhere"), None) == []
 
 
 @pytest.mark.parametrize("target", ["hf_space", "hf_job"])
@@ -90,8 +90,8 @@ def test_a_hub_run_goes_on_from_the_checkpoint_in_its_results_repo(target, monke
     files = {"me/results": ["README.md", "checkpoints/checkpoint-6/trainer_state.json"]}
     monkeypatch.setattr(hub_runs, "repo_files", lambda _s, _d, repo: files[repo])
     backend = backend_for(target)
-    assert backend.checkpoint_step(None, Deployment(target=target), "me/results") == 6
-    assert backend.checkpoint_step(None, Deployment(target=target), None) is None
+    assert backend.checkpoint_steps(None, Deployment(target=target), "me/results") == [6]
+    assert backend.checkpoint_steps(None, Deployment(target=target), None) == []
 
 
 def test_hub_runs_are_polled_at_the_settings_pace_and_local_ones_always(settings):

@@ -115,3 +115,36 @@ def test_the_chain_curve_joins_each_run_up_to_where_the_next_went_on():
     assert resume.chain_totals(chain) == (Decimal("0.02"), Decimal("0.15"), 2.5)
     assert resume.chain_label(chain) == "Went on from step 10 · 3 runs, 2.5 min in all"
     assert resume.chain_label(chain[:1]) == ""
+
+
+def test_the_best_checkpoint_is_saved_before_the_trouble_and_evaluates_lowest():
+    steps = [50, 100, 150, 200]
+    assert resume.best_checkpoint(steps, 160, {}) == 150  # no evaluations: the latest healthy
+    assert resume.best_checkpoint(steps, 160, {50: 2.0, 100: 1.5, 150: 1.7}) == 100
+    assert resume.best_checkpoint(steps, 40, {}) is None  # nothing was saved before it
+
+
+def test_a_warm_start_names_a_run_and_a_step_and_carries_weights_only():
+    ref = resume.warm_start_ref("7e95f32c-69a0-4aa9-8eac-658d7e70fa1c", 50)
+    assert resume.parse_warm_start(ref) == ("7e95f32c-69a0-4aa9-8eac-658d7e70fa1c", 50)
+    assert resume.parse_warm_start("") is None
+    assert resume.parse_warm_start("../../etc:1") is None
+    kept = [
+        n
+        for n in [
+            "adapter_model.safetensors",
+            "optimizer.pt",
+            "rng_state.pth",
+            "adapter_config.json",
+            "trainer_state.json",
+        ]
+        if resume.is_weight_file(n)
+    ]
+    assert kept == ["adapter_model.safetensors", "adapter_config.json"]
+
+
+def test_a_warm_start_keeps_the_weights_shape_but_not_the_data_or_the_plan():
+    other_data = _spec(**{"dataset.split_seed": 9, "training_arguments.sft.max_steps": 10})
+    assert resume.carry_refusal(_spec(), other_data, "warm") == ""
+    other_model = _spec(**{"model.model_id": "org/other"})
+    assert "the base model" in resume.carry_refusal(_spec(), other_model, "warm")

@@ -11,6 +11,7 @@ from test_drafts import valid_draft
 
 from trainpkg_app.core.drafts import DraftContent
 from trainpkg_app.state.compare import CompareState
+from trainpkg_app.state.events import EventRefused
 from trainpkg_app.state.history import HistoryState
 from trainpkg_app.state.publish import PublishState
 from trainpkg_app.state.restore import RestoreState
@@ -177,12 +178,26 @@ async def test_the_doctors_retry_restores_the_version_with_half_its_learning_rat
     assert drafts.status == "unsaved"  # the change saves itself like an edit
     assert tab.state(HistoryState).message == (
         "Restored v1 into the draft with the learning rate halved (0.0001 to 5e-05): "
-        "publish it to try again."
+        "publish it to try again. It starts from the base model: no checkpoint was saved before."
     )
     await tab.send(WorkspaceState.save_now)
     assert stored_draft(token, drafts.package_id).content.forms["config"]["learning_rate"] == (
         "5e-05"
     )
+
+
+async def test_the_doctors_retry_starts_from_the_best_checkpoint_it_is_given():
+    _token, tab = await valid_tab()
+    v1 = await published_then_edited(tab)
+    start = "7e95f32c-69a0-4aa9-8eac-658d7e70fa1c:50"
+    await tab.send(RestoreState.ask_gentler_retry, version_id=v1, label="v1", warm_start=start)
+    await tab.send(RestoreState.restore)
+    assert tab.state(WorkspaceState).forms["config"]["warm_start"] == start
+    assert "starting from its checkpoint at step 50: publish" in tab.state(HistoryState).message
+    with pytest.raises(EventRefused):  # only "<run id>:<step>" (a path, say, is refused)
+        await tab.send(
+            RestoreState.ask_gentler_retry, version_id=v1, label="v1", warm_start="../x:1"
+        )
 
 
 async def test_a_plain_restore_after_a_retry_question_changes_nothing_more():

@@ -95,10 +95,35 @@ def _main_fields(is_adapter: rx.Var) -> rx.Component:
     )
 
 
+def _warm_start() -> rx.Component:
+    """A draft that starts from an earlier run's checkpoint (the doctor's retry) says so."""
+    chosen = WorkspaceState.forms["config"]["warm_start"].to(str)
+    return rx.cond(
+        chosen != "",
+        rx.callout.root(
+            rx.callout.text(
+                "Starts from the weights of checkpoint step ",
+                chosen.split(":")[1],
+                " of an earlier run (a new optimizer and schedule, so this learning rate "
+                "applies). The run must be yours when this version is deployed.",
+            ),
+            rx.button(
+                "Start from scratch",
+                variant="soft",
+                size="1",
+                on_click=WorkspaceState.set_field("config", "warm_start", ""),
+            ),
+            aria_label="Start from checkpoint",
+            width="100%",
+        ),
+    )
+
+
 def config_body() -> rx.Component:
     is_adapter = WorkspaceState.forms["config"]["method"].to(str) != "full"
     return rx.vstack(
         _presets(),
+        _warm_start(),
         choice_field("config", "method", "Method", METHODS),
         _main_fields(is_adapter),
         switch_field(

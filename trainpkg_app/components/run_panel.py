@@ -136,7 +136,7 @@ def _run_details(where: str) -> list[rx.Component]:
         rx.cond(
             RunState.stopped_by_doctor,
             rx.button(
-                "New draft: lower the learning rate",
+                "New draft: restore the best checkpoint and lower the learning rate",
                 variant="soft",
                 size="1",
                 on_click=RunState.retry_gentler,

@@ -52,6 +52,7 @@ DEFAULT_FORMS: dict[str, dict[str, str]] = {
         "qlora_double_quant": "true",
         "train_on": "answers",
         "doctor": "warn",
+        "warm_start": "",
     },
     "dataset": {
         "new_dataset_id": "",

@@ -8,10 +8,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from trainpkg_app.core.resume import WARM_START
+
 StepName = Literal["model", "config", "dataset", "deploy"]
 EntityId = Annotated[
     str, StringConstraints(pattern=r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
 ]
+WarmStartRef = Annotated[str, StringConstraints(pattern=f"^$|^{WARM_START.pattern}$")]
 FieldName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 FIELD_VALUE_LENGTH = 4096
 FieldValue = Annotated[str, StringConstraints(max_length=FIELD_VALUE_LENGTH)]  # a form field

@@ -16,15 +16,19 @@ RESUMABLE = {TrainingStatus.FAILED.value, TrainingStatus.CANCELLED.value}
 EXTENDABLE = {TrainingStatus.COMPLETED.value}
 MAX_MORE_STEPS, MAX_MORE_EPOCHS = 100_000, 100
 CHECKPOINTS = "checkpoints"  # where train.py's Trainer saves them, in a run folder and on the Hub
+WARM_START_DIR = "warm_start"  # in a package: the checkpoint weights it starts from
+TRAINER_FILES = {"optimizer.pt", "scheduler.pt", "trainer_state.json", "training_args.bin"}
 _CHECKPOINT = re.compile(r"checkpoint-(\d+)")
 # What a checkpoint was trained with and must be trained on with (package.yaml paths); Resume
 # also keeps the step plan, which Extend changes on purpose.
-CARRIED = {
+WEIGHTS_CARRIED = {  # what the weights themselves were trained as (a warm start keeps it)
     ("model", "model_id"): "the base model",
     ("model", "revision"): "the base model's revision",
     ("config", "method"): "the method",
     ("training_arguments", "lora"): "the LoRA settings",
     ("training_arguments", "quantization"): "the quantization",
+}
+CARRIED = WEIGHTS_CARRIED | {
     ("dataset", "datasets"): "the datasets",
     ("dataset", "train_split_percent"): "the train/validation split",
     ("dataset", "split_seed"): "the split seed",
@@ -49,6 +53,22 @@ class Continuation:
         return {"from_run": self.from_run, "step": self.step}
 
 
+@dataclass(frozen=True)
+class WarmStart:
+    """A new version trains from an earlier run's checkpoint weights (a fresh optimizer and
+    schedule: the new learning rate applies); the package carries them in warm_start/."""
+
+    from_run: str
+    step: int
+    weights: str  # the folder the weights are copied from (fetched from the Hub if need be)
+
+    def spec(self) -> dict[str, Any]:
+        return {"from_run": self.from_run, "step": self.step, "folder": WARM_START_DIR}
+
+
+Carryover = Continuation | WarmStart  # what a new run takes over from an earlier one
+
+
 def refusal(status: str, kind: str) -> str:
     """Why a run in this status cannot resume (or extend); '' when it can."""
     if kind == "extend":
@@ -65,24 +85,29 @@ def checkpoint_step(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def latest_checkpoint(names: Iterable[str]) -> int | None:
-    """The highest step among checkpoint folder names (checkpoint-<step>), if any."""
-    steps = [step for name in names if (step := checkpoint_step(name)) is not None]
-    return max(steps, default=None)
-
-
-def latest_complete(paths: Iterable[str]) -> int | None:
-    """The latest complete checkpoint among file paths (a run folder's, a results repo's):
-    checkpoints/checkpoint-<step>/ with its trainer_state.json (the Trainer writes it last, so
-    a half-written or half-pushed one does not count)."""
-    complete = (
+def complete_checkpoints(paths: Iterable[str]) -> list[int]:
+    """The steps of the complete checkpoints among file paths (a run folder's, a results
+    repo's): checkpoints/checkpoint-<step>/ with its trainer_state.json (the Trainer writes it
+    last, so a half-written or half-pushed one does not count)."""
+    names = (
         parts[1]
         for path in paths
         if len(parts := path.split("/")) == 3
         and parts[0] == CHECKPOINTS
         and parts[2] == "trainer_state.json"
     )
-    return latest_checkpoint(complete)
+    return sorted(step for name in names if (step := checkpoint_step(name)) is not None)
+
+
+def latest_complete(paths: Iterable[str]) -> int | None:
+    """The latest complete checkpoint among file paths (see complete_checkpoints)."""
+    return max(complete_checkpoints(paths), default=None)
+
+
+def is_weight_file(name: str) -> bool:
+    """A checkpoint file a warm start needs (the weights and their config, not the Trainer's
+    optimizer, schedule and random state)."""
+    return name not in TRAINER_FILES and not name.startswith("rng_state")
 
 
 def _at(spec: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -93,8 +118,9 @@ def _at(spec: dict[str, Any], path: tuple[str, ...]) -> Any:
 
 
 def carry_refusal(trained: dict[str, Any], now: dict[str, Any], kind: str) -> str:
-    """Why a checkpoint trained as ``trained`` (its package.yaml) cannot go on as ``now``; ''."""
-    paths = dict(CARRIED)
+    """Why a checkpoint trained as ``trained`` (its package.yaml) cannot go on as ``now``
+    (kind: resume, extend, or warm: only its weights are taken); ''."""
+    paths = dict(WEIGHTS_CARRIED if kind == "warm" else CARRIED)
     if kind == "resume":
         paths |= {("training_arguments", "sft", key): f"the step plan ({key})" for key in STEP_PLAN}
     for path, what in paths.items():
@@ -105,6 +131,33 @@ def carry_refusal(trained: dict[str, Any], now: dict[str, Any], kind: str) -> st
                 "start over."
             )
     return ""
+
+
+def best_checkpoint(
+    steps: Iterable[int], before_step: int, eval_losses: dict[int, float]
+) -> int | None:
+    """The checkpoint to start again from after a doctor finding that began at
+    ``before_step``: of those saved before it, the one with the lowest eval loss when
+    evaluations ran at their steps, else the latest."""
+    healthy = [step for step in steps if step < before_step]
+    evaluated = [step for step in healthy if step in eval_losses]
+    if evaluated:
+        return min(evaluated, key=lambda step: (eval_losses[step], -step))
+    return max(healthy, default=None)
+
+
+WARM_START = re.compile(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(\d{1,9})")
+
+
+def warm_start_ref(run_id: str, step: int) -> str:
+    """The Config field's value: train from that run's checkpoint at that step."""
+    return f"{run_id}:{step}"
+
+
+def parse_warm_start(value: str) -> tuple[str, int] | None:
+    """(run id, step) of a warm_start field, or None when it is empty."""
+    match = WARM_START.fullmatch(value or "")
+    return (match.group(1), int(match.group(2))) if match else None
 
 
 def extended_plan(sft: dict[str, Any], done_steps: int, more: int) -> dict[str, Any]:

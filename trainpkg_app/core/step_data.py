@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from trainpkg_app.core.dataset_files import UPLOAD_ID_PATTERN
 from trainpkg_app.core.doctor import DoctorMode
 from trainpkg_app.core.hardware import find_flavor, flavors_for
+from trainpkg_app.core.resume import WARM_START
 from trainpkg_app.core.throughput import AttentionImplementation, PackingStrategy, packing_problem
 
 ChatTemplateChoice = Literal[
@@ -124,6 +125,9 @@ class TrainingConfig(StepModel):
     qlora_double_quant: bool = True
     train_on: Literal["answers", "all"] = "answers"  # the loss on the answers, or everything
     doctor: DoctorMode = "warn"  # what the training doctor does about a finding (core/doctor.py)
+    # "<run id>:<step>": train from that run's checkpoint weights (core/resume.py, the doctor's
+    # retry); the run must be the owner's, checked when the version is deployed.
+    warm_start: str = Field(default="", pattern=f"^$|^{WARM_START.pattern}$")
 
     @field_validator("lora_target_modules", mode="before")
     @classmethod

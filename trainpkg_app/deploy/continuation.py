@@ -10,11 +10,13 @@ from pathlib import Path
 import yaml
 from sqlmodel import Session
 
-from trainpkg_app.core import resume
+from trainpkg_app.core import doctor, resume
+from trainpkg_app.core.metric_records import finite
 from trainpkg_app.db.models import Deployment, TrainingPackageVersion
 from trainpkg_app.db.versions import snapshot_of_version
 from trainpkg_app.deploy.backends import backend_for
 from trainpkg_app.deploy.records import CannotResume, owned
+from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.package.builder import package_spec
 
 NO_CHECKPOINT = (
@@ -46,9 +48,10 @@ def plan(session: Session, deployment: Deployment, more: int | None) -> resume.C
     if why:
         raise CannotResume(why)
     trained = _trained_spec(deployment)
-    step = backend_for(deployment.target).checkpoint_step(
+    steps = backend_for(deployment.target).checkpoint_steps(
         session, deployment, trained.get("results_repo")
     )
+    step = max(steps, default=None)
     if step is None:
         raise CannotResume(NO_CHECKPOINT)
     sft = trained["training_arguments"]["sft"]
@@ -82,3 +85,47 @@ def planned_for(
     """The owner's run and how it goes on."""
     deployment = owned(session, owner_id, deployment_id)
     return deployment, plan(session, deployment, more)
+
+
+def warm_start_for(
+    session: Session, owner_id: uuid.UUID, version: TrainingPackageVersion
+) -> resume.WarmStart | None:
+    """The checkpoint weights a version starts from (its Config's warm_start), checked: the
+    run is the owner's, the checkpoint is still there, the weights fit the version's model."""
+    snapshot = snapshot_of_version(version)
+    wanted = resume.parse_warm_start(snapshot["config"].get("warm_start", ""))
+    if wanted is None:
+        return None
+    run_id, step = wanted
+    earlier = owned(session, owner_id, uuid.UUID(run_id))
+    trained = _trained_spec(earlier)
+    backend, results_repo = backend_for(earlier.target), trained.get("results_repo")
+    if step not in backend.checkpoint_steps(session, earlier, results_repo):
+        raise CannotResume(
+            f"The checkpoint at step {step} that this version starts from is gone: clear "
+            "Start from checkpoint in Config and publish again."
+        )
+    why = resume.carry_refusal(trained, package_spec(version.name, snapshot), "warm")
+    if why:
+        raise CannotResume(why)
+    folder = backend.fetch_checkpoint(session, earlier, results_repo, step)
+    return resume.WarmStart(from_run=run_id, step=step, weights=str(folder))
+
+
+def best_warm_start(session: Session, deployment: Deployment) -> str:
+    """After a doctor stop: the warm_start value of the run's best checkpoint before the
+    trouble began (core/resume.best_checkpoint), or '' when it saved none before it."""
+    metrics = deployment.metrics or []
+    finding = doctor.finding_that_stops("stop", metrics)
+    if finding is None:
+        return ""
+    try:
+        trained = _trained_spec(deployment)
+        steps = backend_for(deployment.target).checkpoint_steps(
+            session, deployment, trained.get("results_repo")
+        )
+    except (CannotResume, HubProblem):  # no package or no Hub now: retry without it
+        return ""
+    evals = {m["step"]: m["eval_loss"] for m in metrics if finite(m.get("eval_loss")) is not None}
+    best = resume.best_checkpoint(steps, finding.start_step, evals)
+    return resume.warm_start_ref(str(deployment.id), best) if best is not None else ""

@@ -4,6 +4,7 @@ HF_TOKEN) and the caps on a member who runs on the server's account."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from sqlmodel import Session
 
@@ -74,3 +75,16 @@ def repo_files(session: Session, deployment: Deployment, repo_id: str) -> list[s
         if problem.kind == "not_found":
             return []
         raise problem from error
+
+
+def download_checkpoint(
+    session: Session, deployment: Deployment, repo_id: str, folder: str
+) -> Path:
+    """A checkpoint folder of a run's results repo, downloaded under the run's folder."""
+    try:
+        run_api(session, deployment).snapshot_download(
+            repo_id, allow_patterns=[f"{folder}/*"], local_dir=deployment.run_dir
+        )
+    except Exception as error:
+        raise explain(error, repo_id) from error
+    return Path(deployment.run_dir) / folder

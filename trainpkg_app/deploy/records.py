@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from trainpkg_app.core.dataset_files import DatasetFileError
-from trainpkg_app.core.resume import Continuation
+from trainpkg_app.core.resume import Carryover, Continuation
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import (
@@ -44,16 +44,17 @@ def register_run(
     target: str,
     runs_dir: Path,
     results_repo: str | None = None,
-    continuation: Continuation | None = None,
+    continuation: Carryover | None = None,
 ) -> tuple[Deployment, dict, Path]:
     """Record a new run (the partial unique index allows one active run per version) and build
     its package folder; a ``continuation`` goes on from an earlier run, at its own estimate."""
+    resumed = continuation if isinstance(continuation, Continuation) else None
     deployment = Deployment(
         version_id=version.id,
         target=target,
-        estimated_cost=continuation.estimate if continuation else version.estimated_cost,
-        resumed_from_id=uuid.UUID(continuation.from_run) if continuation else None,
-        resumed_from_step=continuation.step if continuation else None,
+        estimated_cost=resumed.estimate if resumed else version.estimated_cost,
+        resumed_from_id=uuid.UUID(resumed.from_run) if resumed else None,
+        resumed_from_step=resumed.step if resumed else None,
     )
     session.add(deployment)
     try:

@@ -28,6 +28,7 @@ from trainpkg_app.db.versions import get_version, snapshot_of_version
 from trainpkg_app.deploy import chains, spend
 from trainpkg_app.deploy.backends import backend_for
 from trainpkg_app.deploy.continuation import planned_for as continuation_plan
+from trainpkg_app.deploy.continuation import warm_start_for
 from trainpkg_app.deploy.records import (
     ACTIVE,
     AlreadyRunning,
@@ -64,7 +65,11 @@ def start(
     )
     _refuse(session, owner_id, version, version.estimated_cost, refusal)
     return backend_for(version.deployment_target).start(
-        session, owner_id=owner_id, version_id=version_id, runs_dir=runs_dir
+        session,
+        owner_id=owner_id,
+        version_id=version_id,
+        runs_dir=runs_dir,
+        continuation=warm_start_for(session, owner_id, version),
     )
 
 

@@ -13,7 +13,13 @@ from pydantic import ValidationError
 from trainpkg_app.core import chat_format, dataset_formats
 from trainpkg_app.core.dataset_files import DatasetFileError, resolve_upload
 from trainpkg_app.core.hardware import hardware_for
-from trainpkg_app.core.resume import Continuation
+from trainpkg_app.core.resume import (
+    WARM_START_DIR,
+    Carryover,
+    Continuation,
+    WarmStart,
+    is_weight_file,
+)
 from trainpkg_app.core.step_data import DatasetRef, TrainingConfig
 from trainpkg_app.core.training_args import training_arguments
 from trainpkg_app.package import environment
@@ -61,10 +67,11 @@ def package_spec(
     name: str,
     snapshot: dict[str, Any],
     results_repo: str | None = None,
-    continuation: Continuation | None = None,
+    continuation: Carryover | None = None,
 ) -> dict[str, Any]:
     """package.yaml's content; ``results_repo`` is where a Hub run pushes its results; a
-    ``continuation`` goes on from an earlier run's checkpoint (Resume, Extend)."""
+    ``continuation`` goes on from an earlier run's checkpoint (Resume, Extend) or starts from
+    its weights (a warm start)."""
     config = TrainingConfig.model_validate(snapshot["config"])
     dataset = dict(snapshot["dataset"])
     dataset["datasets"] = [
@@ -83,9 +90,11 @@ def package_spec(
         results_repo = results_repo_for(snapshot["deploy"]["space_name"])
     if results_repo:
         spec["results_repo"] = results_repo
-    if continuation:
+    if isinstance(continuation, Continuation):
         spec["resume"] = continuation.spec()
         spec["training_arguments"]["sft"] |= continuation.sft
+    elif isinstance(continuation, WarmStart):
+        spec["warm_start"] = continuation.spec()
     return spec
 
 
@@ -114,7 +123,7 @@ def build_package(
     *,
     uploads: Path | None = None,
     cuda_image: str | None = None,
-    continuation: Continuation | None = None,
+    continuation: Carryover | None = None,
 ) -> Path:
     """Write the package folder (replacing an older one) and return it. Uploaded datasets are
     copied from ``uploads`` (the owner's folder for this package) by their id, and from nowhere
@@ -131,6 +140,8 @@ def build_package(
     for source in sources:
         shutil.copyfile(source, out_dir / "data" / source.name)
     spec = package_spec(name, snapshot, results_repo, continuation)
+    if isinstance(continuation, WarmStart):
+        copy_weights(Path(continuation.weights), out_dir / WARM_START_DIR)
     runtime, method = environment.runtime_for(snapshot["deploy"]), snapshot["config"]["method"]
     image = cuda_image or get_settings().cuda_image
     liger = bool(spec["training_arguments"]["sft"].get("use_liger_kernel"))
@@ -146,6 +157,14 @@ def build_package(
     gpus = hardware_for(snapshot["deploy"]).gpus
     (out_dir / "Dockerfile").write_text(environment.dockerfile(runtime, image, gpus))
     return out_dir
+
+
+def copy_weights(checkpoint: Path, folder: Path) -> None:
+    """A checkpoint's weights and their config, without the Trainer's own state."""
+    folder.mkdir()
+    for file in checkpoint.iterdir():
+        if file.is_file() and is_weight_file(file.name):
+            shutil.copyfile(file, folder / file.name)
 
 
 def copy_runner(folder: Path) -> None:

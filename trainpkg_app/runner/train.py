@@ -187,8 +187,12 @@ def prepare_and_train(spec: dict, metrics: Path, pusher) -> int:
     tokenizer = AutoTokenizer.from_pretrained(model_spec["model_id"], revision=revision)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
+    warm = spec.get("warm_start")
+    full_warm = warm and "lora" not in args  # a full fine-tune's checkpoint is the whole model
     model = AutoModelForCausalLM.from_pretrained(
-        model_spec["model_id"], revision=revision, **loading_options(args | {"sft": sft}, gpu)
+        str(HERE / warm["folder"]) if full_warm else model_spec["model_id"],
+        revision=None if full_warm else revision,
+        **loading_options(args | {"sft": sft}, gpu),
     )
     conversational = chat_template(spec, tokenizer) is not None
     answers_only = spec["config"].get("train_on", "answers") == "answers"
@@ -206,7 +210,21 @@ def prepare_and_train(spec: dict, metrics: Path, pusher) -> int:
         sft |= {"eval_strategy": "no", "load_best_model_at_end": False}
         sft.pop("metric_for_best_model", None)
     lora = LoraConfig(**args["lora"]) if "lora" in args else None
+    if warm:
+        print(f"Warm start from checkpoint-{warm['step']} of run {warm['from_run']}.", flush=True)
+        model, lora = warm_adapter(model, HERE / warm["folder"], sft) if lora else (model, None)
     return train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pusher)
+
+
+def warm_adapter(model, folder: Path, sft: dict):
+    """The base with the checkpoint's adapter, trainable (PEFT: PeftModel.from_pretrained with
+    is_trainable); the trainer then gets no new LoRA config."""
+    from peft import PeftModel
+
+    model = PeftModel.from_pretrained(model, str(folder), is_trainable=True)
+    if sft.get("gradient_checkpointing"):  # the frozen base's inputs must carry gradients
+        model.enable_input_require_grads()
+    return model, None
 
 
 def peak_gpu_memory_gb() -> float | None:
@@ -315,7 +333,7 @@ def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pu
         "peak_gpu_memory_gb": peak_gpu_memory_gb(),
     }
     if trainer.is_world_process_zero():
-        card = model_card(spec, summary, adapter=lora is not None)
+        card = model_card(spec, summary, adapter="lora" in spec["training_arguments"])
         (OUT / "output" / "README.md").write_text(card)
         summary_path.write_text(json.dumps(summary, indent=2))
     return 0

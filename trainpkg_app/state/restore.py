@@ -10,7 +10,8 @@ from trainpkg_app.core.autosave import SAVED
 from trainpkg_app.core.diff import diff_snapshots
 from trainpkg_app.core.doctor import gentler_config
 from trainpkg_app.core.drafts import comparable_view
-from trainpkg_app.core.payloads import EntityId, ShortText
+from trainpkg_app.core.payloads import EntityId, ShortText, WarmStartRef
+from trainpkg_app.core.resume import parse_warm_start
 from trainpkg_app.db.errors import DraftConflict, NotFound
 from trainpkg_app.db.publishing import restore_into_draft
 from trainpkg_app.state.events import checked
@@ -23,6 +24,7 @@ class RestoreState(rx.State):
     restore_version_id: str = ""  # set while the dialog asks
     restore_label: str = ""
     _gentler: bool = False  # the doctor's retry: halve the learning rate once restored
+    _warm_start: str = ""  # and start from this checkpoint (core/resume.warm_start_ref)
 
     @rx.event
     @checked(version_id=EntityId, label=ShortText)
@@ -31,9 +33,11 @@ class RestoreState(rx.State):
         return await self._ask(version_id, label, gentler=False)
 
     @rx.event
-    @checked(version_id=EntityId, label=ShortText)
-    async def ask_gentler_retry(self, version_id: str, label: str):
-        """After a doctor stop: the version as the draft, with half its learning rate."""
+    @checked(version_id=EntityId, label=ShortText, warm_start=WarmStartRef)
+    async def ask_gentler_retry(self, version_id: str, label: str, warm_start: str = ""):
+        """After a doctor stop: the version as the draft, with half its learning rate and, when
+        given, starting from that checkpoint (whose run must be the owner's at deploy time)."""
+        self._warm_start = warm_start
         return await self._ask(version_id, label, gentler=True)
 
     async def _ask(self, version_id: str, label: str, *, gentler: bool):
@@ -81,8 +85,13 @@ class RestoreState(rx.State):
         if not changes:
             return None
         before = content.forms["config"]["learning_rate"]
+        start = parse_warm_start(self._warm_start)
+        changes["warm_start"] = self._warm_start  # or none: an older one's may be gone too
         history.message = (
             f"Restored {self.restore_label} into the draft with the learning rate halved "
-            f"({before} to {changes['learning_rate']}): publish it to try again."
+            f"({before} to {changes['learning_rate']})"
+            + (f", starting from its checkpoint at step {start[1]}" if start else "")
+            + ": publish it to try again."
+            + ("" if start else " It starts from the base model: no checkpoint was saved before.")
         )
         return drafts._apply_edit("config", changes)  # unsaved: the auto-save loop starts

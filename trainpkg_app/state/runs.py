@@ -23,6 +23,7 @@ from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import Deployment, TrainingPackageVersion, as_utc, utc_now
 from trainpkg_app.db.versions import list_versions
 from trainpkg_app.deploy import chains, service
+from trainpkg_app.deploy.continuation import best_warm_start
 from trainpkg_app.deploy.records import doctor_mode, owned
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.settings import get_settings
@@ -87,11 +88,11 @@ def _newest_published(session, *, owner_id, package_id: uuid.UUID) -> tuple[str,
     return rows[0].id, f"v{rows[0].version_number}"
 
 
-def _version_of_run(session, *, owner_id, deployment_id: uuid.UUID) -> tuple[str, str]:
-    """(version id, "v<n>") of the owner's run."""
+def _gentler_retry(session, *, owner_id, deployment_id: uuid.UUID) -> tuple[str, str, str]:
+    """(version id, "v<n>", the best checkpoint to start from or '') of the owner's run."""
     run = owned(session, owner_id, deployment_id)
     version = session.get(TrainingPackageVersion, run.version_id)
-    return str(version.id), f"v{version.version_number}"
+    return str(version.id), f"v{version.version_number}", best_warm_start(session, run)
 
 
 def _start(session, *, owner_id, version_id: uuid.UUID) -> RunView:
@@ -193,15 +194,16 @@ class RunState(rx.State):
 
     @rx.event
     async def retry_gentler(self):
-        """The doctor stopped this run: its version as the draft, with a lower learning rate."""
+        """The doctor stopped this run: its version as the draft, with a lower learning rate,
+        starting from the best checkpoint saved before the trouble began."""
         try:
-            version_id, label = await as_owner(
-                self, _version_of_run, deployment_id=uuid.UUID(self.run_id)
+            version_id, label, warm_start = await as_owner(
+                self, _gentler_retry, deployment_id=uuid.UUID(self.run_id)
             )
         except (NotFound, ValueError):
             self.message = "This run is gone."
             return None
-        return RestoreState.ask_gentler_retry(version_id, label)
+        return RestoreState.ask_gentler_retry(version_id, label, warm_start)
 
     @rx.event
     async def show_latest(self):

@@ -8,7 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from sqlmodel import Session
 
-from trainpkg_app.core.resume import Continuation
+from trainpkg_app.core.resume import Carryover
 from trainpkg_app.db.models import Deployment
 
 
@@ -34,7 +34,7 @@ class Backend(Protocol):
         owner_id: uuid.UUID,
         version_id: uuid.UUID,
         runs_dir: Path,
-        continuation: Continuation | None = None,
+        continuation: Carryover | None = None,
     ) -> Deployment:
         """Build the version's package and launch it (going on from an earlier run's checkpoint
         with a ``continuation``); the new record, pending or running."""
@@ -57,11 +57,18 @@ class Backend(Protocol):
         """The run's latest log lines, read from the target (sync keeps them as log_tail)."""
         ...
 
-    def checkpoint_step(
+    def checkpoint_steps(
         self, session: Session, deployment: Deployment, results_repo: str | None
-    ) -> int | None:
-        """The step of the run's latest complete checkpoint, where the target keeps it (the run
-        folder here, the results repo on the Hub); None when there is none."""
+    ) -> list[int]:
+        """The steps of the run's complete checkpoints, oldest first, where the target keeps
+        them (the run folder here, the results repo on the Hub)."""
+        ...
+
+    def fetch_checkpoint(
+        self, session: Session, deployment: Deployment, results_repo: str | None, step: int
+    ) -> Path:
+        """The folder of one of the run's checkpoints, on this machine (fetched from the Hub
+        when it lives there), for a warm start to copy its weights from."""
         ...
 
     def is_gone(self, deployment: Deployment) -> bool:

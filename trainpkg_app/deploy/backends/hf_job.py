@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from trainpkg_app.core import caps
-from trainpkg_app.core.resume import Continuation
+from trainpkg_app.core.resume import Carryover
 from trainpkg_app.core.vocabulary import DeploymentTarget
 from trainpkg_app.db.hub_tokens import HubCredentials
 from trainpkg_app.db.models import Deployment
@@ -35,7 +35,7 @@ class JobBackend(HubBackend):
         version: Version,
         credentials: HubCredentials,
         runs_dir: Path,
-        continuation: Continuation | None,
+        continuation: Carryover | None,
     ) -> Deployment:
         """Upload the package to a private repo and run it as a Job with the flavor and
         timeout."""

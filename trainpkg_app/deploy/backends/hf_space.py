@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from trainpkg_app.core.metric_records import parse_lines
-from trainpkg_app.core.resume import Continuation
+from trainpkg_app.core.resume import Carryover
 from trainpkg_app.core.vocabulary import DeploymentTarget
 from trainpkg_app.db.hub_tokens import HubCredentials
 from trainpkg_app.db.models import Deployment
@@ -32,7 +32,7 @@ class SpaceBackend(HubBackend):
         version: Version,
         credentials: HubCredentials,
         runs_dir: Path,
-        continuation: Continuation | None,
+        continuation: Carryover | None,
     ) -> Deployment:
         """Upload the package to its Space and request the hardware; the Space trains itself."""
         wanted = snapshot_of_version(version)["deploy"]

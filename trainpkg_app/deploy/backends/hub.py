@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from trainpkg_app.core.hardware import find_flavor
-from trainpkg_app.core.resume import Continuation, latest_complete
+from trainpkg_app.core.resume import CHECKPOINTS, Carryover, complete_checkpoints
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.hub_tokens import HubCredentials
 from trainpkg_app.db.models import Deployment, utc_now
@@ -38,7 +38,7 @@ class HubBackend:
         owner_id: uuid.UUID,
         version_id: uuid.UUID,
         runs_dir: Path,
-        continuation: Continuation | None = None,
+        continuation: Carryover | None = None,
     ) -> Deployment:
         """Launch the run with the owner's Hub token; it is pending until the Hub runs it (a
         continuation's train.py fetches its checkpoint from the results repo)."""
@@ -56,7 +56,7 @@ class HubBackend:
         version: Version,
         credentials: HubCredentials,
         runs_dir: Path,
-        continuation: Continuation | None,
+        continuation: Carryover | None,
     ) -> Deployment:
         """Register the run, upload its package and start it; sets its URL and remote id."""
         raise NotImplementedError
@@ -69,13 +69,21 @@ class HubBackend:
         flavor = find_flavor(deploy.get(self.flavor_setting) or "")
         return flavor.usd_per_hour if flavor else 0.0
 
-    def checkpoint_step(
+    def checkpoint_steps(
         self, session: Session, deployment: Deployment, results_repo: str | None
-    ) -> int | None:
-        """The latest checkpoint the run pushed to its results repo."""
+    ) -> list[int]:
+        """The checkpoints the run pushed to its results repo."""
         if not results_repo:
-            return None
-        return latest_complete(hub_runs.repo_files(session, deployment, results_repo))
+            return []
+        return complete_checkpoints(hub_runs.repo_files(session, deployment, results_repo))
+
+    def fetch_checkpoint(
+        self, session: Session, deployment: Deployment, results_repo: str | None, step: int
+    ) -> Path:
+        """The checkpoint's weights, downloaded from the results repo into the run's folder."""
+        return hub_runs.download_checkpoint(
+            session, deployment, results_repo, f"{CHECKPOINTS}/checkpoint-{step}"
+        )
 
     def is_gone(self, deployment: Deployment) -> bool:
         return False  # asking the Hub is sync's work, at its own pace

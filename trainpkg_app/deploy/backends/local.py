@@ -9,7 +9,12 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from trainpkg_app.core.resume import CHECKPOINTS, Continuation, latest_complete
+from trainpkg_app.core.resume import (
+    CHECKPOINTS,
+    Carryover,
+    Continuation,
+    complete_checkpoints,
+)
 from trainpkg_app.core.vocabulary import DeploymentTarget, TrainingStatus
 from trainpkg_app.db.models import Deployment, utc_now
 from trainpkg_app.db.versions import get_version
@@ -34,7 +39,7 @@ class LocalBackend:
         owner_id: uuid.UUID,
         version_id: uuid.UUID,
         runs_dir: Path,
-        continuation: Continuation | None = None,
+        continuation: Carryover | None = None,
         env: dict[str, str] | None = None,
     ) -> Deployment:
         """Build the package into a run folder and launch it (with ``env``, else this
@@ -44,7 +49,7 @@ class LocalBackend:
         deployment, snapshot, run_dir = register_run(
             session, version, self.target, runs_dir, continuation=continuation
         )
-        if continuation:
+        if isinstance(continuation, Continuation):
             name = f"{CHECKPOINTS}/checkpoint-{continuation.step}"
             shutil.copytree(Path(continuation.source_dir) / name, run_dir / name)
         deployment.pid = local.launch(run_dir, int(snapshot["deploy"].get("num_gpus") or 0), env)
@@ -79,12 +84,17 @@ class LocalBackend:
     def logs(self, session: Session, deployment: Deployment) -> str:
         return local.log_tail(Path(deployment.run_dir))
 
-    def checkpoint_step(
+    def checkpoint_steps(
         self, session: Session, deployment: Deployment, results_repo: str | None
-    ) -> int | None:
+    ) -> list[int]:
         run_dir = Path(deployment.run_dir)
         found = run_dir.glob(f"{CHECKPOINTS}/checkpoint-*/trainer_state.json")
-        return latest_complete(str(path.relative_to(run_dir)) for path in found)
+        return complete_checkpoints(str(path.relative_to(run_dir)) for path in found)
+
+    def fetch_checkpoint(
+        self, session: Session, deployment: Deployment, results_repo: str | None, step: int
+    ) -> Path:
+        return Path(deployment.run_dir) / CHECKPOINTS / f"checkpoint-{step}"
 
     def is_gone(self, deployment: Deployment) -> bool:
         return not local.is_alive(deployment.pid)
