@@ -67,3 +67,35 @@ def uid1000_root():
     root.chmod(0o755)
     yield root
     shutil.rmtree(root)
+
+
+def _processes_in(folder: Path) -> list[int]:
+    """Processes (not this one) whose working directory is under ``folder``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+        except OSError:  # gone, or not ours to read
+            continue
+        if cwd == str(folder) or cwd.startswith(f"{folder}/"):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture(autouse=True)
+def no_run_outlives_its_test(tmp_path):
+    """A test that fails mid-run would leave its train.py training (in its own process group)
+    and slowing every later test: whatever still runs in the test's folders is ended."""
+    import contextlib
+    import signal
+
+    yield
+    for pid in _processes_in(tmp_path):
+        with contextlib.suppress(OSError):  # its own group (a run's), never pytest's
+            group = os.getpgid(pid)
+            if group == os.getpgid(0):
+                os.kill(pid, signal.SIGKILL)
+            else:
+                os.killpg(group, signal.SIGKILL)
