@@ -156,7 +156,7 @@ def _extend_form(where: str) -> rx.Component:
                 name="more",
                 type="number",
                 min=1,
-                default_value="100",
+                default_value=rx.cond(RunState.extend_unit == "steps", "100", "1"),
                 required=True,
                 size="1",
                 width="7em",
