@@ -74,7 +74,7 @@ async def test_selected_runs_compare_with_a_line_each_and_the_diff_of_their_vers
     await tab.send(RunCompareState.set_metric, value="learning_rate")
     assert {row.get("r1") for row in state.rows} == {1e-4}
     await tab.send(RunCompareState.set_metric, value="loss")
-    await tab.send(RunCompareState.set_smoothing, value="0.9")
+    await tab.send(RunCompareState.set_smoothing, value=0.9)
     assert state.smoothing == 0.9 and state.rows[0]["r0"] == 3.0  # debiased: starts on the data
     await tab.send(RunCompareState.set_log_scale, value=True)
     assert state.y_scale == "log"
@@ -93,8 +93,9 @@ async def test_a_ninth_run_is_refused_and_bad_values_never_reach_the_state():
     await tab.send(RunCompareState.select_run, run_id=ids[0], value=False)
     assert len(state.selected) == 7 and state.message == ""
     for handler, payload in (
-        (RunCompareState.set_smoothing, {"value": "1.5"}),
-        (RunCompareState.set_smoothing, {"value": "NaN"}),
+        (RunCompareState.set_smoothing, {"value": 1.5}),
+        (RunCompareState.set_smoothing, {"value": float("nan")}),
+        (RunCompareState.set_smoothing, {"value": "0.5"}),
         (RunCompareState.set_metric, {"value": "password"}),
         (RunCompareState.select_run, {"run_id": "../x", "value": True}),
     ):

@@ -66,6 +66,11 @@ class RunCompareState(rx.State):
         return "log" if self.log_scale else "auto"
 
     @rx.var
+    def y_domain(self) -> list[str]:
+        """A log scale needs a positive domain: the data's own (the rows hold no value <= 0)."""
+        return ["dataMin", "dataMax"] if self.log_scale else ["auto", "auto"]
+
+    @rx.var
     def smoothing_text(self) -> str:
         return f"{self.smoothing:.2f}"
 
@@ -123,8 +128,8 @@ class RunCompareState(rx.State):
 
     @rx.event
     @checked(value=Smoothing)
-    def set_smoothing(self, value: str):
-        """The slider's value as the range input sends it ("0" to "0.99")."""
+    def set_smoothing(self, value: float):
+        """The slider's value, 0 to 0.99."""
         self.smoothing = float(value)
         self._redraw()
 
