@@ -38,7 +38,7 @@ def run_key(index: int) -> str:
 
 def _duration(link: Link) -> float:
     """How long a run trained, in seconds: its last elapsed_s, else its minutes."""
-    seen = [value for m in link.metrics if (value := finite(m.get("elapsed_s"))) is not None]
+    seen = [value for m in link.metrics if (value := _finite(m.get("elapsed_s"))) is not None]
     if seen:
         return max(seen)
     return (link.minutes or 0.0) * 60
@@ -49,15 +49,27 @@ def chain_records(chain: list[Link]) -> list[dict[str, Any]]:
     the earlier runs' durations, so wall time only grows along a resumed run)."""
     shifted, offset = [], 0.0
     for link in chain:
-        metrics = [
-            m | {"elapsed_s": value + offset}
-            if (value := finite(m.get("elapsed_s"))) is not None
-            else m
-            for m in link.metrics
-        ]
-        shifted.append(replace(link, metrics=metrics))
-        offset += _duration(link)
+        took = _duration(link)
+        if offset:  # the first run's records stay as they are (most runs are no chain)
+            metrics = [
+                m | {"elapsed_s": value + offset}
+                if (value := finite(m.get("elapsed_s"))) is not None
+                else m
+                for m in link.metrics
+            ]
+            link = replace(link, metrics=metrics)
+        shifted.append(link)
+        offset += took
     return joined_metrics(shifted)
+
+
+def _finite(value: Any) -> float | None:
+    """metric_records.finite, with a fast path for the plain numbers nearly all records hold."""
+    if type(value) is float:
+        return value if value - value == 0 else None  # NaN and inf fail this
+    if type(value) is int:
+        return float(value)
+    return None if value is None else finite(value)
 
 
 def series(records: Iterable[dict[str, Any]], metric: str, x_axis: str) -> list[Point]:
@@ -66,8 +78,8 @@ def series(records: Iterable[dict[str, Any]], metric: str, x_axis: str) -> list[
     points = [
         (x, y)
         for record in records
-        if (x := finite(record.get(x_field))) is not None
-        and (y := finite(record.get(metric))) is not None
+        if (y := _finite(record.get(metric))) is not None
+        and (x := _finite(record.get(x_field))) is not None
     ]
     return sorted(points, key=lambda point: point[0])
 
