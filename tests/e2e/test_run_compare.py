@@ -49,7 +49,7 @@ def _runs_of_three_versions(app_db, tmp_path) -> tuple:
                     "step": s,
                     "loss": 4.0 / (1 + s * number / 50),
                     "learning_rate": 0.01 / number,
-                    "grad_norm": 1.0 + (s % 7) / 10,
+                    "grad_norm": 0.4 * number + (s % 7) / 10,
                     "elapsed_s": s * 0.5,
                     "max_steps": STEPS,
                 }
