@@ -62,14 +62,17 @@ def _metrics(seed: int) -> list[dict]:
     return records
 
 
-def fill(engine) -> tuple[uuid.UUID, list[str]]:
-    """An owner with one package, 8 versions (learning rates differ) and a finished run each."""
+def fill(engine, owner_id: uuid.UUID | None = None) -> tuple[uuid.UUID, list[str]]:
+    """An owner (a new one, or ``owner_id``) with one package, 8 versions (learning rates
+    differ) and a finished run each."""
     with Session(engine) as session:
-        user = User(email="bench@example.com", password_hash="x")
-        session.add(user)
-        session.flush()
+        if owner_id is None:
+            user = User(email="bench@example.com", password_hash="x")
+            session.add(user)
+            session.flush()
+            owner_id = user.id
         package = TrainingPackage(
-            owner_id=user.id,
+            owner_id=owner_id,
             name="sweep",
             draft_model={},
             draft_config={},
@@ -99,7 +102,7 @@ def fill(engine) -> tuple[uuid.UUID, list[str]]:
             session.flush()
             run_ids.append(str(run.id))
         session.commit()
-        return user.id, run_ids
+        return owner_id, run_ids
 
 
 def run(database_url: str) -> dict:
