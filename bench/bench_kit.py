@@ -1,12 +1,15 @@
 """What every bench shares, standard library only (gpu_training.py's `train` runs without the
-project's venv): ``--help`` prints the bench's usage, and the browser benches find the
-project's tools the way ``make e2e`` does, so their usage line works on a fresh clone."""
+project's venv): timing and percentiles, ``--help`` prints the bench's usage, and the browser
+benches find the project's tools the way ``make e2e`` does, so their usage line works on a
+fresh clone."""
 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,3 +45,23 @@ def use_project_tools() -> None:
     os.environ["PATH"] = f"{bun_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     os.environ["REFLEX_USE_SYSTEM_BUN"] = "1"  # use that bun, do not download one
     os.environ["TRAINPKG_CHROMIUM"] = _script_output("ensure-browser.sh")
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50 and p95 of durations in seconds, in milliseconds."""
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 3),
+        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 3),
+        "rounds": len(ordered),
+    }
+
+
+def timed(rounds: int, action) -> dict[str, float]:
+    """``action(round)`` ``rounds`` times: its percentiles."""
+    samples = []
+    for index in range(rounds):
+        start = time.perf_counter()
+        action(index)
+        samples.append(time.perf_counter() - start)
+    return percentiles(samples)

@@ -13,7 +13,6 @@ prints p50/p95 in milliseconds. Writes bench/results/history-<dialect>.json.
 from __future__ import annotations
 
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this clone's app, not another
 
 import sqlalchemy as sa
-from bench_kit import exit_on_help
+from bench_kit import exit_on_help, timed
 from sqlmodel import Session
 
 from trainpkg_app.core.diff import diff_snapshots
@@ -50,24 +49,6 @@ SNAPSHOT = {
     },
     "deploy": {"target": "hf_job", "job_flavor": "a10g-small", "timeout_minutes": 120},
 }
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "p50_ms": round(statistics.median(ordered) * 1000, 3),
-        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 3),
-        "rounds": len(ordered),
-    }
-
-
-def timed(rounds: int, action) -> dict[str, float]:
-    samples = []
-    for index in range(rounds):
-        start = time.perf_counter()
-        action(index)
-        samples.append(time.perf_counter() - start)
-    return percentiles(samples)
 
 
 def fill(engine: sa.Engine) -> tuple[uuid.UUID, uuid.UUID, list[uuid.UUID]]:

@@ -15,30 +15,18 @@ Chromium (TRAINPKG_CHROMIUM, else scripts/ensure-browser.sh) itself.
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
-from bench_kit import exit_on_help, use_project_tools
+from bench_kit import exit_on_help
+from browser_session import signed_in_page
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from wizard_steps import complete_through, open_new_package, publish
-
-from tests.browserkit.app import (
-    CHROMIUM_ARGS,
-    app_environment,
-    free_port,
-    new_account,
-    signed_in_state,
-    start_app,
-    stop_app,
-)
-from tests.fakehub.fixtures import started_hub
 
 RESULTS = Path(__file__).with_name("results")
 TARGET_P95_MS = 50
@@ -109,35 +97,10 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 def main() -> None:
     exit_on_help(__doc__)
-    use_project_tools()
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 70
-    hub = started_hub()
-    with tempfile.TemporaryDirectory() as folder:
-        data_dir = Path(folder)
-        port = free_port()
-        env = app_environment(data_dir, port, HF_ENDPOINT=hub.endpoint)
-        app = start_app(env, data_dir / "app.log")
-        try:
-            import sqlalchemy as sa
-
-            engine = sa.create_engine(f"sqlite:///{data_dir / 'trainpkg.db'}")
-            user = new_account(engine, "bench@example.com", "correct horse battery staple")
-            url = f"http://127.0.0.1:{port}"
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=os.environ.get("TRAINPKG_CHROMIUM") or None, args=CHROMIUM_ARGS
-                )
-                context = browser.new_context(
-                    base_url=url, storage_state=signed_in_state(engine, url, user)
-                )
-                page = context.new_page()
-                page.set_default_timeout(30_000)
-                open_new_package(page)
-                timings = run(page, rounds)
-                browser.close()
-        finally:
-            stop_app(app)
-            hub.stop()
+    with signed_in_page() as page:
+        open_new_package(page)
+        timings = run(page, rounds)
     everything = [t for values in timings.values() for t in values]
     figures = {
         "actions": {name: _percentiles(values) for name, values in timings.items()},

@@ -59,6 +59,16 @@ REVIEWED = {
         "show_latest",
         "watch",
     },
+    "RunCompareState": {
+        "close_compare",
+        "compare",
+        "download_csv",
+        "select_run",
+        "set_log_scale",
+        "set_metric",
+        "set_smoothing",
+        "set_x_axis",
+    },
     "TrainingTabsState": {"open_version", "set_tab"},
     "WebhookState": {"remove", "save", "send_test", "set_dialog_open"},
     "WorkspaceState": {

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from trainpkg_app.components.line_figure import line_figure
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.state.runs import RunState
 
@@ -44,36 +45,30 @@ def _findings() -> rx.Component:
 
 
 def _loss_chart() -> rx.Component:
-    return rx.el.figure(
-        rx.recharts.line_chart(
-            rx.recharts.line(
-                data_key="loss",
-                name="train loss",
-                stroke=rx.color("accent", 9),
-                dot=False,
-                is_animation_active=False,
-            ),
-            rx.recharts.line(
-                data_key="eval_loss",
-                name="eval loss",
-                stroke=rx.color("amber", 9),
-                dot=False,
-                is_animation_active=False,
-            ),
-            rx.foreach(RunState.findings, _finding_area),
-            rx.recharts.x_axis(
-                data_key="step", type_="number", domain=["dataMin", "dataMax"], allow_decimals=False
-            ),
-            rx.recharts.y_axis(),
-            rx.recharts.legend(),
-            rx.recharts.graphing_tooltip(),
-            data=RunState.points,
-            height=180,
-            width="100%",
+    return line_figure(
+        rx.recharts.line(
+            data_key="loss",
+            name="train loss",
+            stroke=rx.color("accent", 9),
+            dot=False,
+            is_animation_active=False,
         ),
-        rx.el.figcaption("Loss by step", class_name="sr-only"),
-        aria_label="Loss chart",
-        style={"margin": 0, "width": "100%"},
+        rx.recharts.line(
+            data_key="eval_loss",
+            name="eval loss",
+            stroke=rx.color("amber", 9),
+            dot=False,
+            is_animation_active=False,
+        ),
+        rx.foreach(RunState.findings, _finding_area),
+        rx.recharts.x_axis(
+            data_key="step", type_="number", domain=["dataMin", "dataMax"], allow_decimals=False
+        ),
+        rx.recharts.y_axis(),
+        data=RunState.points,
+        height=180,
+        caption="Loss by step",
+        label="Loss chart",
     )
 
 

@@ -1,10 +1,14 @@
-"""The Runs tab: every deployment with its status, duration and cost, linked to its version."""
+"""The Runs tab: every deployment with its status, duration and cost, linked to its version;
+tick 2-8 of them to compare their curves."""
 
 import reflex as rx
 
+from trainpkg_app.components.run_compare import compare_panel
+from trainpkg_app.state.run_compare import RunCompareState
 from trainpkg_app.state.tabs import TrainingTabsState
 
 COLUMNS = [
+    "Compare",
     "Package",
     "Version",
     "Target",
@@ -17,8 +21,36 @@ COLUMNS = [
 ]
 
 
+def _select_box(run: rx.Var) -> rx.Component:
+    return rx.checkbox(
+        checked=RunCompareState.selected.contains(run["id"]),
+        on_change=lambda value: RunCompareState.select_run(run["id"], value),
+        aria_label="Select " + run["version"] + " run " + run["run_number"],
+    )
+
+
+def _compare_bar() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            "Compare selected",
+            size="2",
+            disabled=~RunCompareState.can_compare,
+            on_click=RunCompareState.compare,
+        ),
+        rx.text(RunCompareState.selection_label, size="2", color=rx.color("gray", 11)),
+        rx.cond(
+            RunCompareState.message != "",
+            rx.text(RunCompareState.message, size="2", color=rx.color("red", 11), role="alert"),
+        ),
+        align="center",
+        spacing="3",
+        wrap="wrap",
+    )
+
+
 def _row(run: rx.Var) -> rx.Component:
     return rx.table.row(
+        rx.table.cell(_select_box(run)),
         rx.table.cell(run["package"]),
         rx.table.row_header_cell(run["version"]),
         rx.table.cell(run["target"]),
@@ -48,6 +80,7 @@ def runs_tab() -> rx.Component:
             "they stay right when the tab was closed.",
             color=rx.color("gray", 11),
         ),
+        rx.cond(TrainingTabsState.runs.length() > 1, _compare_bar()),
         rx.cond(
             TrainingTabsState.runs.length() > 0,
             rx.box(
@@ -64,6 +97,7 @@ def runs_tab() -> rx.Component:
             ),
             rx.text("No runs yet: publish a version and press Deploy.", size="2"),
         ),
+        compare_panel(),
         spacing="3",
         padding_top="4",
         width="100%",

@@ -87,3 +87,20 @@ def diff_snapshots(left: dict[str, Any], right: dict[str, Any]) -> list[DiffRow]
 
 def only_differences(rows: list[DiffRow]) -> list[DiffRow]:
     return [row for row in rows if row.change != Change.UNCHANGED]
+
+
+def differing_fields(snapshots: list[dict[str, Any]]) -> list[list[str]]:
+    """Runs' versions against the first one: ``[step.path, value in each snapshot...]`` for
+    each field where any of them differs from the first (a missing value shows as '')."""
+    first, others = snapshots[0], snapshots[1:]
+    differing = {
+        (row.step, row.path)
+        for other in others
+        for row in only_differences(diff_snapshots(first, other))
+    }
+    order = [step.value for step in STEPS]
+    flats = [{step: flatten(snap.get(step, {})) for step in order} for snap in snapshots]
+    return [
+        [f"{step}.{path}", *(render(flat[step].get(path, _MISSING)) for flat in flats)]
+        for step, path in sorted(differing, key=lambda key: (order.index(key[0]), key[1]))
+    ]

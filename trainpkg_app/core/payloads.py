@@ -20,6 +20,7 @@ FIELD_VALUE_LENGTH = 4096
 FieldValue = Annotated[str, StringConstraints(max_length=FIELD_VALUE_LENGTH)]  # a form field
 ShortText = Annotated[str, StringConstraints(max_length=512)]  # a label, an id, a choice
 LongText = Annotated[str, StringConstraints(max_length=4096)]  # a change summary
+Smoothing = Annotated[float, Field(ge=0, le=0.99, allow_inf_nan=False)]  # the EMA slider
 
 
 class Payload(BaseModel):

@@ -196,6 +196,16 @@ def reconcile(session: Session) -> int:
     return ended
 
 
+def _run_numbers(version_ids: list[uuid.UUID]) -> list[int]:
+    """Each run's number among its version's runs, oldest first (the list is newest first)."""
+    seen: dict[uuid.UUID, int] = {}
+    numbers = []
+    for version_id in reversed(version_ids):
+        seen[version_id] = seen.get(version_id, 0) + 1
+        numbers.append(seen[version_id])
+    return numbers[::-1]
+
+
 def list_runs(session: Session, *, owner_id: uuid.UUID, limit: int = 100) -> list[dict[str, str]]:
     """The owner's runs, newest first, for the Runs tab."""
     rows = session.exec(
@@ -206,8 +216,8 @@ def list_runs(session: Session, *, owner_id: uuid.UUID, limit: int = 100) -> lis
         .order_by(Deployment.created_at.desc())
         .limit(limit)
     ).all()
-    runs = []
-    for deployment, version, package in rows:
+    runs, numbers = [], _run_numbers([deployment.version_id for deployment, _, _ in rows])
+    for (deployment, version, package), number in zip(rows, numbers, strict=True):
         end = deployment.finished_at or (utc_now() if deployment.started_at else None)
         minutes = (
             (as_utc(end) - as_utc(deployment.started_at)).total_seconds() / 60
@@ -220,6 +230,7 @@ def list_runs(session: Session, *, owner_id: uuid.UUID, limit: int = 100) -> lis
                 "package_id": str(package.id),
                 "package": package.name,
                 "version": version.name,
+                "run_number": str(number),
                 "target": deployment.target,
                 "status": deployment.status,
                 "started": deployment.started_at.isoformat() if deployment.started_at else "",

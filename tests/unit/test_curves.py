@@ -1,0 +1,138 @@
+"""Comparing runs: downsampling keeps first, last, minimum and maximum within the
+bound; EMA; a resumed run's whole curve by step and by wall time; recharts rows; the CSV;
+the config diff of the runs' versions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+
+import pytest
+
+from trainpkg_app.core.curves import (
+    chain_records,
+    chart_rows,
+    downsample,
+    merged_rows,
+    metrics_csv,
+    series,
+    smooth,
+)
+from trainpkg_app.core.diff import differing_fields
+from trainpkg_app.core.resume import Link
+
+
+def _noisy(n: int, seed: int = 7) -> list[tuple[float, float]]:
+    rng = random.Random(seed)
+    return [(float(step), rng.gauss(2.0, 0.5)) for step in range(1, n + 1)]
+
+
+@pytest.mark.parametrize("n, limit", [(10_000, 500), (1001, 500), (37, 10), (6, 4), (9, 5)])
+def test_downsampling_keeps_first_last_min_max_within_the_bound(n, limit):
+    points = _noisy(n)
+    points[n // 3] = (points[n // 3][0], 50.0)  # a spike
+    points[n // 2] = (points[n // 2][0], -50.0)  # a dip
+    kept = downsample(points, limit)
+    assert len(kept) <= limit
+    assert kept[0] == points[0] and kept[-1] == points[-1]
+    assert max(points, key=lambda p: p[1]) in kept and min(points, key=lambda p: p[1]) in kept
+    assert [x for x, _ in kept] == sorted({x for x, _ in kept})  # in step order, no repeats
+    assert set(kept) <= set(points)
+
+
+def test_a_short_series_is_kept_whole_and_each_bucket_keeps_its_extremes():
+    assert downsample(_noisy(20), 500) == _noisy(20)
+    with pytest.raises(ValueError, match="at least four points"):
+        downsample(_noisy(20), 3)
+    points = _noisy(1002)
+    kept = set(downsample(points, 12))  # 5 buckets of 200 inner points
+    for start in range(1, 1001, 200):
+        bucket = points[start : start + 200]
+        assert min(bucket, key=lambda p: p[1]) in kept and max(bucket, key=lambda p: p[1]) in kept
+
+
+def test_ema_is_tensorboards_debiased_one():
+    points = [(1.0, 1.0), (2.0, 3.0), (3.0, 3.0)]
+    assert smooth(points, 0.0) == points
+    smoothed = smooth(points, 0.5)
+    assert smoothed[0] == (1.0, 1.0)  # debiased: the first value is itself
+    assert smoothed[1][1] == pytest.approx((0.25 + 1.5) / 0.75)
+    assert smoothed[2][1] == pytest.approx(((0.25 + 1.5) * 0.5 + 1.5) / (1 - 0.125))
+    assert all(y == pytest.approx(4.0) for _, y in smooth([(x, 4.0) for x in range(9)], 0.99))
+    for bad in (-0.1, 1.0, math.nan):
+        with pytest.raises(ValueError, match=r"Smoothing goes from 0 to 0\.99"):
+            smooth(points, bad)
+
+
+def test_a_resumed_run_compares_whole_by_step_and_by_wall_time():
+    first = Link(
+        metrics=[{"step": s, "loss": 3.0 - s / 10, "elapsed_s": s * 2.0} for s in range(1, 7)]
+    )
+    second = Link(
+        metrics=[{"step": s, "loss": 2.0, "elapsed_s": (s - 4) * 2.0} for s in range(5, 9)],
+        resumed_from_step=4,
+    )
+    records = chain_records([first, second])
+    assert [x for x, _ in series(records, "loss", "step")] == [1, 2, 3, 4, 5, 6, 7, 8]
+    times = [x for x, _ in series(records, "loss", "time")]
+    assert times == [2.0, 4.0, 6.0, 8.0, 14.0, 16.0, 18.0, 20.0]  # + the first run's 12 s
+
+
+def test_series_skip_nan_and_missing_values():
+    records = [
+        {"step": 1, "loss": 2.0},
+        {"step": 2, "loss": "NaN"},
+        {"step": 3, "eval_loss": 1.5},
+        {"step": 4, "loss": 1.0},
+    ]
+    assert series(records, "loss", "step") == [(1.0, 2.0), (4.0, 1.0)]
+    assert series(records, "eval_loss", "step") == [(3.0, 1.5)]
+    assert series(records, "loss", "time") == []  # no elapsed_s
+
+
+def test_runs_merge_into_one_row_per_x_with_a_key_per_run():
+    rows = merged_rows([[(1.0, 2.0), (2.0, 1.5)], [(2.0, 1.7), (3.0, 1.2)]])
+    assert rows == [{"x": 1.0, "r0": 2.0}, {"x": 2.0, "r0": 1.5, "r1": 1.7}, {"x": 3.0, "r1": 1.2}]
+
+
+def test_chart_rows_bound_each_run_and_a_log_scale_drops_non_positive_values():
+    runs = [[{"step": s, "loss": 1.0 + s % 7} for s in range(10_000)] for _ in range(8)]
+    rows = chart_rows(runs, "loss", "step", smoothing=0.6)
+    assert all(sum(f"r{i}" in row for row in rows) <= 500 for i in range(8))
+    logged = chart_rows(
+        [[{"step": 1, "loss": 0.0}, {"step": 2, "loss": 0.5}]], "loss", "step", log_scale=True
+    )
+    assert logged == [{"x": 2.0, "r0": 0.5}]
+    with pytest.raises(ValueError, match="Unknown metric"):
+        chart_rows(runs, "password", "step")
+
+
+def test_the_csv_holds_each_runs_metrics_and_no_formula():
+    text = metrics_csv(
+        [
+            ("bot · v1 · local", [{"step": 1, "loss": 2.5, "elapsed_s": 1.2, "epoch": 0.1}]),
+            ("=HYPERLINK(1)", [{"step": 1, "loss": "NaN", "learning_rate": 1e-05}]),
+        ]
+    )
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["run"] for r in rows] == ["bot · v1 · local", "'=HYPERLINK(1)"]
+    assert (rows[0]["step"], rows[0]["loss"], rows[0]["eval_loss"]) == ("1", "2.5", "")
+    assert (rows[1]["loss"], rows[1]["learning_rate"]) == ("NaN", "1e-05")
+
+
+def test_the_config_diff_of_runs_lists_only_fields_that_differ_from_the_first():
+    base = {"config": {"learning_rate": 2e-4, "lora": {"r": 8}}, "model": {"model_id": "a/b"}}
+    rows = differing_fields(
+        [
+            base,
+            base | {"config": {"learning_rate": 1e-4, "lora": {"r": 8}}},
+            base | {"config": {"learning_rate": 2e-4, "lora": {"r": 16}}, "deploy": {"t": "x"}},
+        ]
+    )
+    assert rows == [
+        ["config.learning_rate", "0.0002", "0.0001", "0.0002"],
+        ["config.lora.r", "8", "8", "16"],
+        ["deploy.t", "", "", '"x"'],
+    ]

@@ -1,0 +1,53 @@
+"""The runs a user compares, read for them only: each run's whole curve (a resumed run with the
+runs it went on from), its version's snapshot, and the label its line gets."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from trainpkg_app.core.curves import chain_records
+from trainpkg_app.db.models import TrainingPackage, TrainingPackageVersion
+from trainpkg_app.db.versions import snapshot_of_version
+from trainpkg_app.deploy.chains import links
+from trainpkg_app.deploy.records import owned
+
+
+@dataclass(frozen=True)
+class ComparedRun:
+    id: str
+    label: str  # package · version · target
+    records: list[dict[str, Any]]
+    snapshot: dict[str, Any]
+
+
+def _unique(labels: list[str]) -> list[str]:
+    """Two runs of one version on one target get '(2)', '(3)'... after the first."""
+    seen: dict[str, int] = {}
+    named = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        named.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return named
+
+
+def compared_runs(
+    session: Session, *, owner_id: uuid.UUID, run_ids: list[str]
+) -> list[ComparedRun]:
+    """The owner's runs in the order given; NotFound when one is not theirs or not there."""
+    found = []
+    for run_id in run_ids:
+        deployment = owned(session, owner_id, uuid.UUID(run_id))
+        version = session.get(TrainingPackageVersion, deployment.version_id)
+        package = session.get(TrainingPackage, version.package_id)
+        label = f"{package.name} · v{version.version_number} · {deployment.target}"
+        records = chain_records(links(session, deployment))
+        found.append((run_id, label, records, snapshot_of_version(version)))
+    labels = _unique([label for _, label, _, _ in found])
+    return [
+        ComparedRun(id=run_id, label=label, records=records, snapshot=snapshot)
+        for (run_id, _, records, snapshot), label in zip(found, labels, strict=True)
+    ]
