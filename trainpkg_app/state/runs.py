@@ -102,7 +102,7 @@ def _start(session, *, owner_id, version_id: uuid.UUID) -> RunView:
     return _view(session, deployment)
 
 
-def _go_on(session, *, owner_id, deployment_id: uuid.UUID, more: int | None) -> RunView:
+def _continue_run(session, *, owner_id, deployment_id: uuid.UUID, more: int | None) -> RunView:
     """Resume the owner's run (more: None) or Extend it by ``more`` steps or epochs."""
     deployment = service.resume(
         session,
@@ -268,7 +268,9 @@ class RunState(rx.State):
         if not self.run_id:
             return None
         try:
-            view = await as_owner(self, _go_on, deployment_id=uuid.UUID(self.run_id), more=more)
+            view = await as_owner(
+                self, _continue_run, deployment_id=uuid.UUID(self.run_id), more=more
+            )
         except (service.AlreadyRunning, NotFound, HubProblem) as refused:
             self.message = str(refused)
             return None
