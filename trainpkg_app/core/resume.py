@@ -16,6 +16,7 @@ RESUMABLE = {TrainingStatus.FAILED.value, TrainingStatus.CANCELLED.value}
 EXTENDABLE = {TrainingStatus.COMPLETED.value}
 MAX_MORE_STEPS, MAX_MORE_EPOCHS = 100_000, 100
 CHECKPOINTS = "checkpoints"  # where train.py's Trainer saves them, in a run folder and on the Hub
+TRAINED_MODEL = "output"  # the final model in a run folder (the results repo keeps it at its root)
 WARM_START_DIR = "warm_start"  # in a package: the checkpoint weights it starts from
 TRAINER_FILES = {"optimizer.pt", "scheduler.pt", "trainer_state.json", "training_args.bin"}
 _CHECKPOINT = re.compile(r"checkpoint-(\d+)")

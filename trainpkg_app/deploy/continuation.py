@@ -26,7 +26,7 @@ NO_CHECKPOINT = (
 PACKAGE_GONE = "This run's package is gone from this server: deploy the version again."
 
 
-def _trained_spec(deployment: Deployment) -> dict:
+def trained_spec(deployment: Deployment) -> dict:
     """The package.yaml the earlier run trained with."""
     path = Path(deployment.run_dir) / "package.yaml"
     if not deployment.run_dir or not path.is_file():
@@ -47,7 +47,7 @@ def plan(session: Session, deployment: Deployment, more: int | None) -> resume.C
     why = resume.refusal(deployment.status, kind)
     if why:
         raise CannotResume(why)
-    trained = _trained_spec(deployment)
+    trained = trained_spec(deployment)
     steps = backend_for(deployment.target).checkpoint_steps(
         session, deployment, trained.get("results_repo")
     )
@@ -98,7 +98,7 @@ def warm_start_for(
         return None
     run_id, step = wanted
     earlier = owned(session, owner_id, uuid.UUID(run_id))
-    trained = _trained_spec(earlier)
+    trained = trained_spec(earlier)
     backend, results_repo = backend_for(earlier.target), trained.get("results_repo")
     if step not in backend.checkpoint_steps(session, earlier, results_repo):
         raise CannotResume(
@@ -120,7 +120,7 @@ def best_warm_start(session: Session, deployment: Deployment) -> str:
     if finding is None:
         return ""
     try:
-        trained = _trained_spec(deployment)
+        trained = trained_spec(deployment)
         steps = backend_for(deployment.target).checkpoint_steps(
             session, deployment, trained.get("results_repo")
         )

@@ -12,7 +12,7 @@ from trainpkg_app.core.hub_account import member_prefix, member_run_problem
 from trainpkg_app.db.hub_tokens import HubCredentials, hub_credentials
 from trainpkg_app.db.models import Deployment, TrainingPackage, TrainingPackageVersion
 from trainpkg_app.deploy.records import AlreadyRunning
-from trainpkg_app.hub.errors import explain
+from trainpkg_app.hub.errors import HubProblem, explain
 from trainpkg_app.settings import get_settings
 
 NO_TOKEN = "{what} needs a Hugging Face token: press Set token on the deploy step."
@@ -88,3 +88,22 @@ def download_checkpoint(
     except Exception as error:
         raise explain(error, repo_id) from error
     return Path(deployment.run_dir) / folder
+
+
+def download_trained_model(
+    session: Session, deployment: Deployment, repo_id: str | None, folder: str
+) -> Path:
+    """The final model at a results repo's root (not its checkpoints, metrics or package),
+    downloaded into a folder of the run's."""
+    if not repo_id:
+        raise HubProblem("not_found", "This run pushed no results repo: nothing to load.")
+    target = Path(deployment.run_dir) / folder
+    try:
+        run_api(session, deployment).snapshot_download(
+            repo_id,
+            ignore_patterns=["checkpoints/*", "*.jsonl", "package.yaml", "summary.json"],
+            local_dir=target,
+        )
+    except Exception as error:
+        raise explain(error, repo_id) from error
+    return target

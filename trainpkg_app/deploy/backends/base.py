@@ -71,6 +71,13 @@ class Backend(Protocol):
         when it lives there), for a warm start to copy its weights from."""
         ...
 
+    def fetch_trained_model(
+        self, session: Session, deployment: Deployment, results_repo: str | None
+    ) -> Path:
+        """The folder of the run's final model (adapter or full weights, tokenizer, model
+        card), on this machine (downloaded from the results repo when it lives there)."""
+        ...
+
     def is_gone(self, deployment: Deployment) -> bool:
         """True when an active record's run is known to have vanished (a restart found no
         process); a run only its target can answer about is followed by sync instead."""

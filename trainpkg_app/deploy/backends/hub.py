@@ -9,7 +9,12 @@ from pathlib import Path
 from sqlmodel import Session
 
 from trainpkg_app.core.hardware import find_flavor
-from trainpkg_app.core.resume import CHECKPOINTS, Carryover, complete_checkpoints
+from trainpkg_app.core.resume import (
+    CHECKPOINTS,
+    TRAINED_MODEL,
+    Carryover,
+    complete_checkpoints,
+)
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.hub_tokens import HubCredentials
 from trainpkg_app.db.models import Deployment, utc_now
@@ -84,6 +89,12 @@ class HubBackend:
         return hub_runs.download_checkpoint(
             session, deployment, results_repo, f"{CHECKPOINTS}/checkpoint-{step}"
         )
+
+    def fetch_trained_model(
+        self, session: Session, deployment: Deployment, results_repo: str | None
+    ) -> Path:
+        """The results repo's root (the final model), downloaded into the run's folder."""
+        return hub_runs.download_trained_model(session, deployment, results_repo, TRAINED_MODEL)
 
     def is_gone(self, deployment: Deployment) -> bool:
         return False  # asking the Hub is sync's work, at its own pace

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from trainpkg_app.core.resume import (
     CHECKPOINTS,
+    TRAINED_MODEL,
     Carryover,
     Continuation,
     complete_checkpoints,
@@ -95,6 +96,11 @@ class LocalBackend:
         self, session: Session, deployment: Deployment, results_repo: str | None, step: int
     ) -> Path:
         return Path(deployment.run_dir) / CHECKPOINTS / f"checkpoint-{step}"
+
+    def fetch_trained_model(
+        self, session: Session, deployment: Deployment, results_repo: str | None
+    ) -> Path:
+        return Path(deployment.run_dir) / TRAINED_MODEL
 
     def is_gone(self, deployment: Deployment) -> bool:
         return not local.is_alive(deployment.pid)
