@@ -67,6 +67,14 @@ def _enqueue(engine, owner, version_ids) -> list[uuid.UUID]:
         return ids
 
 
+def _drive_once(engine, runs_dir) -> list[uuid.UUID]:
+    """One pass of the queue's driver, in its own transaction: the runs it started."""
+    with Session(engine) as session:
+        started = queue.drive(session, runs_dir)
+        session.commit()
+        return started
+
+
 def _rows(engine, owner) -> list[queue.QueueRow]:
     with Session(engine) as session:
         return queue.entries(session, owner)
@@ -108,9 +116,7 @@ def test_a_capped_budget_leaves_the_entry_waiting_with_its_reason(migrated, vers
         session.get(User, owner).monthly_budget_usd = Decimal("0")
         session.commit()
     (entry_id,) = _enqueue(migrated, owner, [version_id])
-    with Session(migrated) as session:
-        assert queue.drive(session, tmp_path / "runs") == []
-        session.commit()
+    assert _drive_once(migrated, tmp_path / "runs") == []
     with Session(migrated) as session:
         entry = session.get(RunQueueEntry, entry_id)
         assert entry.status == "queued"
@@ -225,9 +231,7 @@ def test_a_hub_target_takes_the_set_number_of_runs_at_a_time(
     owner, (first, second) = _publish_versions(migrated, snapshot, 2)
     give_own_token(migrated, owner)
     entry_ids = _enqueue(migrated, owner, [first, second])
-    with Session(migrated) as session:
-        assert len(queue.drive(session, tmp_path / "runs")) == 1
-        session.commit()
+    assert len(_drive_once(migrated, tmp_path / "runs")) == 1
     assert len(fake_hub.jobs) == 1  # one Job launched, the other waits for its slot
     with Session(migrated) as session:
         started, waiting = (session.get(RunQueueEntry, entry_id) for entry_id in entry_ids)
@@ -258,3 +262,18 @@ def test_row_level_security_keeps_each_queue_its_owners(seeded):
     with session_scope(app, system=True) as session:
         (entry,) = session.exec(select(RunQueueEntry)).all()
         assert (entry.id, entry.position) == (entry_id, 1)
+
+
+def test_a_version_that_fails_validation_waits_and_leaves_no_half_made_run(migrated, tmp_path):
+    """Its upload is gone: the start is refused after the run's record was made, and that
+    record goes with the refusal (a savepoint), the version's status untouched."""
+    missing = published_snapshot(write_rows(tmp_path / "gone.jsonl"))
+    owner, broken = publish_for_new_user(migrated, missing, store=False)
+    (entry_id,) = _enqueue(migrated, owner, [broken])
+    assert _drive_once(migrated, tmp_path / "runs") == []
+    with Session(migrated) as session:
+        entry = session.get(RunQueueEntry, entry_id)
+        assert entry.status == "queued" and entry.refused_at is not None
+        assert "Upload the file again and publish a new version" in entry.reason
+        assert session.exec(select(Deployment)).all() == []
+        assert session.get(TrainingPackageVersion, broken).training_status is None
