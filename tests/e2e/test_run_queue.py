@@ -60,6 +60,7 @@ def test_queue_two_versions_reorder_and_cancel(signed_in_context, app_db, tmp_pa
     expect(page.locator("#queue-message")).to_have_text(
         "v2 is queued at position 2: see the Runs tab."
     )
+    screenshot("run-queue-deploy-step", of=page)
 
     page.get_by_role("tab", name="Runs").click()
     queue = page.get_by_role("region", name="Run queue")
