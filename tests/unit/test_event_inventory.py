@@ -69,6 +69,7 @@ REVIEWED = {
         "set_smoothing",
         "set_x_axis",
     },
+    "RunQueueState": {"cancel", "follow", "move", "queue_latest", "refresh"},
     "TrainingTabsState": {"open_version", "set_tab"},
     "WebhookState": {"remove", "save", "send_test", "set_dialog_open"},
     "WorkspaceState": {
