@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from trainpkg_app.core.drafts import DraftContent, content_from_snapshot
 from trainpkg_app.core.step_data import TrainingConfig
 
 Objective = Literal["eval_loss", "train_loss"]
@@ -167,6 +168,20 @@ def trial_config_refusal(config: dict[str, Any], overrides: dict[str, Value]) ->
     return ""
 
 
+def trial_content(snapshot: dict[str, dict[str, Any]], overrides: dict[str, Value]) -> DraftContent:
+    """The parent version's content with the trial's values in its Config step (as typed text,
+    so that publishing validates it with the same rules as the wizard)."""
+    content = content_from_snapshot(snapshot)
+    content.forms["config"] |= {name: str(value) for name, value in overrides.items()}
+    return content
+
+
+def has_eval_split(snapshot: dict[str, dict[str, Any]]) -> bool:
+    """Whether the version holds data back and evaluates on it (else no eval loss)."""
+    split = float(snapshot.get("dataset", {}).get("train_split_percent", 100))
+    return split < 100 and snapshot.get("config", {}).get("eval_strategy", "no") != "no"
+
+
 def _short(value: Value) -> str:
     if isinstance(value, float):
         return (
@@ -177,10 +192,16 @@ def _short(value: Value) -> str:
     return str(value)
 
 
+def trial_values(overrides: dict[str, Value]) -> str:
+    """'lr 2e-4 · r 16': a trial's values, short."""
+    return " · ".join(
+        f"{PARAMETERS[name].label} {_short(value)}" for name, value in overrides.items()
+    )
+
+
 def trial_label(version_number: int, overrides: dict[str, Value]) -> str:
     """'v3 · lr 2e-4 · r 16': the parent's number and the trial's values."""
-    parts = [f"{PARAMETERS[name].label} {_short(value)}" for name, value in overrides.items()]
-    return " · ".join([f"v{version_number}", *parts])
+    return f"v{version_number} · {trial_values(overrides)}"
 
 
 def _total(values: list[float | None]) -> float | None:
@@ -346,7 +367,7 @@ def _number(text: str, what: str) -> float | None:
 
 def _axis(form: dict[str, str], n: int) -> dict[str, Any] | None:
     name = form.get(f"param_{n}", "").strip()
-    if not name:
+    if not name or name == "none":
         return None
     if name not in PARAMETERS:
         raise ValueError(f"parameter {n}: {name!r} cannot be swept")
@@ -375,7 +396,7 @@ def spec_from_form(form: dict[str, str]) -> SweepSpec:
             objective=form.get("objective") or "eval_loss",
             budget_usd=budget if kind == "usd" else None,
             budget_hours=budget if kind == "hours" else None,
-            trim=form.get("trim", "true") == "true",
+            trim=form.get("trim", "") in ("true", "on"),
             halving_step=int(halving) if halving else None,
         )
     except ValidationError as error:
