@@ -136,6 +136,9 @@ def claim(session: Session, deployment_id: uuid.UUID, worker: str, ttl_s: float 
             ),
         )
         .values(lease_owner=worker, lease_expires_at=now + timedelta(seconds=ttl_s))
+        # no in-Python evaluation on the loaded record: SQLite's naive datetime against an
+        # aware one raised TypeError, which ended a second worker's monitor
+        .execution_options(synchronize_session="fetch")
     )
     return result.rowcount == 1
 
