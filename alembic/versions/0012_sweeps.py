@@ -1,7 +1,7 @@
 """hyperparameter sweeps: the sweeps table, and a version's sweep (its trials)
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011 (0008 before the queue branch was merged in)
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0012"
-down_revision: str | None = "0008"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
