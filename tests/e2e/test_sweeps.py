@@ -3,8 +3,18 @@ start it, watch the trials queued and run in the results table, and promote the 
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 from test_local_run import publish_local_version
+
+
+@pytest.fixture(autouse=True)
+def patient_expectations():
+    """This test trains two runs while the machine is shared: an upload or a step may take
+    longer than Playwright's default 5 s to show."""
+    expect.set_options(timeout=30_000)
+    yield
+    expect.set_options(timeout=5_000)
 
 
 def test_start_a_small_sweep_and_promote_its_best_trial(
@@ -45,5 +55,6 @@ def test_start_a_small_sweep_and_promote_its_best_trial(
         "the sweep's best trial, into the draft"
     )
     versions = page.get_by_role("list", name="Versions")
-    expect(versions.get_by_text("sweep trial")).to_have_count(2)
+    expect(versions.get_by_text("sweep trial", exact=True)).to_have_count(2)
+    expect(versions).to_contain_text("Training: completed")
     screenshot("sweep-history")

@@ -128,6 +128,7 @@ def _plan() -> rx.Component:
             rx.text(SweepState.plan_total, size="2", weight="medium", id="sweep-plan-total"),
             rx.cond(SweepState.plan_note != "", rx.text(SweepState.plan_note, size="2")),
             rx.table.root(
+                rx.el.caption("Planned trials", class_name="sr-only"),  # the table's name
                 rx.table.header(
                     rx.table.row(
                         *[rx.table.column_header_cell(h) for h in ("Trial", "Cost", "Time", "")]
@@ -135,7 +136,6 @@ def _plan() -> rx.Component:
                 ),
                 rx.table.body(rx.foreach(SweepState.planned, _planned_row)),
                 size="1",
-                aria_label="Planned trials",
                 width="100%",
             ),
             spacing="2",

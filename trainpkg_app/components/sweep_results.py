@@ -46,6 +46,7 @@ def _trial_row(trial: rx.Var) -> rx.Component:
 
 def _table() -> rx.Component:
     return rx.table.root(
+        rx.el.caption("Sweep trials", class_name="sr-only"),  # the table's name
         rx.table.header(
             rx.table.row(
                 *[rx.table.column_header_cell(h) for h in ("Trial", "Objective", "Status", "Cost")]
@@ -53,7 +54,6 @@ def _table() -> rx.Component:
         ),
         rx.table.body(rx.foreach(SweepState.trials, _trial_row)),
         size="1",
-        aria_label="Sweep trials",
         width="100%",
     )
 
@@ -65,7 +65,11 @@ def _scatter() -> rx.Component:
             rx.recharts.scatter_chart(
                 rx.recharts.scatter(data=SweepState.points, fill="var(--accent-9)", name="trials"),
                 rx.recharts.x_axis(
-                    data_key="x", name=SweepState.x_parameter, type_="number", scale="auto"
+                    data_key="x",
+                    name=SweepState.x_parameter,
+                    type_="number",
+                    scale=rx.cond(SweepState.x_log, "log", "auto"),
+                    domain=["auto", "auto"],
                 ),
                 rx.recharts.y_axis(
                     data_key="objective", name="objective", type_="number", domain=["auto", "auto"]

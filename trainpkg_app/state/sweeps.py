@@ -30,11 +30,23 @@ def _latest_for_version(session, *, owner_id, package_id, version_id) -> str:
 
 
 def _money(value: float | None) -> str:
-    return "unknown" if value is None else usd(value)
+    return "—" if value is None else usd(value)
 
 
 def _hours(value: float | None) -> str:
-    return "unknown" if value is None else f"{value:.2f} h"
+    return "—" if value is None else f"{value:.2f} h"
+
+
+def _total(fit) -> str:
+    known = [
+        text
+        for value, text in (
+            (fit.total_usd, _money(fit.total_usd)),
+            (fit.total_hours, _hours(fit.total_hours)),
+        )
+        if value is not None
+    ]
+    return "total estimate " + " and ".join(known) if known else "no estimate on this target"
 
 
 class SweepState(rx.State):
@@ -54,6 +66,7 @@ class SweepState(rx.State):
     trials: list[dict[str, str]] = []
     points: list[dict[str, float | str]] = []  # the scatter: objective against parameter 1
     x_parameter: str = ""
+    x_log: bool = False  # the learning rate: a log axis
     _spec: dict = {}
     _watch_serial: int = 0
 
@@ -117,10 +130,8 @@ class SweepState(rx.State):
             }
             for number, trial in enumerate(plan.trials)
         ]
-        self.plan_total = (
-            f"{len(plan.trials)} trials; total estimate {_money(plan.fit.total_usd)} and "
-            f"{_hours(plan.fit.total_hours)}; objective: "
-            + ("eval loss" if plan.objective == "eval_loss" else "final train loss")
+        self.plan_total = f"{len(plan.trials)} trials; {_total(plan.fit)}; objective: " + (
+            "eval loss" if plan.objective == "eval_loss" else "final train loss"
         )
         self.plan_note = " ".join(part for part in (plan.fit.message, plan.note) if part)
         invalid = any(trial.refusal for trial in plan.trials)
@@ -180,6 +191,7 @@ class SweepState(rx.State):
             for trial in view.trials
         ]
         self.x_parameter = view.parameters[0] if view.parameters else ""
+        self.x_log = planner.PARAMETERS.get(self.x_parameter, planner.PARAMETERS["lora_r"]).log
         self.points = [
             {"x": float(trial.overrides[self.x_parameter]), "objective": trial.objective}
             for trial in view.trials
@@ -207,8 +219,10 @@ class SweepState(rx.State):
                 if self.sweep_id != sweep_id or not self.dialog_open:
                     return
                 self._show(view)
-            if view.status != "running":
-                return
+            if view.status != "running":  # the history shows the trials' runs and costs
+                async with self:
+                    self.message = ""
+                return HistoryState.refresh
 
     @rx.event
     async def promote(self):
