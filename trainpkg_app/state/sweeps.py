@@ -134,9 +134,11 @@ class SweepState(rx.State):
             "eval loss" if plan.objective == "eval_loss" else "final train loss"
         )
         self.plan_note = " ".join(part for part in (plan.fit.message, plan.note) if part)
-        invalid = any(trial.refusal for trial in plan.trials)
-        self.error = "Some trials are not valid configs: change their values." if invalid else ""
-        self.can_start = kept > 0 and not plan.fit.refused and not invalid
+        invalid = next((trial for trial in plan.trials if trial.refusal), None)
+        self.error = (
+            f"Trial {invalid.label} is not a valid config: {invalid.refusal}." if invalid else ""
+        )
+        self.can_start = kept > 0 and not plan.fit.refused and invalid is None
         self._spec = spec.model_dump(mode="json") if self.can_start else {}
 
     @rx.event
