@@ -45,11 +45,17 @@ def _tab(token: str, package_id: str) -> Tab:
     return tab
 
 
-async def test_a_plan_is_shown_then_started_as_queued_child_versions(tmp_path):
+async def _dialog_of_new_version(tmp_path) -> tuple[Tab, str, str, str]:
+    """A new user's version 1, its sweep dialog open: (tab, token, package, version)."""
     token = new_user()
     package_id, version_id = _published(token, tmp_path)
     tab = _tab(token, package_id)
     await tab.send(SweepState.open_sweep, version_id=version_id, label="v1")
+    return tab, token, package_id, version_id
+
+
+async def test_a_plan_is_shown_then_started_as_queued_child_versions(tmp_path):
+    tab, token, package_id, version_id = await _dialog_of_new_version(tmp_path)
     sweep = tab.state(SweepState)
     assert sweep.dialog_open and sweep.sweep_id == ""  # no sweep yet: the plan form
 
@@ -84,10 +90,7 @@ async def test_a_plan_is_shown_then_started_as_queued_child_versions(tmp_path):
 
 
 async def test_a_bad_form_says_what_to_fix_and_plans_nothing(tmp_path):
-    token = new_user()
-    package_id, version_id = _published(token, tmp_path)
-    tab = _tab(token, package_id)
-    await tab.send(SweepState.open_sweep, version_id=version_id, label="v1")
+    tab, *_ = await _dialog_of_new_version(tmp_path)
     sweep = tab.state(SweepState)
     await tab.send(SweepState.preview, form_data=DEFAULT_FORM | {"values_1": "1e-4, lots"})
     assert sweep.error == "Not planned: learning_rate: 'lots' is not a number."
