@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
+from tests.integration import test_row_level_security as rls
 from tests.trainkit.packages import (
     publish_for_new_user,
     published_snapshot,
@@ -25,6 +26,28 @@ from trainpkg_app.db.models import Deployment, RunQueueEntry, TrainingPackageVer
 from trainpkg_app.db.versions import publish_version
 from trainpkg_app.deploy import queue, service
 
+postgres_url, seeded = rls.postgres_url, rls.seeded  # the RLS tests' role, for one test here
+
+
+def _publish_versions(engine, snapshot: dict, count: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """A new owner and ``count`` published versions of one package from ``snapshot``."""
+    owner, first = publish_for_new_user(engine, snapshot)
+    ids = [first]
+    with Session(engine) as session:
+        package_id = session.get(TrainingPackageVersion, first).package_id
+        for _ in range(count - 1):
+            version = publish_version(
+                session,
+                owner_id=owner,
+                package_id=package_id,
+                snapshot=snapshot,
+                change_summary="",
+                parent_version_id=first,
+            )
+            ids.append(version.id)
+        session.commit()
+    return owner, ids
+
 
 @pytest.fixture
 def versions(migrated, tmp_path):
@@ -32,22 +55,7 @@ def versions(migrated, tmp_path):
 
     def publish(count: int, max_steps: int = 4) -> tuple[uuid.UUID, list[uuid.UUID]]:
         snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), max_steps)
-        owner, first = publish_for_new_user(migrated, snapshot)
-        ids = [first]
-        with Session(migrated) as session:
-            package_id = session.get(TrainingPackageVersion, first).package_id
-            for _ in range(count - 1):
-                version = publish_version(
-                    session,
-                    owner_id=owner,
-                    package_id=package_id,
-                    snapshot=snapshot,
-                    change_summary="",
-                    parent_version_id=first,
-                )
-                ids.append(version.id)
-            session.commit()
-        return owner, ids
+        return _publish_versions(migrated, snapshot, count)
 
     return publish
 
@@ -57,6 +65,14 @@ def _enqueue(engine, owner, version_ids) -> list[uuid.UUID]:
         ids = [queue.enqueue(session, owner, version_id).id for version_id in version_ids]
         session.commit()
         return ids
+
+
+def _drive_once(engine, runs_dir) -> list[uuid.UUID]:
+    """One pass of the queue's driver, in its own transaction: the runs it started."""
+    with Session(engine) as session:
+        started = queue.drive(session, runs_dir)
+        session.commit()
+        return started
 
 
 def _rows(engine, owner) -> list[queue.QueueRow]:
@@ -100,9 +116,7 @@ def test_a_capped_budget_leaves_the_entry_waiting_with_its_reason(migrated, vers
         session.get(User, owner).monthly_budget_usd = Decimal("0")
         session.commit()
     (entry_id,) = _enqueue(migrated, owner, [version_id])
-    with Session(migrated) as session:
-        assert queue.drive(session, tmp_path / "runs") == []
-        session.commit()
+    assert _drive_once(migrated, tmp_path / "runs") == []
     with Session(migrated) as session:
         entry = session.get(RunQueueEntry, entry_id)
         assert entry.status == "queued"
@@ -203,3 +217,63 @@ def _started(engine) -> int:
         return len(
             session.exec(select(RunQueueEntry).where(RunQueueEntry.status == "started")).all()
         )
+
+
+def test_a_hub_target_takes_the_set_number_of_runs_at_a_time(
+    migrated, fake_hub, tmp_path, monkeypatch
+):
+    from tests.trainkit.runs import give_own_token, use_fake_hub_token
+    from trainpkg_app.settings import get_settings
+
+    use_fake_hub_token(monkeypatch, fake_hub)
+    monkeypatch.setattr(get_settings(), "queue_hub_runs", 1)
+    snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), job_flavor="a10g-small")
+    owner, (first, second) = _publish_versions(migrated, snapshot, 2)
+    give_own_token(migrated, owner)
+    entry_ids = _enqueue(migrated, owner, [first, second])
+    assert len(_drive_once(migrated, tmp_path / "runs")) == 1
+    assert len(fake_hub.jobs) == 1  # one Job launched, the other waits for its slot
+    with Session(migrated) as session:
+        started, waiting = (session.get(RunQueueEntry, entry_id) for entry_id in entry_ids)
+        assert started.status == "started" and started.deployment_id
+        assert waiting.status == "queued"
+        assert waiting.reason == (
+            "Waiting: your run on Hugging Face Job must end first (one at a time)."
+        )
+
+
+def test_row_level_security_keeps_each_queue_its_owners(seeded):
+    """PostgreSQL as the app runs it (an ordinary role): another user's scope sees and changes
+    no entry, the monitor's system scope sees them all."""
+    import sqlalchemy as sa
+
+    from trainpkg_app.db.engine import scope_to_user, session_scope
+
+    app, users = seeded
+    (a_owner, a_version), (b_owner, _) = users["a"], users["b"]
+    with session_scope(app) as session:
+        scope_to_user(session, a_owner)
+        entry_id = queue.enqueue(session, a_owner, a_version).id
+    with session_scope(app) as session:
+        scope_to_user(session, b_owner)
+        assert session.exec(sa.select(RunQueueEntry.id)).all() == []
+        moved = session.exec(sa.update(RunQueueEntry).values(position=99))
+        assert moved.rowcount == 0
+    with session_scope(app, system=True) as session:
+        (entry,) = session.exec(select(RunQueueEntry)).all()
+        assert (entry.id, entry.position) == (entry_id, 1)
+
+
+def test_a_version_that_fails_validation_waits_and_leaves_no_half_made_run(migrated, tmp_path):
+    """Its upload is gone: the start is refused after the run's record was made, and that
+    record goes with the refusal (a savepoint), the version's status untouched."""
+    missing = published_snapshot(write_rows(tmp_path / "gone.jsonl"))
+    owner, broken = publish_for_new_user(migrated, missing, store=False)
+    (entry_id,) = _enqueue(migrated, owner, [broken])
+    assert _drive_once(migrated, tmp_path / "runs") == []
+    with Session(migrated) as session:
+        entry = session.get(RunQueueEntry, entry_id)
+        assert entry.status == "queued" and entry.refused_at is not None
+        assert "Upload the file again and publish a new version" in entry.reason
+        assert session.exec(select(Deployment)).all() == []
+        assert session.get(TrainingPackageVersion, broken).training_status is None

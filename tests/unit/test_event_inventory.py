@@ -78,6 +78,7 @@ REVIEWED = {
         "set_smoothing",
         "set_x_axis",
     },
+    "RunQueueState": {"cancel", "follow", "move", "queue_latest", "refresh"},
     "TrainingTabsState": {"open_version", "set_tab"},
     "WebhookState": {"remove", "save", "send_test", "set_dialog_open"},
     "WorkspaceState": {

@@ -34,7 +34,9 @@ def test_hub_slots_are_counted_per_owner():
     result = plan(queued, {("hf_job", "a"): 1}, LIMITS, T0)
     assert result.start == ["a1", "b1"]  # a has one slot left of two, b has both
     assert set(result.wait) == {"a2"}
-    assert "2 of your runs at a time" in result.wait["a2"]
+    assert result.wait["a2"] == (
+        "Waiting: 2 of your runs are on Hugging Face Job already (2 at a time)."
+    )
 
 
 def test_targets_do_not_block_each_other():

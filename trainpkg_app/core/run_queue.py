@@ -42,7 +42,10 @@ def busy_reason(target: str, limit: int) -> str:
     if target == LOCAL:
         runs = "one run" if limit == 1 else f"{limit} runs"
         return f"Waiting: this machine trains {runs} at a time, and it is busy."
-    return f"Waiting: {target_label(target)} runs {limit} of your runs at a time; all are busy."
+    if limit == 1:
+        return f"Waiting: your run on {target_label(target)} must end first (one at a time)."
+    where = target_label(target)
+    return f"Waiting: {limit} of your runs are on {where} already ({limit} at a time)."
 
 
 def _slot_key(entry: Waiting) -> tuple[str, str]:

@@ -294,7 +294,8 @@ def _start(
 def drive_as(worker: str, runs_dir: Path, engine: sa.Engine | None = None) -> list[uuid.UUID]:
     """The monitor's pass: drive the queue if this worker holds (or takes) the lease."""
     with session_scope(engine, system=True) as session:
-        if not claim_driver(session, worker):
-            return []
+        waiting = session.exec(select(RunQueueEntry.id).where(RunQueueEntry.status == QUEUED))
+        if waiting.first() is None or not claim_driver(session, worker):
+            return []  # an empty queue costs one read a pass, and no write
     with session_scope(engine, system=True) as session:
         return drive(session, runs_dir)
