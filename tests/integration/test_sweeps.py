@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlmodel import Session, select
 
+from tests.integration import test_row_level_security as rls
 from tests.trainkit.packages import (
     publish_for_new_user,
     published_snapshot,
@@ -24,6 +25,8 @@ from trainpkg_app.db.models import (
     TrainingPackageVersion,
 )
 from trainpkg_app.deploy import queue, service, sweep_caps, sweeps
+
+postgres_url, seeded = rls.postgres_url, rls.seeded  # the RLS tests' role, for one test here
 
 
 def _grid(budget_hours=1.0, **fields) -> SweepSpec:
@@ -219,3 +222,37 @@ def test_someone_elses_sweep_is_not_found(migrated, job_version, tmp_path):
         _results(migrated, stranger, sweep_id)
     with pytest.raises(NotFound):
         _start(migrated, stranger, parent_id, _grid())
+
+
+def test_row_level_security_keeps_each_sweep_its_owners(seeded):
+    """PostgreSQL as the app runs it (an ordinary role): a sweep started in its owner's scope
+    (its trials published and queued) is invisible and unchangeable in another user's; the
+    monitor's system scope sees it (the budget and halving checks run there)."""
+    import sqlalchemy as sa
+
+    from trainpkg_app.db.engine import scope_to_user, session_scope
+
+    app, users = seeded
+    (a_owner, a_version), (b_owner, _) = users["a"], users["b"]
+    with session_scope(app) as session:
+        scope_to_user(session, a_owner)
+        sweep_id = sweeps.start(session, owner_id=a_owner, version_id=a_version, spec=_grid()).id
+    with session_scope(app) as session:
+        scope_to_user(session, b_owner)
+        assert session.exec(sa.select(Sweep.id)).all() == []
+        assert session.exec(sa.update(Sweep).values(status="cancelled")).rowcount == 0
+        with pytest.raises(NotFound):
+            sweeps.results(session, owner_id=b_owner, sweep_id=sweep_id)
+    with session_scope(app, system=True) as session:
+        (sweep,) = session.exec(select(Sweep)).all()
+        assert (sweep.id, sweep.status) == (sweep_id, "running")
+        assert (
+            len(
+                session.exec(
+                    select(TrainingPackageVersion).where(
+                        TrainingPackageVersion.sweep_id == sweep_id
+                    )
+                ).all()
+            )
+            == 4
+        )
