@@ -163,7 +163,7 @@ def test_a_trimmed_sweep_queues_the_trials_that_fit(migrated, job_version):
     assert "the first 2 of 4 trials fit" in view.message
 
 
-def test_no_trial_starts_once_the_sweep_spent_its_budget(migrated, job_version):
+def test_no_trial_starts_once_the_sweep_spent_its_budget(migrated, job_version, tmp_path):
     owner, parent_id = job_version
     sweep_id = _start(migrated, owner, parent_id, _grid(budget_hours=None, budget_usd=0.25))
     with Session(migrated) as session:
@@ -178,8 +178,35 @@ def test_no_trial_starts_once_the_sweep_spent_its_budget(migrated, job_version):
         )
         session.flush()
         refusal = sweep_caps.launch_refusal(session, second, second.estimated_cost)
+        session.commit()
     assert "The sweep's budget of $0.25 would be passed" in refusal
     assert "have cost $0.20" in refusal
+    view = _results(migrated, owner, sweep_id)  # the trial leaves the queue, for good
+    assert [(t.status, t.reason) for t in view.trials] == [
+        ("completed", ""),
+        ("skipped", f"Not started: {refusal}"),
+    ]
+    assert view.status == "completed"
+    with Session(migrated) as session:
+        assert queue.drive(session, tmp_path / "runs") == []  # nothing left to start
+        session.commit()
+    assert _results(migrated, owner, sweep_id).trials[1].reason == f"Not started: {refusal}"
+
+
+def test_a_cancelled_sweep_empties_its_queue(migrated, job_version, tmp_path):
+    owner, parent_id = job_version
+    sweep_id = _start(migrated, owner, parent_id, _grid(budget_hours=None, budget_usd=1.0))
+    with Session(migrated) as session:
+        sweeps.cancel(session, owner_id=owner, sweep_id=sweep_id)
+        session.commit()
+    view = _results(migrated, owner, sweep_id)
+    assert view.status == "cancelled"
+    assert {(t.status, t.reason) for t in view.trials} == {
+        ("skipped", "Not started: the sweep was cancelled.")
+    }
+    with Session(migrated) as session:
+        assert queue.drive(session, tmp_path / "runs") == []
+        assert session.exec(select(Deployment)).all() == []
 
 
 def test_halving_stops_a_trial_in_the_worse_half_at_the_checkpoint(migrated, job_version):

@@ -38,6 +38,7 @@ REVIEWED = {
     "PublishState": {"open_publish", "publish", "set_change_summary", "set_publish_open"},
     "RestoreState": {"ask_gentler_retry", "ask_restore", "cancel_restore", "restore"},
     "SweepState": {
+        "cancel_sweep",
         "new_sweep",
         "open_sweep",
         "preview",

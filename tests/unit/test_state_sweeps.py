@@ -88,6 +88,10 @@ async def test_a_plan_is_shown_then_started_as_queued_child_versions(tmp_path):
     await reopened.send(SweepState.open_sweep, version_id=version_id, label="v1")
     assert reopened.state(SweepState).sweep_id == sweep.sweep_id
 
+    await tab.send(SweepState.cancel_sweep)
+    assert sweep.sweep["status"] == "cancelled"
+    assert {trial["status"] for trial in sweep.trials} == {"skipped"}
+
 
 async def test_a_bad_form_says_what_to_fix_and_plans_nothing(tmp_path):
     tab, *_ = await _dialog_of_new_version(tmp_path)

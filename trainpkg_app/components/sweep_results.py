@@ -12,6 +12,7 @@ STATUS_COLORS = {
     "queued": "amber",
     "failed": "red",
     "cancelled": "gray",
+    "skipped": "gray",
 }
 
 
@@ -110,6 +111,16 @@ def sweep_results(feedback: rx.Component) -> rx.Component:
         rx.hstack(
             rx.dialog.close(rx.button("Close", type="button", variant="soft", color_scheme="gray")),
             rx.button("New sweep", type="button", variant="soft", on_click=SweepState.new_sweep),
+            rx.cond(
+                SweepState.sweep["status"] == "running",
+                rx.button(
+                    "Cancel sweep",
+                    type="button",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=SweepState.cancel_sweep,
+                ),
+            ),
             rx.spacer(),
             rx.button(
                 rx.cond(

@@ -9,18 +9,20 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from trainpkg_app.core import sweeps as planner
 from trainpkg_app.core.cost import usd
 from trainpkg_app.core.drafts import DraftContent
 from trainpkg_app.core.insights import run_estimate
-from trainpkg_app.db.models import Sweep, TrainingPackageVersion, utc_now
+from trainpkg_app.db.models import RunQueueEntry, Sweep, TrainingPackageVersion, utc_now
 from trainpkg_app.db.publishing import publish_trial, restore_into_draft
 from trainpkg_app.db.sweeps import create_sweep, get_sweep, sweeps_of_package, trials
 from trainpkg_app.db.versions import get_version, snapshot_of_version
-from trainpkg_app.deploy import queue
+from trainpkg_app.deploy import queue, service, sweep_caps
 from trainpkg_app.deploy.records import ACTIVE
+
+SKIPPED = "skipped"  # a trial that never ran: the budget was spent, or the sweep cancelled
 
 
 class SweepRefused(Exception):
@@ -133,6 +135,55 @@ def start(
     return sweep
 
 
+def _queue_entries(session: Session, sweep_id: uuid.UUID) -> dict[uuid.UUID, RunQueueEntry]:
+    """Each trial's newest queue entry (waiting, started or cancelled)."""
+    rows = session.exec(
+        select(RunQueueEntry)
+        .where(RunQueueEntry.sweep_id == sweep_id)
+        .order_by(RunQueueEntry.created_at)
+    ).all()
+    return {entry.version_id: entry for entry in rows}
+
+
+def _waiting(
+    session: Session,
+    owner_id: uuid.UUID,
+    version: TrainingPackageVersion,
+    entry: RunQueueEntry | None,
+) -> tuple[str, str]:
+    """A trial without a run: queued (and why it waits), or skipped: the sweep's budget is
+    spent (its entry leaves the queue, for good: spending only grows) or the sweep was
+    cancelled."""
+    if entry is None:
+        return SKIPPED, "Not queued."
+    if entry.status != "queued":
+        return SKIPPED, entry.reason
+    refusal = sweep_caps.launch_refusal(session, version, version.estimated_cost)
+    if not refusal:
+        return "queued", entry.reason
+    queue.cancel(session, owner_id, entry.id)
+    entry.reason = f"Not started: {refusal}"
+    session.flush()
+    return SKIPPED, entry.reason
+
+
+def cancel(session: Session, *, owner_id: uuid.UUID, sweep_id: uuid.UUID) -> None:
+    """End the sweep: its waiting trials leave the queue, its running ones are cancelled
+    (through their backend), and none starts later."""
+    sweep = get_sweep(session, owner_id=owner_id, sweep_id=sweep_id)
+    if sweep.status != "running":
+        return
+    sweep.status, sweep.finished_at = "cancelled", utc_now()
+    for version, run in trials(session, sweep.id):
+        entry = _queue_entries(session, sweep.id).get(version.id)
+        if entry is not None and entry.status == "queued":
+            queue.cancel(session, owner_id, entry.id)
+            entry.reason = "Not started: the sweep was cancelled."
+        if run is not None and run.status in ACTIVE:
+            service.cancel(session, owner_id=owner_id, deployment_id=run.id)
+    session.flush()
+
+
 class TrialRow(BaseModel):
     version_id: str
     name: str
@@ -162,7 +213,7 @@ class SweepView(BaseModel):
 def _refresh(session: Session, sweep: Sweep, rows: list[TrialRow]) -> None:
     """Keep the record's best trial and status in step with its trials."""
     best = planner.best({row.version_id: row.objective for row in rows})
-    ended = rows and all(row.status not in (*ACTIVE, "queued") for row in rows)
+    ended = bool(rows) and all(row.status not in (*ACTIVE, "queued") for row in rows)
     best_id = uuid.UUID(best) if best else None
     if sweep.best_version_id != best_id:
         sweep.best_version_id = best_id
@@ -185,18 +236,14 @@ def results(session: Session, *, owner_id: uuid.UUID, sweep_id: uuid.UUID) -> Sw
     objective = planner.objective_name(
         spec.objective, planner.has_eval_split(snapshot_of_version(parent))
     )
-    waiting = {
-        row.version_id: (row.status, row.reason)
-        for row in queue.entries(session, owner_id)
-        if row.sweep_id == str(sweep.id)
-    }
+    entries = _queue_entries(session, sweep.id)
     rows = []
     for version, run in trials(session, sweep.id):
         overrides = {
             axis.name: snapshot_of_version(version)["config"].get(axis.name) for axis in spec.axes
         }
         value = planner.objective_value(run.metrics or [], objective) if run else None
-        status, reason = waiting.get(str(version.id), ("not queued", ""))
+        status, reason = _waiting(session, owner_id, version, entries.get(version.id))
         if run is not None:
             status, reason = run.status, run.error or ""
         rows.append(

@@ -227,6 +227,19 @@ class SweepState(rx.State):
                 return HistoryState.refresh
 
     @rx.event
+    async def cancel_sweep(self):
+        """End the sweep: waiting trials leave the queue, running ones are cancelled."""
+        if not self.sweep_id:
+            return
+        try:
+            await as_owner(self, sweeps.cancel, sweep_id=uuid.UUID(self.sweep_id))
+        except NotFound as gone:
+            self.error = str(gone)
+            return
+        self.message = "Sweep cancelled: no trial starts any more."
+        await self._load_results()
+
+    @rx.event
     async def promote(self):
         """The best trial becomes the package's next draft (as Restore does)."""
         drafts = await self.get_state(WorkspaceState)
