@@ -70,7 +70,8 @@ def _scatter() -> rx.Component:
                     name=SweepState.x_parameter,
                     type_="number",
                     scale=rx.cond(SweepState.x_log, "log", "auto"),
-                    domain=["auto", "auto"],
+                    domain=["dataMin", "dataMax"],
+                    ticks=SweepState.x_ticks,  # the values tried
                 ),
                 rx.recharts.y_axis(
                     data_key="objective", name="objective", type_="number", domain=["auto", "auto"]

@@ -67,6 +67,7 @@ class SweepState(rx.State):
     points: list[dict[str, float | str]] = []  # the scatter: objective against parameter 1
     x_parameter: str = ""
     x_log: bool = False  # the learning rate: a log axis
+    x_ticks: list[str] = []  # the values tried (recharts takes them as text too)
     _spec: dict = {}
     _watch_serial: int = 0
 
@@ -200,6 +201,7 @@ class SweepState(rx.State):
             if trial.objective is not None
             and isinstance(trial.overrides.get(self.x_parameter), int | float)
         ]
+        self.x_ticks = [f"{x:g}" for x in sorted({float(point["x"]) for point in self.points})]
 
     @rx.event(background=True)
     async def watch(self):
