@@ -24,6 +24,19 @@ MINE = (
 )
 
 
+def _sqlite_triggers(table: str) -> list[str]:
+    """SQLite's batch mode rebuilds the table and its triggers go with it (0002's immutability
+    guard): their SQL, to create them again on the new table."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return []
+    rows = bind.execute(
+        sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :table"),
+        {"table": table},
+    )
+    return [row[0] for row in rows]
+
+
 def upgrade() -> None:
     op.create_table(
         "sweeps",
@@ -83,6 +96,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_sweeps_parent_version_id"), ["parent_version_id"], unique=False
         )
+    triggers = _sqlite_triggers("training_package_versions")
     with op.batch_alter_table("training_package_versions") as batch_op:
         batch_op.add_column(sa.Column("sweep_id", sa.Uuid(), nullable=True))
         batch_op.create_index(
@@ -95,6 +109,8 @@ def upgrade() -> None:
             ["id"],
             ondelete="SET NULL",
         )
+    for trigger in triggers:
+        op.execute(trigger)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE sweeps ENABLE ROW LEVEL SECURITY")
         op.execute("ALTER TABLE sweeps FORCE ROW LEVEL SECURITY")
@@ -102,10 +118,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    triggers = _sqlite_triggers("training_package_versions")
     with op.batch_alter_table("training_package_versions") as batch_op:
         batch_op.drop_constraint("fk_training_package_versions_sweep_id", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_training_package_versions_sweep_id"))
         batch_op.drop_column("sweep_id")
+    for trigger in triggers:
+        op.execute(trigger)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP POLICY IF EXISTS owner_only ON sweeps")
     with op.batch_alter_table("sweeps") as batch_op:
