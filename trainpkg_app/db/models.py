@@ -203,6 +203,50 @@ class TrainingPackageVersion(SQLModel, table=True):
     parent_version_id: uuid.UUID | None = Field(
         default=None, foreign_key="training_package_versions.id", ondelete="SET NULL"
     )
+    # A sweep's trial: the sweep that published it (its parent is the sweep's version).
+    sweep_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Uuid(),
+            sa.ForeignKey(
+                "sweeps.id",
+                ondelete="SET NULL",
+                use_alter=True,
+                name="fk_training_package_versions_sweep_id",
+            ),
+            nullable=True,
+            index=True,
+        ),
+    )
+
+
+class Sweep(SQLModel, table=True):
+    """A hyperparameter sweep of a version: its plan (core/sweeps.SweepSpec as JSON), total
+    budget, status and best trial; its trials are child versions with this ``sweep_id``."""
+
+    __tablename__ = "sweeps"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('running', 'completed', 'cancelled')", name="status"),
+        sa.CheckConstraint("budget_usd >= 0", name="budget_usd_non_negative"),
+        sa.CheckConstraint("budget_hours >= 0", name="budget_hours_non_negative"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    owner_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    package_id: uuid.UUID = Field(foreign_key="training_packages.id", ondelete="CASCADE")
+    parent_version_id: uuid.UUID = Field(
+        foreign_key="training_package_versions.id", ondelete="CASCADE", index=True
+    )
+    spec: dict[str, Any] = _json(nullable=False)
+    budget_usd: Decimal | None = Field(default=None, sa_type=Money)
+    budget_hours: float | None = None
+    status: str = Field(default="running", max_length=16)
+    best_version_id: uuid.UUID | None = Field(
+        default=None, foreign_key="training_package_versions.id", ondelete="SET NULL"
+    )
+    message: str = Field(default="", sa_column_kwargs={"server_default": sa.text("''")})
+    created_at: datetime = _timestamp()
+    finished_at: datetime | None = _timestamp(nullable=True, default=False)
 
 
 class HubToken(SQLModel, table=True):

@@ -42,6 +42,7 @@ class VersionRow:
     training_status: str
     estimated_cost: str
     actual_cost: str
+    sweep_trial: bool = False  # a sweep's trial: indented under its parent, with a badge
 
     @classmethod
     def of(cls, version: VersionSummary) -> VersionRow:
@@ -57,6 +58,7 @@ class VersionRow:
             training_status=version.training_status or "not run",
             estimated_cost=usd(version.estimated_cost),
             actual_cost=usd(version.actual_cost),
+            sweep_trial=bool(version.sweep_id),
         )
 
 
