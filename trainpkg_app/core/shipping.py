@@ -3,8 +3,13 @@ Hub repo a user may push to (``owner/name`` in their own account)."""
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
+from pydantic import StringConstraints
+
+from trainpkg_app.core.payloads import Payload
 
 GB = 1024**3
 MERGE_COPIES = 1.5  # the base's weights, the adapter folded in, and save_pretrained's buffers
@@ -47,3 +52,11 @@ def push_name_problem(repo_id: str, hub_user: str) -> str:
     if hub_user and owner != hub_user:
         return f"Push into your own account: {hub_user}/{repo_id.split('/')[1]}."
     return ""
+
+
+class PushForm(Payload):
+    """The push form: the repo, what to push, and whether it is private (a checkbox: "on")."""
+
+    repo_id: Annotated[str, StringConstraints(max_length=200)] = ""
+    what: Literal["adapter", "merged"] = "adapter"
+    private: Annotated[str, StringConstraints(max_length=8)] = ""

@@ -25,6 +25,7 @@ from trainpkg_app.core.shipping import merge_refusal, push_name_problem
 from trainpkg_app.db.hub_tokens import hub_credentials
 from trainpkg_app.db.models import Deployment, TrainingPackageVersion
 from trainpkg_app.deploy.local import is_alive
+from trainpkg_app.deploy.records import owned
 from trainpkg_app.deploy.trained import TrainedModel, trained_model
 from trainpkg_app.hub.api import hub_username
 from trainpkg_app.hub.errors import HubProblem, explain
@@ -238,8 +239,6 @@ def start_merge(session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID)
 
 
 def merge_status(session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> dict[str, Any]:
-    from trainpkg_app.deploy.records import owned
-
     return merge_state(owned(session, owner_id, deployment_id))
 
 

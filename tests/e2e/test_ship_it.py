@@ -1,0 +1,50 @@
+"""Ship it in the browser: a finished local run, its adapter downloaded as a zip (a real
+download through the token route), a merge started and seen to finish, the exports offered."""
+
+import re
+import zipfile
+
+from playwright.sync_api import Page, expect
+from test_accessibility import blocking_violations
+from test_local_run import publish_local_version
+
+
+def test_download_the_adapter_and_merge_it_from_a_finished_run(
+    page: Page, tmp_path, tiny_model_folder, screenshot
+):
+    publish_local_version(page, tmp_path, tiny_model_folder, max_steps=4)
+    page.get_by_role("button", name="Deploy v1").click()
+    expect(page.locator("#sidebar-run-status")).to_have_text("completed", timeout=180_000)
+    sidebar = page.locator("#sidebar-run-panel")
+    page.locator("#sidebar-ship-it").click()
+    expect(sidebar.get_by_role("heading", name="Push to the Hub")).to_be_visible()
+    expect(page.locator("#sidebar-ship-exports").get_by_role("button")).to_have_count(4)
+
+    with page.expect_download() as started:
+        page.locator("#sidebar-ship-download").click()
+    download = started.value
+    assert re.fullmatch(r".+-adapter\.zip", download.suggested_filename)
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    with zipfile.ZipFile(saved) as archive:
+        names = set(archive.namelist())
+        card = archive.read("README.md").decode()
+    assert {"README.md", "adapter_config.json", "adapter_model.safetensors"} <= names
+    assert "library_name: peft" in card
+
+    with page.expect_download() as exported:
+        page.locator("#sidebar-ship-exports").get_by_role("button", name="TRL sft config").click()
+    assert exported.value.suggested_filename.endswith("-trl-sft.yaml")
+
+    page.locator("#sidebar-ship-merge").click()
+    expect(page.locator("#sidebar-ship-merge-status")).to_have_text("Merged.", timeout=120_000)
+    expect(sidebar.get_by_label("Merge progress")).to_be_visible()
+    expect(page.locator("#sidebar-ship-download-merged")).to_be_visible()
+    expect(page.locator("#sidebar-ship-merge")).to_be_disabled()
+    sidebar.scroll_into_view_if_needed()
+    screenshot("ship-it-merged-light")
+    assert blocking_violations(page) == []
+    page.emulate_media(color_scheme="dark")
+    expect(page.locator("html")).to_have_class(re.compile("dark"))
+    assert blocking_violations(page) == []
+    screenshot("ship-it-merged-dark")
