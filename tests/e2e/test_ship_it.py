@@ -4,9 +4,18 @@ download through the token route), a merge started and seen to finish, the expor
 import re
 import zipfile
 
+import pytest
 from playwright.sync_api import Page, expect
 from test_accessibility import blocking_violations
 from test_local_run import publish_local_version
+
+
+@pytest.fixture(autouse=True)
+def patient_expect():
+    """The upload, the training and the merge share a busy machine: 30 s per expectation."""
+    expect.set_options(timeout=30_000)
+    yield
+    expect.set_options(timeout=5_000)  # Playwright's default, for the tests after this file
 
 
 def test_download_the_adapter_and_merge_it_from_a_finished_run(

@@ -116,6 +116,8 @@ def _push(where: str) -> rx.Component:
                     ),
                     id=f"{where}-ship-what",
                     name="what",
+                    class_name="native-select compact-select",
+                    style={"font_size": "var(--font-size-1)"},
                 ),
                 rx.checkbox("Private", name="private", default_checked=True, size="1"),
                 align="center",
