@@ -361,3 +361,23 @@ def test_the_trained_model_of_a_job_run_comes_from_its_results_repo(
     assert not (trained.folder / "checkpoints").exists()
     model, tokenizer = load_adapter(trained.folder, base)
     assert _greedy(model, tokenizer)
+
+
+def test_a_full_fine_tune_ships_as_a_model_with_nothing_to_merge(
+    migrated, data_dir, tmp_path, hf_cache, client
+):
+    from trainpkg_app.ship_route import download_path
+
+    snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), config={"method": "full"})
+    owner, version_id = publish_for_new_user(migrated, snapshot)
+    run_id = start_local(migrated, owner, version_id, tmp_path, hf_cache)
+    done = follow_local(migrated, run_id, lambda d: d.status not in ("pending", "running"))
+    assert done.status == "completed", done.log_tail
+    with pytest.raises(ship.ShipRefused, match="fine-tuned the whole model"):
+        _in_session(migrated, ship.start_merge, owner, run_id)
+    response = client.get(download_path(ship_tokens.issue(owner, run_id, "adapter")))
+    assert response.status_code == 200
+    assert 'filename="tiny-v1-model.zip"' in response.headers["content-disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert "model.safetensors" in archive.namelist()
+    assert "library_name: transformers" in archive.read("README.md").decode()
