@@ -165,6 +165,21 @@ def test_a_merge_is_refused_without_starting_when_memory_is_short(
     assert not (run_dir / ship.PROGRESS).exists() and not (run_dir / "merged").exists()
 
 
+def test_a_merge_that_fails_says_why_and_can_be_tried_again(migrated, finished_run):
+    owner, run_id = finished_run
+    trained = _in_session(migrated, trained_model, owner, run_id)
+    config = trained.folder / "adapter_config.json"
+    good = config.read_text()
+    config.write_text("{not json")
+    _in_session(migrated, ship.start_merge, owner, run_id)
+    state = _wait_for_merge(migrated, owner, run_id)
+    assert state["state"] == "failed" and state["message"].startswith("The merge failed: ")
+    assert not (Path(trained.deployment.run_dir) / "merged").exists()
+    config.write_text(good)
+    assert _in_session(migrated, ship.start_merge, owner, run_id)["state"] == "running"
+    assert _wait_for_merge(migrated, owner, run_id)["state"] == "done"
+
+
 @pytest.fixture
 def pushing(migrated, finished_run, fake_hub, monkeypatch):
     use_fake_hub_token(monkeypatch, fake_hub)

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from trainpkg_app.settings import get_settings
 
 MERGED = "merged"  # the merged model, in the run folder
 PROGRESS = "merge.json"  # the merge worker's state: {"state", "progress", "message", "pid"}
+PID = "merge.pid"  # the worker's pid, for the moment before its first report
 CHUNK = 1024 * 1024
 FULL_NEEDS_NO_MERGE = "This run fine-tuned the whole model: there is no adapter to merge."
 MERGE_FIRST = "Merge the adapter first (Merge into the base), then download or push the result."
@@ -157,9 +159,20 @@ def merge_state(deployment: Deployment) -> dict[str, Any]:
         state = json.loads(path.read_text())
     except (OSError, ValueError):
         return {"state": "idle", "progress": 0, "message": ""}
-    if state.get("state") == "running" and not is_alive(state.get("pid")):
+    if state.get("state") == "running" and not _worker_alive(path, state.get("pid")):
         return state | {"state": "failed", "message": state.get("message") or "The merge ended."}
     return state
+
+
+def _worker_alive(progress: Path, pid: int | None) -> bool:
+    """The worker's pid is in its reports, or (before its first) in merge.pid beside them;
+    with neither, it is taken as starting for a minute."""
+    pid_file = progress.with_name(PID)
+    if pid is None and pid_file.is_file():
+        pid = int(pid_file.read_text() or 0) or None
+    if pid is None:
+        return time.time() - progress.stat().st_mtime < 60
+    return is_alive(pid)
 
 
 def _weight_bytes(trained: TrainedModel) -> int | None:
@@ -225,6 +238,9 @@ def start_merge(session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID)
         str(merged_folder(deployment)),
         str(run_dir / PROGRESS),
     ]
+    (run_dir / PID).unlink(missing_ok=True)
+    starting = {"state": "running", "progress": 0, "message": "Starting"}
+    (run_dir / PROGRESS).write_text(json.dumps(starting))  # before the worker's own reports
     with (run_dir / "merge.log").open("w") as log:
         process = subprocess.Popen(
             command,
@@ -233,9 +249,8 @@ def start_merge(session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID)
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    state = {"state": "running", "progress": 0, "message": "Starting", "pid": process.pid}
-    (run_dir / PROGRESS).write_text(json.dumps(state))
-    return state
+    (run_dir / PID).write_text(str(process.pid))
+    return starting | {"pid": process.pid}
 
 
 def merge_status(session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> dict[str, Any]:
