@@ -13,7 +13,7 @@ from trainpkg_app.core.shipping import GB, merge_memory_gb, merge_refusal, push_
 from trainpkg_app.package.builder import package_spec
 
 EVALUATION = {
-    "base_eval_loss": 2.5,
+    "base": {"eval_loss": 2.5},
     "eval_loss": 1.25,
     "perplexity": 3.49,
     "samples": [

@@ -27,12 +27,16 @@ def card_metadata(spec: dict, *, adapter: bool, evaluation: dict | None) -> dict
     return metadata
 
 
-def _scalars(evaluation: dict) -> list[str]:
-    return [
-        f"- {key.replace('_', ' ')}: {value}"
-        for key, value in evaluation.items()
-        if isinstance(value, (int, float, str)) and not isinstance(value, bool)
-    ]
+def _scalars(evaluation: dict, prefix: str = "") -> list[str]:
+    """Its figures as a list, a nested group's under its name (``base eval loss: 2.5``)."""
+    lines = []
+    for key, value in evaluation.items():
+        name = f"{prefix}{key.replace('_', ' ')}"
+        if isinstance(value, dict):
+            lines += _scalars(value, f"{name} ")
+        elif isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            lines.append(f"- {name}: {value}")
+    return lines
 
 
 def _cell(value: Any) -> str:
