@@ -4,6 +4,7 @@ base, push to the Hub, and export the package for Axolotl, LLaMA-Factory and TRL
 import reflex as rx
 
 from trainpkg_app.core.vocabulary import TrainingStatus
+from trainpkg_app.state.hub_token import HubTokenState
 from trainpkg_app.state.runs import RunState
 from trainpkg_app.state.ship_it import ShipItState
 
@@ -123,12 +124,21 @@ def _push(where: str) -> rx.Component:
                 align="center",
                 spacing="3",
             ),
-            rx.button(
-                rx.cond(ShipItState.pushing, "Pushing…", "Push to the Hub"),
-                type="submit",
-                size="1",
-                variant="soft",
-                disabled=ShipItState.pushing,
+            rx.hstack(
+                rx.button(
+                    rx.cond(ShipItState.pushing, "Pushing…", "Push to the Hub"),
+                    type="submit",
+                    size="1",
+                    variant="soft",
+                    disabled=ShipItState.pushing,
+                ),
+                rx.button(  # a local run's deploy step has no token line
+                    "Set token",
+                    type="button",
+                    size="1",
+                    variant="outline",
+                    on_click=HubTokenState.set_dialog_open(True),
+                ),
             ),
             rx.cond(
                 ShipItState.pushed_url != "",

@@ -38,7 +38,7 @@ PID = "merge.pid"  # the worker's pid, for the moment before its first report
 CHUNK = 1024 * 1024
 FULL_NEEDS_NO_MERGE = "This run fine-tuned the whole model: there is no adapter to merge."
 MERGE_FIRST = "Merge the adapter first (Merge into the base), then download or push the result."
-NO_TOKEN = "Pushing needs your own Hugging Face token: press Set token on the deploy step."
+NO_TOKEN = "Pushing needs your own Hugging Face token (role write): press Set token."
 EXISTS = "{repo} already exists on the Hub: name a new repo (a push never writes over one)."
 
 
