@@ -30,3 +30,13 @@ def encrypt(secret: str) -> str:
 
 def decrypt(token: str) -> str:
     return _fernet().decrypt(token.encode()).decode()
+
+
+def seal(data: bytes) -> str:
+    """``data`` encrypted and signed, with the time it was sealed (for short-lived tokens)."""
+    return _fernet().encrypt(data).decode()
+
+
+def unseal(token: str, ttl_s: int) -> bytes:
+    """What ``seal`` sealed, if it is ours and younger than ``ttl_s``; InvalidToken otherwise."""
+    return _fernet().decrypt(token.encode(), ttl=ttl_s)

@@ -10,6 +10,7 @@ from trainpkg_app.deploy.monitor import monitor_runs
 from trainpkg_app.pages.login import login_page
 from trainpkg_app.pages.training import ON_LOAD, TITLE, training_page
 from trainpkg_app.security_headers import with_security_headers
+from trainpkg_app.ship_route import serve_downloads
 from trainpkg_app.state.auth import LOGIN_ROUTE, AuthState
 from trainpkg_app.state.events import EventRefused
 from trainpkg_app.state.owner import NotSignedIn
@@ -31,7 +32,7 @@ def handle_backend_error(exception: Exception) -> EventSpec:
 
 app = rx.App(
     stylesheets=["/styles.css"],
-    api_transformer=[guard_uploads(lambda: app), with_security_headers],
+    api_transformer=[guard_uploads(lambda: app), serve_downloads, with_security_headers],
     backend_exception_handler=handle_backend_error,
 )
 app.register_lifespan_task(monitor_runs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from tests.fakehub.routing import Call, Route
 SPACE_FLAVORS = frozenset(flavor.value for flavor in SpaceHardware)  # the client's official list
 KINDS = {"spaces": "space", "datasets": "dataset", "models": "model"}
 REPO = r"([^/]+/[^/]+)"
+VALID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")  # validate_repo_id's rules
 
 
 def new_repo(private: bool = False, sdk: str | None = None) -> dict[str, Any]:
@@ -140,9 +142,17 @@ class FakeRepos:
     def _create(self, call: Call) -> None:
         data = json.loads(call.body)
         kind = data.get("type") or "model"
-        repo_id = f"{data.get('organization') or 'test-user'}/{data['name']}"
+        namespace = data.get("organization") or self.hub.user
+        repo_id = f"{namespace}/{data['name']}"
         prefix = {"space": "spaces/", "dataset": "datasets/"}.get(kind, "")
         url = f"{self.hub.endpoint}/{prefix}{repo_id}"
+        if not VALID_NAME.match(data["name"]) or "--" in data["name"] or ".." in data["name"]:
+            return call.send(400, {"error": f"Invalid repo name: {data['name']}"})
+        if namespace != self.hub.user:  # another user's or an organization we are not in
+            message = (
+                f'You don\'t have the rights to create a {kind} under the namespace "{namespace}"'
+            )
+            return call.send(403, {"error": message}, error_message=message)
         if f"{kind}:{repo_id}" in self.repos:
             return call.send(409, {"error": "You already created this repo", "url": url})
         private = data.get("visibility") == "private" or bool(data.get("private"))
@@ -176,6 +186,9 @@ class FakeRepos:
         repo = self._repo(call, plural, repo_id)
         if repo is None:
             return None
+        if repo_id.split("/")[0] != self.hub.user:  # someone else's repo: no write access
+            message = f"You don't have write access to {repo_id}"
+            return call.send(403, {"error": message}, error_message=message)
         for line in call.body.decode().splitlines():
             item = json.loads(line)
             value = item.get("value", {})

@@ -144,6 +144,8 @@ class FakeHub:
     job_service: FakeJobs = field(default_factory=FakeJobs)
     viewer: FakeDatasetViewer = field(default_factory=FakeDatasetViewer)
     accepted_tokens: set[str] = field(default_factory=lambda: {VALID_TOKEN})
+    read_tokens: set[str] = field(default_factory=set)  # accepted tokens of role "read"
+    user: str = "test-user"  # whose every accepted token is (whoami's name)
     _server: ThreadingHTTPServer | None = None
     _routes: RouteTable | None = None
 
@@ -228,6 +230,9 @@ class FakeHub:
         self.requests.append(request.path if method == "GET" else f"POST {call.path}")
         if method == "POST" and call.token not in self.accepted_tokens:
             return _invalid_token(call)
+        if method == "POST" and call.token in self.read_tokens:
+            message = "You have read access but not the required permissions for this operation."
+            return call.send(403, {"error": message}, error_message=message)
         for index, (prefix, status) in enumerate(self.failures):
             if call.path.startswith(prefix):
                 del self.failures[index]
@@ -241,8 +246,9 @@ class FakeHub:
     def _whoami(self, call: Call) -> None:
         if call.token not in self.accepted_tokens:
             return _invalid_token(call)
+        role = "read" if call.token in self.read_tokens else "write"
         return call.send(
-            200, {"type": "user", "name": "test-user", "auth": {"accessToken": {"role": "write"}}}
+            200, {"type": "user", "name": self.user, "auth": {"accessToken": {"role": role}}}
         )
 
     def catalog_info(self, call: Call, plural: str, repo_id: str) -> None:

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from trainpkg_app.components.line_figure import line_figure
+from trainpkg_app.components.ship_it import ship_it
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.state.runs import RunState
 
@@ -128,6 +129,7 @@ def _run_details(where: str) -> list[rx.Component]:
             ),
         ),
         _go_on(where),
+        ship_it(where),
         rx.cond(
             RunState.stopped_by_doctor,
             rx.button(
