@@ -17,6 +17,7 @@ COLUMNS = [
     "Duration",
     "Est. cost",
     "Actual cost",
+    "Evaluation",
     "",
 ]
 
@@ -61,6 +62,7 @@ def _row(run: rx.Var) -> rx.Component:
         rx.table.cell(run["duration"]),
         rx.table.cell(run["estimated_cost"]),
         rx.table.cell(run["actual_cost"]),
+        rx.table.cell(rx.text(run["evaluation"], size="1"), class_name="run-evaluation"),
         rx.table.cell(
             rx.button(
                 "Open version",

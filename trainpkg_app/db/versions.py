@@ -34,6 +34,7 @@ class VersionSummary(BaseModel):
     training_status: str
     estimated_cost: Decimal | None
     actual_cost: Decimal | None
+    evaluation: str = ""  # its latest completed run's card, one line (deploy/records.finish)
 
 
 def to_columns(snapshot: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -69,6 +70,7 @@ def _summary(version: TrainingPackageVersion) -> VersionSummary:
         training_status=version.training_status or "",
         estimated_cost=version.estimated_cost,
         actual_cost=version.actual_cost,
+        evaluation=(version.training_metrics or {}).get("evaluation") or "",
     )
 
 
