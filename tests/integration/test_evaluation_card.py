@@ -71,3 +71,46 @@ def test_a_cpu_run_has_a_card_and_a_second_version_the_same_prompts(tmp_path, hf
     # chosen by a stable hash of the prompt text, not by position in the file
     keys = [sample_key(s["prompt"]) for s in samples]
     assert keys == sorted(keys)
+
+
+def test_a_local_run_stores_its_card_on_the_record_the_version_and_the_runs_list(
+    migrated, tmp_path, hf_cache
+):
+    """Through the app (the local backend and the monitor's sync): the card lands on the run
+    record, its one-line digest on the version and in the Runs tab's list, and the compare
+    view reads it; a second run of the same dataset asks the same prompts."""
+    from sqlmodel import Session
+
+    from tests.trainkit.packages import publish_for_new_user
+    from tests.trainkit.runs import follow_local, start_local
+    from trainpkg_app.core.evaluation import evaluation_view
+    from trainpkg_app.db.models import TrainingPackageVersion
+    from trainpkg_app.db.versions import list_versions
+    from trainpkg_app.deploy import service
+    from trainpkg_app.deploy.comparison import compared_runs
+
+    upload = tmp_path / "qa.jsonl"
+    upload.write_text("\n".join(json.dumps(row) for row in ROWS))
+    owner, version_id = publish_for_new_user(migrated, published_snapshot(upload, max_steps=3))
+    done_ids = []
+    for attempt in ("first", "second"):
+        run_id = start_local(migrated, owner, version_id, tmp_path / attempt, hf_cache)
+        done = follow_local(migrated, run_id, lambda d: d.status not in service.ACTIVE)
+        assert done.status == "completed", done.log_tail
+        done_ids.append(str(run_id))
+    card = done.evaluation
+    assert math.isfinite(card["base"]["eval_loss"]) and len(card["samples"]) == 8
+    view = evaluation_view(card, done.status)
+    assert view.available and view.rows[0].label == "Eval loss" and len(view.samples) == 8
+    with Session(migrated) as session:
+        version = session.get(TrainingPackageVersion, version_id)
+        line = version.training_metrics["evaluation"]
+        assert line.startswith("eval loss ") and " → " in line
+        summaries, _ = list_versions(session, owner_id=owner, package_id=version.package_id)
+        assert summaries[0].evaluation == line
+        runs = service.list_runs(session, owner_id=owner)
+        assert runs[0]["evaluation"] == line
+        first, second = compared_runs(session, owner_id=owner, run_ids=done_ids)
+    assert [s["prompt"] for s in first.evaluation["samples"]] == [
+        s["prompt"] for s in second.evaluation["samples"]
+    ]
