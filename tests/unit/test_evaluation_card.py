@@ -138,8 +138,10 @@ def test_the_view_of_a_card():
         ("Token F1", "10.0 %", "100.0 %", "+90.0 pts"),
     ]
     short, long = view.samples
-    assert short.number == "1" and not short.long and short.tuned_preview == "A"
-    assert long.long and len(long.base_preview) == PREVIEW_CHARS and long.base_preview[-1] == "…"
+    assert short.number == "1" and short.tuned_preview == "A"
+    assert not (short.prompt_long or short.reference_long or short.base_long or short.tuned_long)
+    assert long.base_long and long.prompt_long and not long.tuned_long
+    assert len(long.base_preview) == PREVIEW_CHARS and long.base_preview[-1] == "…"
     assert long.base == "y" * 2000  # the whole text stays for "Show all"
     assert compact_line(stored) == "eval loss 2.0000 → 1.0000 (−50.0 %)"
     no_scores = evaluation_view(card_from_summary({"evaluation": _card(scores=None)}), "completed")

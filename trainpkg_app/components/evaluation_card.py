@@ -24,6 +24,10 @@ def _metric_row(row: rx.Var) -> rx.Component:
 
 def _metrics(view: rx.Var) -> rx.Component:
     return rx.table.root(
+        rx.el.caption(
+            rx.text(view.summary, size="1", color=rx.color("gray", 11)),
+            style={"caption_side": "top", "text_align": "left"},
+        ),
         rx.table.header(
             rx.table.row(
                 *[rx.table.column_header_cell(c) for c in ("", "Base", "Fine-tuned", "Change")]
@@ -31,7 +35,6 @@ def _metrics(view: rx.Var) -> rx.Component:
         ),
         rx.table.body(rx.foreach(view.rows, _metric_row)),
         size="1",
-        aria_label="Base and fine-tuned model on the held-out split",
     )
 
 
@@ -41,7 +44,7 @@ def _text(sample: rx.Var, key: str, label: str) -> rx.Component:
     return rx.el.div(
         rx.text(label, weight="bold", size="1", as_="div", color=rx.color("gray", 11)),
         rx.cond(
-            preview != whole,
+            sample[f"{key}_long"],
             rx.el.details(
                 rx.el.summary(rx.text(preview, size="2", as_="span")),
                 rx.el.pre(whole, class_name="yaml-preview"),
@@ -61,18 +64,19 @@ def _sample(sample: rx.Var) -> rx.Component:
     )
 
 
-def _card_body(view: rx.Var) -> rx.Component:
+def _card_body(view: rx.Var, open_samples: bool) -> rx.Component:
     return rx.vstack(
-        rx.text(view.summary, size="1", color=rx.color("gray", 11)),
         rx.box(_metrics(view), overflow_x="auto", width="100%"),
         rx.cond(
             view.samples.length() > 0,
             rx.el.details(
                 rx.el.summary(
-                    rx.text("Sample generations (", view.samples.length(), ")", size="2")
+                    rx.text(
+                        "Sample generations (", view.samples.length(), ")", size="2", as_="span"
+                    )
                 ),
                 rx.vstack(rx.foreach(view.samples, _sample), spacing="2", width="100%"),
-                open=True,
+                open=open_samples,
             ),
         ),
         spacing="2",
@@ -80,8 +84,11 @@ def _card_body(view: rx.Var) -> rx.Component:
     )
 
 
-def evaluation_card(view: rx.Var, heading_id: str | rx.Var) -> rx.Component:
-    """The card of one run; ``heading_id`` is unique on the page."""
+def evaluation_card(
+    view: rx.Var, heading_id: str | rx.Var, open_samples: bool = False
+) -> rx.Component:
+    """The card of one run; ``heading_id`` is unique on the page; the sample generations are
+    open from the start with ``open_samples`` (the compare view), else one click away."""
     return rx.el.section(
         rx.vstack(
             rx.heading(
@@ -93,7 +100,7 @@ def evaluation_card(view: rx.Var, heading_id: str | rx.Var) -> rx.Component:
             ),
             rx.cond(
                 view.available,
-                _card_body(view),
+                _card_body(view, open_samples),
                 rx.text(view.reason, size="2", color=rx.color("gray", 11)),
             ),
             spacing="2",

@@ -158,7 +158,9 @@ def compare_panel() -> rx.Component:
                 rx.el.div(
                     rx.foreach(
                         RunCompareState.cards,
-                        lambda card, index: evaluation_card(card, f"compare-evaluation-{index}"),
+                        lambda card, index: evaluation_card(
+                            card, f"compare-evaluation-{index}", open_samples=True
+                        ),
                     ),
                     class_name="eval-cards",
                     role="group",

@@ -147,7 +147,11 @@ class SampleRow:
     base_preview: str
     tuned: str
     tuned_preview: str
-    long: bool  # some text is longer than its preview: the row offers "Show all"
+    # Which texts are longer than their preview (the card offers the whole of those):
+    prompt_long: bool
+    reference_long: bool
+    base_long: bool
+    tuned_long: bool
 
 
 @dataclass(frozen=True)
@@ -168,8 +172,10 @@ def _preview(text: str) -> str:
 def _sample_row(number: int, sample: dict[str, str]) -> SampleRow:
     texts = {key: sample.get(key, "") for key in ("prompt", "reference", "base", "tuned")}
     previews = {f"{key}_preview": _preview(text) for key, text in texts.items()}
-    long = any(previews[f"{key}_preview"] != text for key, text in texts.items())
-    return SampleRow(number=str(number), **texts, **previews, long=long)
+    long = {
+        f"{key}_long": len(" ".join(text.split())) > PREVIEW_CHARS for key, text in texts.items()
+    }
+    return SampleRow(number=str(number), **texts, **previews, **long)
 
 
 def _metric_rows(card: dict[str, Any]) -> list[MetricRow]:
@@ -198,7 +204,10 @@ def evaluation_view(card: dict[str, Any] | None, status: str, title: str = "") -
         return EvaluationView(
             available=True,
             title=title,
-            summary=f"On {card.get('eval_rows', 0)} held-out rows, greedy decoding.",
+            summary=(
+                f"Base and fine-tuned model on {card.get('eval_rows', 0)} held-out rows"
+                " (greedy decoding)"
+            ),
             rows=_metric_rows(card),
             samples=[_sample_row(n, s) for n, s in enumerate(card.get("samples") or [], 1)],
         )
