@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import time
 
 from answer_scores import mean_scores, perplexity, pick_samples, relative_improvement
 
@@ -44,24 +45,29 @@ class EvaluationCard:
         single = int(os.environ.get("WORLD_SIZE", "1")) == 1  # one process: it may generate
         self.samples = pick_samples(raw_rows) if single else []
         self.rows, self.base_loss, self.base_answers = len(raw_rows), None, None
+        self.spent_s = 0.0  # what the card added to the run, said in its log
         self.scored = "text" not in raw_rows.column_names  # EM/F1: answers, not continuations
 
     def before(self, trainer) -> None:
         """The base model's eval loss (every rank: evaluation is collective) and, for a full
         fine-tune, its answers."""
+        started = time.monotonic()
         with base_context(trainer.model):
             measured = trainer.evaluate(metric_key_prefix=BASE_PREFIX)
         self.base_loss = _finite(measured.get(f"{BASE_PREFIX}_loss"))
         if not is_adapter(trainer.model) and trainer.is_world_process_zero():
             self.base_answers = self._answers(trainer.model)
+        self.spent_s += time.monotonic() - started
 
     def after(self, trainer, tuned_loss: float | None) -> dict:
         """The card, once the fine-tuned eval loss is known."""
-        model = trainer.model
+        started, model = time.monotonic(), trainer.model
         tuned = self._answers(model)
         if self.base_answers is None:
             with base_context(model):
                 self.base_answers = self._answers(model)
+        self.spent_s += time.monotonic() - started
+        print(f"Evaluation card: {self.spent_s:.1f} s (base eval, 2 x 8 answers).", flush=True)
         tuned_loss = _finite(tuned_loss)
         samples = [
             {
@@ -90,31 +96,48 @@ class EvaluationCard:
         }
 
     def _answers(self, model) -> list[str]:
-        """Greedy answers to the sample prompts, one prompt at a time (no padding)."""
+        """Greedy answers to the sample prompts, in one batch (left-padded): greedy decoding
+        gives the same first tokens whatever the budget, so each answer is cut at its own."""
         import torch
         from transformers import set_seed
 
+        if not self.samples:
+            return []
+        prompts = [self._prompt_ids(given)[0] for given, _, _ in self.samples]
+        budgets = [self._budget(reference) for _, _, reference in self.samples]
+        width, pad = max(len(p) for p in prompts), self.tokenizer.pad_token_id
+        ids = torch.full((len(prompts), width), pad, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for row, prompt in enumerate(prompts):
+            ids[row, width - len(prompt) :], mask[row, width - len(prompt) :] = prompt, 1
         was_training = model.training
         model.eval()
-        answers = []
         try:
-            for given, _, reference in self.samples:
-                set_seed(SEED)
-                ids = self._prompt_ids(given).to(model.device)
-                wanted = len(self.tokenizer(reference, add_special_tokens=False)["input_ids"]) + 8
-                with torch.no_grad():
-                    out = model.generate(
-                        input_ids=ids,
-                        attention_mask=torch.ones_like(ids),
-                        do_sample=False,
-                        max_new_tokens=min(max(wanted, NEW_TOKENS[0]), NEW_TOKENS[1]),
-                        pad_token_id=self.tokenizer.pad_token_id,
-                    )
-                text = self.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
-                answers.append(text.strip())
+            set_seed(SEED)
+            with torch.no_grad():
+                out = model.generate(
+                    input_ids=ids.to(model.device),
+                    attention_mask=mask.to(model.device),
+                    do_sample=False,
+                    max_new_tokens=max(budgets),
+                    pad_token_id=pad,
+                )
         finally:
             model.train(was_training)
-        return answers
+        return [self._text(out[row, width : width + budget]) for row, budget in enumerate(budgets)]
+
+    def _budget(self, reference: str) -> int:
+        """New tokens for an answer: the reference's length + 8, within NEW_TOKENS."""
+        wanted = len(self.tokenizer(reference, add_special_tokens=False)["input_ids"]) + 8
+        return min(max(wanted, NEW_TOKENS[0]), NEW_TOKENS[1])
+
+    def _text(self, tokens) -> str:
+        """The answer up to its first end-of-sequence token."""
+        tokens = tokens.tolist()
+        eos = self.tokenizer.eos_token_id
+        if eos is not None and eos in tokens:
+            tokens = tokens[: tokens.index(eos)]
+        return self.tokenizer.decode(tokens, skip_special_tokens=True).strip()
 
     def _prompt_ids(self, given):
         """The prompt's tokens: the model's chat template for messages, else the text itself;
