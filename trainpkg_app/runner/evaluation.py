@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import sys
 import time
 
 from answer_scores import mean_scores, perplexity, pick_samples, relative_improvement
@@ -46,11 +47,19 @@ class EvaluationCard:
         self.samples = pick_samples(raw_rows) if single else []
         self.rows, self.base_loss, self.base_answers = len(raw_rows), None, None
         self.spent_s = 0.0  # what the card added to the run, said in its log
+        self.failure: str | None = None
         self.scored = "text" not in raw_rows.column_names  # EM/F1: answers, not continuations
 
     def before(self, trainer) -> None:
         """The base model's eval loss (every rank: evaluation is collective) and, for a full
-        fine-tune, its answers."""
+        fine-tune, its answers. A failure is kept for the card; the training goes on."""
+        try:
+            self._before(trainer)
+        except Exception as error:  # out of memory, a model that cannot generate...
+            self.failure = f"{type(error).__name__}: {error}"
+            print(f"Evaluation card skipped: {self.failure}", file=sys.stderr, flush=True)
+
+    def _before(self, trainer) -> None:
         started = time.monotonic()
         with base_context(trainer.model):
             measured = trainer.evaluate(metric_key_prefix=BASE_PREFIX)
@@ -60,7 +69,15 @@ class EvaluationCard:
         self.spent_s += time.monotonic() - started
 
     def after(self, trainer, tuned_loss: float | None) -> dict:
-        """The card, once the fine-tuned eval loss is known."""
+        """The card, once the fine-tuned eval loss is known; else why there is none."""
+        if self.failure is None:
+            try:
+                return self._after(trainer, tuned_loss)
+            except Exception as error:
+                self.failure = f"{type(error).__name__}: {error}"
+        return {"missing": f"The evaluation card could not be made: {self.failure}"[:300]}
+
+    def _after(self, trainer, tuned_loss: float | None) -> dict:
         started, model = time.monotonic(), trainer.model
         tuned = self._answers(model)
         if self.base_answers is None:

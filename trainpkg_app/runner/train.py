@@ -322,7 +322,7 @@ def train(spec, sft, lora, tokenizer, model, data, metrics, pusher) -> int:
     status = "completed"
     try:
         if card is not None:
-            card.before(trainer)
+            card.before(trainer)  # a failure there costs the card, never the run
         result = trainer.train(resume_from_checkpoint=resume_point())
     except Exception as error:  # recorded for the app, then re-raised for the exit code
         if trainer.is_world_process_zero():
@@ -345,8 +345,8 @@ def train(spec, sft, lora, tokenizer, model, data, metrics, pusher) -> int:
     }
     summary["evaluation"] = evaluation_card(trainer, card, summary["eval_loss"], status)
     if trainer.is_world_process_zero():
-        card = model_card(spec, summary, adapter="lora" in spec["training_arguments"])
-        (OUT / "output" / "README.md").write_text(card)
+        readme = model_card(spec, summary, adapter="lora" in spec["training_arguments"])
+        (OUT / "output" / "README.md").write_text(readme)
         summary_path.write_text(json.dumps(summary, indent=2))
     return 0
 
@@ -359,7 +359,7 @@ def evaluation_card(trainer, card, tuned_loss, status: str) -> dict:
         return {"missing": "The run was stopped before it finished."}
     if not trainer.is_world_process_zero():
         return {}
-    return card.after(trainer, tuned_loss)
+    return card.after(trainer, tuned_loss)  # a failure there costs the card, never the run
 
 
 def resume_point() -> str | None:
