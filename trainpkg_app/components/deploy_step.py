@@ -3,6 +3,7 @@
 import reflex as rx
 
 from trainpkg_app.components.run_panel import run_panel
+from trainpkg_app.components.run_queue import queue_button, queue_message
 from trainpkg_app.components.wizard_fields import (
     YES_NO,
     choice_field,
@@ -63,12 +64,17 @@ def _run_section() -> rx.Component:
             size="2",
             color=rx.color("gray", 11),
         ),
-        rx.button(
-            rx.icon("rocket", size=14, aria_hidden="true"),
-            "Deploy latest version",
-            on_click=ask_permission_then(RunState.deploy_latest),
-            id="deploy-latest",
+        rx.hstack(
+            rx.button(
+                rx.icon("rocket", size=14, aria_hidden="true"),
+                "Deploy latest version",
+                on_click=ask_permission_then(RunState.deploy_latest),
+                id="deploy-latest",
+            ),
+            queue_button(),
+            wrap="wrap",
         ),
+        queue_message(),
         run_panel("deploy"),
         spacing="2",
         width="100%",

@@ -4,6 +4,7 @@ import reflex as rx
 
 from trainpkg_app.components.form_field import switch_field
 from trainpkg_app.components.run_panel import run_panel
+from trainpkg_app.components.sweep_dialog import TRIAL_INDENT, sweep_button, trial_badge
 from trainpkg_app.core.vocabulary import VersionStatus
 from trainpkg_app.state.compare import CompareState
 from trainpkg_app.state.history import HistoryState
@@ -46,6 +47,7 @@ def _version_actions(version: rx.Var) -> rx.Component:
             on_click=RestoreState.ask_restore(version["id"], version["label"]),
             aria_label="Restore " + version["label"],
         ),
+        rx.cond(~version["sweep_trial"], sweep_button(version)),
         rx.button(
             rx.cond(archived, "Unarchive", "Archive"),
             size="1",
@@ -67,6 +69,7 @@ def _version_item(version: rx.Var) -> rx.Component:
                     rx.text(version["label"], weight="bold"),
                     rx.text(version["name"], size="2", color=rx.color("gray", 11), truncate=True),
                     rx.spacer(),
+                    rx.cond(version["sweep_trial"], trial_badge()),
                     rx.badge(
                         version["status"],
                         color_scheme=rx.match(version["status"], *STATUS_COLORS.items(), "gray"),
@@ -93,6 +96,7 @@ def _version_item(version: rx.Var) -> rx.Component:
             size="1",
         ),
         aria_label=version["label"] + " " + version["name"],
+        style=rx.cond(version["sweep_trial"], TRIAL_INDENT, {}),
     )
 
 

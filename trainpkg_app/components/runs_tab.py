@@ -4,6 +4,7 @@ tick 2-8 of them to compare their curves."""
 import reflex as rx
 
 from trainpkg_app.components.run_compare import compare_panel
+from trainpkg_app.components.run_queue import queue_section
 from trainpkg_app.state.run_compare import RunCompareState
 from trainpkg_app.state.tabs import TrainingTabsState
 
@@ -82,6 +83,7 @@ def runs_tab() -> rx.Component:
             "they stay right when the tab was closed.",
             color=rx.color("gray", 11),
         ),
+        queue_section(),
         rx.cond(TrainingTabsState.runs.length() > 1, _compare_bar()),
         rx.cond(
             TrainingTabsState.runs.length() > 0,

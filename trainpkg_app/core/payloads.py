@@ -60,3 +60,28 @@ def refusal(error: ValidationError) -> str:
         where = ".".join(str(part) for part in item["loc"]) or "the event"
         parts.append(f"{where}: {item['msg']}")
     return "Refused: " + "; ".join(parts) + "."
+
+
+class SweepForm(Payload):
+    """The sweep dialog's fields, as typed (core/sweeps.spec_from_form reads them)."""
+
+    param_1: ShortText = ""
+    values_1: ShortText = ""
+    low_1: ShortText = ""
+    high_1: ShortText = ""
+    param_2: ShortText = ""
+    values_2: ShortText = ""
+    low_2: ShortText = ""
+    high_2: ShortText = ""
+    param_3: ShortText = ""
+    values_3: ShortText = ""
+    low_3: ShortText = ""
+    high_3: ShortText = ""
+    mode: ShortText = ""
+    trials: ShortText = ""
+    seed: ShortText = ""
+    objective: ShortText = ""
+    budget_kind: ShortText = ""
+    budget: ShortText = ""
+    trim: ShortText = ""  # a checkbox: "on" when ticked, absent when not
+    halving_step: ShortText = ""

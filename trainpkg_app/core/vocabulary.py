@@ -86,3 +86,11 @@ def choices(
 ) -> list[tuple[str, str, str]]:
     """(value, title, description) triples for radio cards; an unlabelled value shows as itself."""
     return [(value, *labels.get(value, (value, ""))) for value in values]
+
+
+class QueueStatus(StrEnum):
+    """A run queue entry: waiting, started (its run is a deployment now), or cancelled."""
+
+    QUEUED = "queued"
+    STARTED = "started"
+    CANCELLED = "cancelled"

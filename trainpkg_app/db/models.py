@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from trainpkg_app.core.vocabulary import (
     DeploymentTarget,
+    QueueStatus,
     TrainingStatus,
     VersionStatus,
     sql_in_list,
@@ -202,6 +203,50 @@ class TrainingPackageVersion(SQLModel, table=True):
     parent_version_id: uuid.UUID | None = Field(
         default=None, foreign_key="training_package_versions.id", ondelete="SET NULL"
     )
+    # A sweep's trial: the sweep that published it (its parent is the sweep's version).
+    sweep_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Uuid(),
+            sa.ForeignKey(
+                "sweeps.id",
+                ondelete="SET NULL",
+                use_alter=True,
+                name="fk_training_package_versions_sweep_id",
+            ),
+            nullable=True,
+            index=True,
+        ),
+    )
+
+
+class Sweep(SQLModel, table=True):
+    """A hyperparameter sweep of a version: its plan (core/sweeps.SweepSpec as JSON), total
+    budget, status and best trial; its trials are child versions with this ``sweep_id``."""
+
+    __tablename__ = "sweeps"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('running', 'completed', 'cancelled')", name="status"),
+        sa.CheckConstraint("budget_usd >= 0", name="budget_usd_non_negative"),
+        sa.CheckConstraint("budget_hours >= 0", name="budget_hours_non_negative"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    owner_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    package_id: uuid.UUID = Field(foreign_key="training_packages.id", ondelete="CASCADE")
+    parent_version_id: uuid.UUID = Field(
+        foreign_key="training_package_versions.id", ondelete="CASCADE", index=True
+    )
+    spec: dict[str, Any] = _json(nullable=False)
+    budget_usd: Decimal | None = Field(default=None, sa_type=Money)
+    budget_hours: float | None = None
+    status: str = Field(default="running", max_length=16)
+    best_version_id: uuid.UUID | None = Field(
+        default=None, foreign_key="training_package_versions.id", ondelete="SET NULL"
+    )
+    message: str = Field(default="", sa_column_kwargs={"server_default": sa.text("''")})
+    created_at: datetime = _timestamp()
+    finished_at: datetime | None = _timestamp(nullable=True, default=False)
 
 
 class HubToken(SQLModel, table=True):
@@ -264,3 +309,43 @@ class Deployment(SQLModel, table=True):
     webhook_due_at: datetime | None = _timestamp(nullable=True, default=False)
     # The evaluation card train.py wrote into summary.json (core/evaluation.py checks it).
     evaluation: dict[str, Any] | None = _json(nullable=True)
+
+
+class RunQueueEntry(SQLModel, table=True):
+    """A published version waiting for its turn on a target; the monitor starts it
+    (deploy/queue.py) and then links the run it became."""
+
+    __tablename__ = "run_queue"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN ({sql_in_list(QueueStatus)})", name="status"),
+        sa.CheckConstraint(f"target IN ({sql_in_list(DeploymentTarget)})", name="target"),
+        sa.Index("ix_run_queue_owner_status_position", "owner_id", "status", "position"),
+        sa.Index("ix_run_queue_status", "status"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    owner_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
+    version_id: uuid.UUID = Field(
+        foreign_key="training_package_versions.id", ondelete="CASCADE", index=True
+    )
+    target: str = Field(max_length=16)
+    position: int  # the order among the owner's entries (smaller: sooner)
+    status: str = Field(default=QueueStatus.QUEUED.value, max_length=16)
+    reason: str = Field(default="", sa_column_kwargs={"server_default": sa.text("''")})
+    refused_at: datetime | None = _timestamp(nullable=True, default=False)
+    deployment_id: uuid.UUID | None = Field(
+        default=None, foreign_key="deployments.id", ondelete="SET NULL"
+    )
+    sweep_id: uuid.UUID | None = Field(default=None, index=True)  # a sweep's trial (no FK)
+    created_at: datetime = _timestamp()
+
+
+class WorkerLease(SQLModel, table=True):
+    """A named job that one app worker does at a time (the run queue's driver), and until
+    when its lease holds."""
+
+    __tablename__ = "worker_leases"
+
+    name: str = Field(primary_key=True, max_length=64)
+    worker: str = Field(default="", max_length=64)
+    expires_at: datetime = _timestamp()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from trainpkg_app.core.drafts import DraftContent, content_from_snapshot
+from trainpkg_app.core.drafts import DraftContent, content_from_snapshot, snapshot_of
 from trainpkg_app.db.drafts import save_draft
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import TrainingPackageVersion
@@ -45,6 +45,37 @@ def publish_draft(
         extra={"draft_parent_version_id": version.id},
     )
     return version, revision
+
+
+def publish_trial(
+    session: Session,
+    *,
+    owner_id: uuid.UUID,
+    parent: TrainingPackageVersion,
+    content: DraftContent,
+    name_suffix: str,
+    sweep_id: uuid.UUID,
+    estimated_cost: Decimal | None = None,
+) -> TrainingPackageVersion:
+    """A sweep's trial: an immutable child of ``parent`` from ``content`` (the parent's values
+    with the trial's), validated as publishing validates a draft; the draft is untouched."""
+    results = content.validate_all()
+    failing = {step: result.errors for step, result in results.items() if not result.ok}
+    if failing:
+        step, errors = next(iter(failing.items()))
+        field, message = next(iter(errors.items()))
+        raise ValueError(f"{step.value} {field}: {message}")
+    return publish_version(
+        session,
+        owner_id=owner_id,
+        package_id=parent.package_id,
+        snapshot=snapshot_of(results),
+        change_summary=f"Sweep trial of {parent.name}:{name_suffix.replace(' · ', ' ')}",
+        parent_version_id=parent.id,
+        estimated_cost=estimated_cost,
+        name_suffix=name_suffix,
+        sweep_id=sweep_id,
+    )
 
 
 def restore_into_draft(

@@ -35,6 +35,8 @@ class VersionSummary(BaseModel):
     estimated_cost: Decimal | None
     actual_cost: Decimal | None
     evaluation: str = ""  # its latest completed run's card, one line (deploy/records.finish)
+    sweep_id: str = ""  # a sweep's trial: the history indents it under its parent
+    parent_version_id: str = ""
 
 
 def to_columns(snapshot: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -71,6 +73,8 @@ def _summary(version: TrainingPackageVersion) -> VersionSummary:
         estimated_cost=version.estimated_cost,
         actual_cost=version.actual_cost,
         evaluation=(version.training_metrics or {}).get("evaluation") or "",
+        sweep_id=str(version.sweep_id or ""),
+        parent_version_id=str(version.parent_version_id or ""),
     )
 
 
@@ -99,20 +103,25 @@ def publish_version(
     change_summary: str,
     parent_version_id: uuid.UUID | None,
     estimated_cost: Decimal | None = None,
+    name_suffix: str = "",
+    sweep_id: uuid.UUID | None = None,
 ) -> TrainingPackageVersion:
+    """The next numbered version; a sweep's trial adds its values to the name ('... · lr 2e-4')
+    and its sweep."""
     number, package_name = _take_next_number(session, owner_id, package_id)
     if parent_version_id is not None:
         _check_parent(session, package_id, parent_version_id)
     version = TrainingPackageVersion(
         package_id=package_id,
         version_number=number,
-        name=generate_version_name(package_name, number),
+        name=generate_version_name(package_name, number) + name_suffix,
         status=VersionStatus.PUBLISHED.value,
         published_at=utc_now(),
         created_by=owner_id,
         change_summary=change_summary.strip() or None,
         parent_version_id=parent_version_id,
         estimated_cost=estimated_cost,
+        sweep_id=sweep_id,
         **to_columns(snapshot),
     )
     session.add(version)

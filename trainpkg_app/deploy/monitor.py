@@ -13,9 +13,10 @@ from sqlmodel import select
 from trainpkg_app.core.workers import this_worker
 from trainpkg_app.db.engine import session_scope
 from trainpkg_app.db.models import Deployment
-from trainpkg_app.deploy import service, webhook
+from trainpkg_app.deploy import queue, service, webhook
 from trainpkg_app.deploy.backends import backend_for
 from trainpkg_app.hub.errors import HubProblem
+from trainpkg_app.settings import get_settings
 
 POLL_S = 1.0
 logger = logging.getLogger(__name__)
@@ -75,6 +76,12 @@ async def _follow_runs() -> None:
     while True:
         try:
             await asyncio.to_thread(sync_active_runs)
+            await asyncio.to_thread(drive_run_queue)
         except sa.exc.SQLAlchemyError as error:
             logger.error("Run monitor: the database did not answer (%s); retrying.", error)
         await asyncio.sleep(POLL_S)
+
+
+def drive_run_queue() -> None:
+    """Start the queued runs whose turn it is (one worker drives, deploy/queue.py)."""
+    queue.drive_as(this_worker(), get_settings().data_dir / "runs")

@@ -26,7 +26,7 @@ from trainpkg_app.db.models import (
     utc_now,
 )
 from trainpkg_app.db.versions import get_version, snapshot_of_version
-from trainpkg_app.deploy import chains, spend
+from trainpkg_app.deploy import chains, spend, sweep_caps
 from trainpkg_app.deploy.backends import backend_for
 from trainpkg_app.deploy.continuation import planned_for as continuation_plan
 from trainpkg_app.deploy.continuation import warm_start_for
@@ -87,6 +87,7 @@ def _refuse(
     budget = snapshot_of_version(version)["deploy"].get("budget_usd")
     left = None if budget is None else float(budget) - float(spent)
     refusal = refusal or caps.launch_refusal(estimate, left)
+    refusal = refusal or sweep_caps.launch_refusal(session, version, estimate)
     refusal = refusal or caps.monthly_refusal(
         spend.month_spend(session, owner_id, utc_now()),
         estimate,
@@ -136,6 +137,9 @@ def claim(session: Session, deployment_id: uuid.UUID, worker: str, ttl_s: float 
             ),
         )
         .values(lease_owner=worker, lease_expires_at=now + timedelta(seconds=ttl_s))
+        # no in-Python evaluation on the loaded record: SQLite's naive datetime against an
+        # aware one raised TypeError, which ended a second worker's monitor
+        .execution_options(synchronize_session="fetch")
     )
     return result.rowcount == 1
 
@@ -176,6 +180,7 @@ def _stop_reason(session: Session, deployment: Deployment, backend) -> str:
             reason = caps.monthly_cap_reason(spend.month_spend(session, owner, utc_now()), cap)
     mode, points = doctor_mode(session, deployment), deployment.metrics or []
     finding = doctor.finding_that_stops(mode, points)
+    reason = reason or sweep_caps.stop_reason(session, deployment)  # its sweep's budget, halving
     return reason or (doctor.stop_reason(finding) if finding else "")
 
 

@@ -10,6 +10,7 @@ from trainpkg_app.components.hub_token_dialog import hub_token_dialog
 from trainpkg_app.components.package_bar import package_bar
 from trainpkg_app.components.page_header import page_header
 from trainpkg_app.components.runs_tab import runs_tab
+from trainpkg_app.components.sweep_dialog import sweep_dialog
 from trainpkg_app.components.wizard import wizard
 from trainpkg_app.state.auth import AuthState
 from trainpkg_app.state.hub_token import HubTokenState
@@ -67,6 +68,7 @@ def _packages_tab() -> rx.Component:
         publish_dialog(),
         hub_token_dialog(),
         restore_dialog(),
+        sweep_dialog(),
         _save_on_hide(),
         spacing="4",
         padding_top="4",

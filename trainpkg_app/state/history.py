@@ -43,6 +43,7 @@ class VersionRow:
     estimated_cost: str
     actual_cost: str
     evaluation: str = ""  # its latest completed run's evaluation, one line
+    sweep_trial: bool = False  # a sweep's trial: indented under its parent, with a badge
 
     @classmethod
     def of(cls, version: VersionSummary) -> VersionRow:
@@ -59,6 +60,7 @@ class VersionRow:
             estimated_cost=usd(version.estimated_cost),
             actual_cost=usd(version.actual_cost),
             evaluation=version.evaluation,
+            sweep_trial=bool(version.sweep_id),
         )
 
 

@@ -1,0 +1,60 @@
+"""Sweep a published version: plan two learning rates, see the trials and their estimate,
+start it, watch the trials queued and run in the results table, and promote the best."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from test_local_run import publish_local_version
+
+
+@pytest.fixture(autouse=True)
+def patient_expectations():
+    """This test trains two runs while the machine is shared: an upload or a step may take
+    longer than Playwright's default 5 s to show."""
+    expect.set_options(timeout=30_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
+def test_start_a_small_sweep_and_promote_its_best_trial(
+    page: Page, tmp_path, tiny_model_folder, screenshot
+):
+    publish_local_version(page, tmp_path, tiny_model_folder, max_steps=4)
+    page.get_by_role("button", name="Sweep v1").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Values").first.fill("0.02, 0.0001")
+    dialog.get_by_label("Total budget").fill("2")
+    dialog.get_by_label("in", exact=True).select_option("hours")
+    dialog.get_by_role("button", name="Preview trials").click()
+    expect(dialog.locator("#sweep-plan-total")).to_contain_text("2 trials")
+    expect(dialog.locator("#sweep-plan-total")).to_contain_text("final train loss")  # no eval
+    planned = dialog.get_by_role("table", name="Planned trials")
+    expect(planned).to_contain_text("v1 · lr 0.02")
+    expect(planned).to_contain_text("v1 · lr 1e-4")
+    screenshot("sweep-plan")
+
+    dialog.get_by_role("button", name="Start sweep").click()
+    expect(dialog.locator("#sweep-message")).to_have_text("Sweep started: its trials are queued.")
+    trials = dialog.get_by_role("table", name="Sweep trials")
+    expect(trials.get_by_role("row")).to_have_count(3)  # the header and 2 trials
+    expect(trials).to_contain_text(re.compile("queued|pending|running"))
+    screenshot("sweep-queued")
+
+    expect(dialog.locator("#sweep-status")).to_have_text("completed", timeout=240_000)
+    expect(trials.get_by_text("completed")).to_have_count(2)
+    expect(trials.get_by_text("best", exact=True)).to_have_count(1)
+    expect(dialog.get_by_label(re.compile("^Objective against"))).to_be_visible()
+    screenshot("sweep-results")
+    page.evaluate("document.documentElement.classList.add('dark')")
+    screenshot("sweep-results-dark")
+    page.evaluate("document.documentElement.classList.remove('dark')")
+
+    dialog.get_by_role("button", name=re.compile("^Promote ")).click()
+    expect(page.locator("#history-message")).to_contain_text(
+        "the sweep's best trial, into the draft"
+    )
+    versions = page.get_by_role("list", name="Versions")
+    expect(versions.get_by_text("sweep trial", exact=True)).to_have_count(2)
+    expect(versions).to_contain_text("Training: completed")
+    screenshot("sweep-history")
