@@ -91,11 +91,15 @@ def test_publish_deploy_locally_and_watch_it_train(
     version = page.get_by_role("list", name="Versions").get_by_role("listitem").first
     expect(version).to_contain_text("Training: completed")
     expect(version).to_contain_text("Cost (est. / actual): — / $0.00")
+    card = sidebar.get_by_role("region", name="Evaluation")  # train.py's own card, measured
+    expect(card.get_by_role("row", name=re.compile(r"^Eval loss \d"))).to_be_visible()
+    expect(version).to_contain_text(re.compile(r"Evaluation: eval loss [\d.]+ → [\d.]+"))
 
     page.get_by_role("tab", name="Runs").click()
     runs = page.get_by_role("region", name="Runs")
     expect(runs).to_contain_text(re.compile(r"completed"))
     expect(runs).to_contain_text("$0.00")
+    expect(runs.locator(".run-evaluation").first).to_contain_text("eval loss ")
     runs.get_by_role("button", name=re.compile("^Open ")).first.click()
     expect(page.get_by_role("tab", name="Training Packages")).to_have_attribute(
         "aria-selected", "true"

@@ -83,6 +83,10 @@ def test_a_chat_and_an_alpaca_file_train_in_one_template(tmp_path, own, choice, 
     assert run.returncode == 0, run.stderr[-3000:]
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["global_step"] == 4
+    card = summary["evaluation"]  # chat samples go through the chat template, with EM/F1
+    assert card["eval_rows"] == 8 and len(card["samples"]) == 8
+    assert all(s["reference"] and s["prompt"] for s in card["samples"])
+    assert set(card["scores"]) == {"base", "tuned"}
     saved = json.loads((folder / "output" / "tokenizer_config.json").read_text())
     template = saved.get("chat_template") or (folder / "output" / "chat_template.jinja").read_text()
     assert template == saved_template

@@ -25,6 +25,7 @@ from tests.trainkit.runs import (
     use_fake_hub_token,
 )
 from tests.trainkit.tiny_model import hub_tiny_model
+from trainpkg_app.core.evaluation import card_from_summary
 from trainpkg_app.db.models import Deployment, TrainingPackageVersion, utc_now
 from trainpkg_app.deploy import hf_job
 from trainpkg_app.deploy.records import AlreadyRunning
@@ -138,6 +139,9 @@ def test_a_job_run_on_the_strict_fake_hub_ends_with_a_loadable_results_repo(
     assert len(losses) == 6 and all(loss == loss for loss in losses)  # finite, not NaN
     summary = check_results_repo(fake_hub, REPO, base, tmp_path / "download")
     assert summary["status"] == "completed"
+    # the evaluation card: in the results repo's summary.json, and the same on the run record
+    assert len(summary["evaluation"]["samples"]) == summary["evaluation"]["eval_rows"] == 6
+    assert done.evaluation == card_from_summary(summary)
 
 
 def test_a_flavor_that_jobs_lack_is_refused_before_anything_is_uploaded(fake_hub):

@@ -40,6 +40,16 @@ CMD ["python", "train.py"]
 """  # what packages carried before: copied as root, no user
 
 
+CARD = {  # an evaluation card as train.py writes it into summary.json
+    "base": {"eval_loss": 2.0, "perplexity": 7.389},
+    "tuned": {"eval_loss": 1.5, "perplexity": 4.482},
+    "improvement": 0.25,
+    "eval_rows": 6,
+    "samples": [{"prompt": "Q", "reference": "A", "base": "x", "tuned": "A"}],
+    "scores": None,
+}
+
+
 def _start_space(api, folder, flavor: str, sleep_minutes: int = 60) -> str:
     return hf_space.start(
         api,
@@ -120,6 +130,10 @@ def test_a_space_run_on_the_strict_fake_hub_ends_with_a_loadable_results_repo(
     assert len(files["training_metrics.jsonl"].splitlines()) >= 10
     assert hf_space.read_result(api, SPACE, "summary.json") == files["summary.json"]
     assert hf_space.read_result(api, SPACE, "absent.txt") is None
+    card = summary["evaluation"]  # the evaluation card travels in the results repo
+    assert card["base"]["eval_loss"] > 0 and card["tuned"]["eval_loss"] > 0
+    assert len(card["samples"]) == card["eval_rows"] == 6  # 24 rows, 25 % held out
+    assert "## Evaluation" in files["README.md"].decode()  # and in its model card
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason=ROOT_NEEDED)
@@ -183,10 +197,15 @@ def test_a_space_run_is_followed_to_completion_with_its_cost(
     assert running.status == "running" and running.metrics == [
         {"step": 1, "max_steps": 2, "loss": 2.5}
     ]
-    results["files"]["summary.json"] = b'{"status": "completed"}'
+    results["files"]["summary.json"] = json.dumps(
+        {"status": "completed", "evaluation": CARD}
+    ).encode()
     space["stage"] = "PAUSED"  # train.py paused its own Space
     done = sync_run(migrated, deployment_id)
     assert done.status == "completed"
+    assert done.evaluation["base"]["eval_loss"] == 2.0  # the card, read from the results repo
+    assert done.evaluation["improvement"] == 0.25
+    assert done.evaluation["samples"] == CARD["samples"]
     assert "paused itself when the training ended" in done.log_tail  # what the app shows
     assert float(done.actual_cost) == pytest.approx(
         1.00 / 60, abs=0.001

@@ -27,8 +27,10 @@ from trainpkg_app.package.builder import build_package, zip_package
 PACKAGE_FILES = [
     "Dockerfile",
     "README.md",
+    "answer_scores.py",
     "chat_format.py",
     "data",
+    "evaluation.py",
     "formats.py",
     "hub_results.py",
     "package.yaml",

@@ -117,7 +117,7 @@ def test_each_target_prices_its_own_flavor(settings):
 def _ended(minutes_ago: float, **billing) -> Decimal:
     """The actual cost of a run that started ``minutes_ago`` and ends now, at $2/h."""
     deployment = Deployment(target="local", started_at=utc_now() - timedelta(minutes=minutes_ago))
-    version = SimpleNamespace()
+    version = SimpleNamespace(training_metrics=None)  # a version that never ran
     session = SimpleNamespace(get=lambda *_: version)
     finish(session, deployment, {"status": "completed"}, 2.0, **billing)
     assert version.actual_cost == deployment.actual_cost

@@ -88,6 +88,7 @@ def _version_item(version: rx.Var) -> rx.Component:
                     "Cost (est. / actual)",
                     rx.text.span(version["estimated_cost"], " / ", version["actual_cost"]),
                 ),
+                rx.cond(version["evaluation"] != "", _detail("Evaluation", version["evaluation"])),
                 _version_actions(version),
                 spacing="1",
                 width="100%",

@@ -3,6 +3,7 @@ per run), the metric, x axis, smoothing and log scale, the config diff and the C
 
 import reflex as rx
 
+from trainpkg_app.components.evaluation_card import evaluation_card
 from trainpkg_app.components.form_field import switch_field
 from trainpkg_app.components.line_figure import line_figure
 from trainpkg_app.core.curves import MAX_SMOOTHING, METRICS, X_AXES
@@ -153,6 +154,18 @@ def compare_panel() -> rx.Component:
                 _chart(),
                 rx.heading("Config differences (against the first run)", size="2", as_="h3"),
                 _diff(),
+                rx.heading("Evaluation cards", size="2", as_="h3"),
+                rx.el.div(
+                    rx.foreach(
+                        RunCompareState.cards,
+                        lambda card, index: evaluation_card(
+                            card, f"compare-evaluation-{index}", open_samples=True
+                        ),
+                    ),
+                    class_name="eval-cards",
+                    role="group",
+                    aria_label="Evaluation cards of the compared runs",
+                ),
                 spacing="3",
                 width="100%",
             ),

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from trainpkg_app.components.evaluation_card import evaluation_card
 from trainpkg_app.components.line_figure import line_figure
 from trainpkg_app.components.ship_it import ship_it
 from trainpkg_app.core.vocabulary import TrainingStatus
@@ -87,6 +88,7 @@ def _run_card(where: str) -> rx.Component:
             rx.text(RunState.step_label, " ", RunState.eta, size="1", id=f"{where}-run-step"),
             _loss_chart(),
             _findings(),
+            evaluation_card(RunState.evaluation, f"{where}-evaluation-heading"),
             rx.text(
                 "Cost (est. / actual): ",
                 RunState.estimated_cost,

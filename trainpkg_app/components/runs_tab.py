@@ -18,6 +18,7 @@ COLUMNS = [
     "Duration",
     "Est. cost",
     "Actual cost",
+    "Evaluation",
     "",
 ]
 
@@ -62,6 +63,7 @@ def _row(run: rx.Var) -> rx.Component:
         rx.table.cell(run["duration"]),
         rx.table.cell(run["estimated_cost"]),
         rx.table.cell(run["actual_cost"]),
+        rx.table.cell(rx.text(run["evaluation"], size="1"), class_name="run-evaluation"),
         rx.table.cell(
             rx.button(
                 "Open version",

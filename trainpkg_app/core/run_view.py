@@ -9,6 +9,7 @@ from typing import Any
 
 from trainpkg_app.core.cost import usd
 from trainpkg_app.core.doctor import Finding, diagnose
+from trainpkg_app.core.evaluation import EvaluationView, evaluation_view
 from trainpkg_app.core.metric_records import finite
 from trainpkg_app.core.resume import EXTENDABLE, RESUMABLE
 from trainpkg_app.core.vocabulary import TrainingStatus
@@ -34,6 +35,7 @@ class RunRecord:
     chain: str = ""  # Resume/Extend: what the run went on from (core/resume.chain_label)
     planned_by_steps: bool = True  # the version plans steps (else epochs): what Extend adds
     webhook_log: list[dict[str, Any]] = field(default_factory=list)  # its delivery attempts
+    evaluation: dict[str, Any] | None = None  # its evaluation card (core/evaluation.py)
 
 
 RULE_TITLES = {
@@ -95,6 +97,7 @@ class RunView:
     can_extend: bool  # completed: it may train further
     extend_unit: str  # "steps" or "epochs"
     webhook: list[str]  # the run-end webhook's delivery log, in words
+    evaluation: EvaluationView
 
     def fields(self) -> dict[str, Any]:
         """Field name to value (rows stay typed: the state's vars are declared with them)."""
@@ -134,6 +137,7 @@ def run_view(record: RunRecord) -> RunView:
         can_extend=record.status in EXTENDABLE,
         extend_unit="steps" if record.planned_by_steps else "epochs",
         webhook=log_lines(record.webhook_log),
+        evaluation=evaluation_view(record.evaluation, record.status),
     )
 
 

@@ -307,6 +307,8 @@ class Deployment(SQLModel, table=True):
     # left to deliver).
     webhook_log: list[dict[str, Any]] | None = _json(nullable=True)
     webhook_due_at: datetime | None = _timestamp(nullable=True, default=False)
+    # The evaluation card train.py wrote into summary.json (core/evaluation.py checks it).
+    evaluation: dict[str, Any] | None = _json(nullable=True)
 
 
 class RunQueueEntry(SQLModel, table=True):

@@ -34,6 +34,7 @@ class VersionSummary(BaseModel):
     training_status: str
     estimated_cost: Decimal | None
     actual_cost: Decimal | None
+    evaluation: str = ""  # its latest completed run's card, one line (deploy/records.finish)
     sweep_id: str = ""  # a sweep's trial: the history indents it under its parent
     parent_version_id: str = ""
 
@@ -71,6 +72,7 @@ def _summary(version: TrainingPackageVersion) -> VersionSummary:
         training_status=version.training_status or "",
         estimated_cost=version.estimated_cost,
         actual_cost=version.actual_cost,
+        evaluation=(version.training_metrics or {}).get("evaluation") or "",
         sweep_id=str(version.sweep_id or ""),
         parent_version_id=str(version.parent_version_id or ""),
     )

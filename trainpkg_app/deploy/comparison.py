@@ -22,6 +22,8 @@ class ComparedRun:
     label: str  # package · version · target
     records: list[dict[str, Any]]
     snapshot: dict[str, Any]
+    status: str = ""
+    evaluation: dict[str, Any] | None = None  # its evaluation card
 
 
 def _unique(labels: list[str]) -> list[str]:
@@ -45,9 +47,10 @@ def compared_runs(
         package = session.get(TrainingPackage, version.package_id)
         label = f"{package.name} · v{version.version_number} · {deployment.target}"
         records = chain_records(links(session, deployment))
-        found.append((run_id, label, records, snapshot_of_version(version)))
-    labels = _unique([label for _, label, _, _ in found])
+        card = (deployment.status, deployment.evaluation)
+        found.append((run_id, label, records, snapshot_of_version(version), card))
+    labels = _unique([label for _, label, _, _, _ in found])
     return [
-        ComparedRun(id=run_id, label=label, records=records, snapshot=snapshot)
-        for (run_id, _, records, snapshot), label in zip(found, labels, strict=True)
+        ComparedRun(run_id, label, records, snapshot, status=card[0], evaluation=card[1])
+        for (run_id, _, records, snapshot, card), label in zip(found, labels, strict=True)
     ]

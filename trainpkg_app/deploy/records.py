@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from trainpkg_app.core.dataset_files import DatasetFileError
+from trainpkg_app.core.evaluation import card_from_summary, compact_line
 from trainpkg_app.core.resume import Carryover, Continuation
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.errors import NotFound
@@ -135,6 +136,7 @@ def finish(
     else:
         deployment.status = summary.get("status", TrainingStatus.FAILED.value)
         deployment.error = summary.get("error", deployment.error)
+    deployment.evaluation = card_from_summary(summary)  # train.py's card, checked
     deployment.finished_at = utc_now()
     deployment.webhook_due_at = utc_now()  # the run-end webhook (deploy/webhook.py) is due
     started = as_utc(deployment.started_at or deployment.created_at)
@@ -149,9 +151,11 @@ def finish(
     losses = [m["loss"] for m in deployment.metrics or [] if "loss" in m]
     version.training_status = deployment.status
     version.actual_cost = deployment.actual_cost
+    earlier = (version.training_metrics or {}).get("evaluation", "")  # a completed run's
     version.training_metrics = {
         "steps": (deployment.metrics or [{}])[-1].get("step"),
         "last_loss": losses[-1] if losses else None,
         "runtime_h": round(runtime_h, 6),
         "deployment_id": str(deployment.id),
+        "evaluation": compact_line(deployment.evaluation) or earlier,
     }

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from trainpkg_app.core import caps, doctor
 from trainpkg_app.core import resume as resume_core
 from trainpkg_app.core.cost import usd
+from trainpkg_app.core.evaluation import compact_line
 from trainpkg_app.core.hub_launch import hub_launch_refusal
 from trainpkg_app.db.hub_tokens import hub_api_for_owner
 from trainpkg_app.db.models import (
@@ -243,6 +244,7 @@ def list_runs(session: Session, *, owner_id: uuid.UUID, limit: int = 100) -> lis
                 "estimated_cost": usd(version.estimated_cost),
                 "actual_cost": usd(deployment.actual_cost),
                 "url": deployment.deployment_url or "",
+                "evaluation": compact_line(deployment.evaluation) or "—",
             }
         )
     return runs

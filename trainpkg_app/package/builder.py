@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from trainpkg_app.core import chat_format, dataset_formats
+from trainpkg_app.core import answer_scores, chat_format, dataset_formats
 from trainpkg_app.core.dataset_files import DatasetFileError, resolve_upload
 from trainpkg_app.core.hardware import hardware_for
 from trainpkg_app.core.resume import (
@@ -32,6 +32,8 @@ RUNNER_FILES = {
     "train.py": TRAIN_SCRIPT,
     "training_data.py": RUNNER / "training_data.py",
     "hub_results.py": RUNNER / "hub_results.py",
+    "evaluation.py": RUNNER / "evaluation.py",
+    "answer_scores.py": Path(answer_scores.__file__),
     "formats.py": Path(dataset_formats.__file__),
     "chat_format.py": Path(chat_format.__file__),
 }

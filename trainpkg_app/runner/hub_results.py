@@ -155,6 +155,7 @@ def model_card(spec: dict, summary: dict, adapter: bool) -> str:
         f"- final eval loss: {losses['eval_loss']}",
         f"- steps: {summary.get('global_step')}, status: {summary.get('status')}",
         "",
+        *evaluation_section(summary.get("evaluation") or {}),
         "## Training arguments",
         "",
         "```yaml",
@@ -171,3 +172,49 @@ def model_card(spec: dict, summary: dict, adapter: bool) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _number(value, digits: int = 4) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _cell(text: str, limit: int = 200) -> str:
+    """A table cell: one line, pipes escaped, long text cut."""
+    flat = " ".join(str(text).split()).replace("|", "\\|")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def evaluation_section(card: dict) -> list[str]:
+    """The evaluation card in markdown: base vs fine-tuned eval loss and perplexity, EM/F1,
+    and the sample generations; the reason when there is no card."""
+    if not card.get("base"):
+        reason = card.get("missing")
+        return ["## Evaluation", "", reason, ""] if reason else []
+    base, tuned, scores = card["base"], card["tuned"], card.get("scores") or {}
+    improvement = card.get("improvement")
+    lines = [
+        "## Evaluation",
+        "",
+        f"On {card.get('eval_rows')} held-out rows; greedy decoding, seed "
+        f"{(card.get('decoding') or {}).get('seed')}.",
+        "",
+        "| | base | fine-tuned |",
+        "| --- | --- | --- |",
+        f"| eval loss | {_number(base['eval_loss'])} | {_number(tuned['eval_loss'])} |",
+        f"| perplexity | {_number(base['perplexity'], 2)} | {_number(tuned['perplexity'], 2)} |",
+    ]
+    for key, label in (("exact_match", "exact match"), ("f1", "token F1")):
+        if scores.get("base") and scores.get("tuned"):
+            lines.append(
+                f"| {label} | {_number(scores['base'][key], 3)} |"
+                f" {_number(scores['tuned'][key], 3)} |"
+            )
+    if improvement is not None:
+        lines += ["", f"Eval loss improvement: {improvement * 100:.1f} %."]
+    lines += ["", "| prompt | reference | base | fine-tuned |", "| --- | --- | --- | --- |"]
+    lines += [
+        f"| {_cell(s['prompt'])} | {_cell(s['reference'])} | {_cell(s['base'])} |"
+        f" {_cell(s['tuned'])} |"
+        for s in card.get("samples") or []
+    ]
+    return [*lines, ""]

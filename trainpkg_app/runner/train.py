@@ -30,6 +30,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 # Copied beside this file by the package builder:
+from evaluation import BASE_PREFIX, EvaluationCard  # noqa: E402
 from hub_results import ResultsPusher, model_card, serve_status  # noqa: E402
 from training_data import answers_only_rows, chat_template, load_rows  # noqa: E402
 
@@ -98,7 +99,8 @@ class MetricsCallback:
 
         class _Callback(TrainerCallback):
             def on_log(self, args, state, control, logs=None, **kwargs):
-                if state.is_world_process_zero:
+                base_eval = any(key.startswith(BASE_PREFIX) for key in logs or {})
+                if state.is_world_process_zero and not base_eval:  # the card's, not a step
                     outer.log(state, logs or {})
 
             def on_step_end(self, args, state, control, **kwargs):
@@ -198,14 +200,18 @@ def prepare_and_train(spec: dict, metrics: Path, pusher) -> int:
     answers_only = spec["config"].get("train_on", "answers") == "answers"
     # The data path's own SFTConfig switches (completion_only_loss / assistant_only_loss):
     rows = load_rows(spec, conversational, HERE)
-    loss_switches, rows = answers_only_rows(rows, tokenizer, answers_only)
-    sft |= loss_switches
     share = spec["dataset"]["train_split_percent"] / 100
     if share < 1 and len(rows) > 1:
         split = rows.train_test_split(test_size=1 - share, seed=spec["dataset"]["split_seed"])
         train_rows, evaluation = split["train"], split["test"]
     else:
         train_rows, evaluation = rows, None
+    # The evaluation card's prompts come from the held-out rows before any tokenization:
+    card = EvaluationCard(evaluation, tokenizer) if evaluation is not None else None
+    loss_switches, train_rows = answers_only_rows(train_rows, tokenizer, answers_only)
+    if evaluation is not None:
+        _, evaluation = answers_only_rows(evaluation, tokenizer, answers_only)
+    sft |= loss_switches
     if evaluation is None:  # nothing to evaluate, so no best checkpoint to load either
         sft |= {"eval_strategy": "no", "load_best_model_at_end": False}
         sft.pop("metric_for_best_model", None)
@@ -213,7 +219,8 @@ def prepare_and_train(spec: dict, metrics: Path, pusher) -> int:
     if warm:
         print(f"Warm start from checkpoint-{warm['step']} of run {warm['from_run']}.", flush=True)
         model, lora = warm_adapter(model, HERE / warm["folder"], sft) if lora else (model, None)
-    return train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pusher)
+    data = (train_rows, evaluation, card)
+    return train(spec, sft, lora, tokenizer, model, data, metrics, pusher)
 
 
 def warm_adapter(model, folder: Path, sft: dict):
@@ -294,9 +301,11 @@ def loading_options(args: dict, gpu: bool) -> dict:
     return options
 
 
-def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pusher) -> int:
+def train(spec, sft, lora, tokenizer, model, data, metrics, pusher) -> int:
+    """``data``: the training rows, the held-out ones (or None) and their evaluation card."""
     from trl import SFTConfig, SFTTrainer
 
+    train_rows, evaluation, card = data
     summary_path = OUT / "summary.json"
     callback = MetricsCallback(metrics, pusher)
     sft.setdefault("save_total_limit", KEEP_CHECKPOINTS)
@@ -312,6 +321,8 @@ def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pu
     started = time.monotonic()
     status = "completed"
     try:
+        if card is not None:
+            card.before(trainer)  # a failure there costs the card, never the run
         result = trainer.train(resume_from_checkpoint=resume_point())
     except Exception as error:  # recorded for the app, then re-raised for the exit code
         if trainer.is_world_process_zero():
@@ -332,11 +343,23 @@ def train(spec, sft, lora, tokenizer, model, train_rows, evaluation, metrics, pu
         "total_flos": trainer.state.total_flos,
         "peak_gpu_memory_gb": peak_gpu_memory_gb(),
     }
+    summary["evaluation"] = evaluation_card(trainer, card, summary["eval_loss"], status)
     if trainer.is_world_process_zero():
-        card = model_card(spec, summary, adapter="lora" in spec["training_arguments"])
-        (OUT / "output" / "README.md").write_text(card)
+        readme = model_card(spec, summary, adapter="lora" in spec["training_arguments"])
+        (OUT / "output" / "README.md").write_text(readme)
         summary_path.write_text(json.dumps(summary, indent=2))
     return 0
+
+
+def evaluation_card(trainer, card, tuned_loss, status: str) -> dict:
+    """The card for summary.json; why there is none when there is none."""
+    if card is None:
+        return {"missing": "The package has no held-out split (Train split 100 %)."}
+    if status != "completed":
+        return {"missing": "The run was stopped before it finished."}
+    if not trainer.is_world_process_zero():
+        return {}
+    return card.after(trainer, tuned_loss)  # a failure there costs the card, never the run
 
 
 def resume_point() -> str | None:

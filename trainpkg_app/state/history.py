@@ -42,6 +42,7 @@ class VersionRow:
     training_status: str
     estimated_cost: str
     actual_cost: str
+    evaluation: str = ""  # its latest completed run's evaluation, one line
     sweep_trial: bool = False  # a sweep's trial: indented under its parent, with a badge
 
     @classmethod
@@ -58,6 +59,7 @@ class VersionRow:
             training_status=version.training_status or "not run",
             estimated_cost=usd(version.estimated_cost),
             actual_cost=usd(version.actual_cost),
+            evaluation=version.evaluation,
             sweep_trial=bool(version.sweep_id),
         )
 

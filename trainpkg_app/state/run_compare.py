@@ -17,6 +17,7 @@ from trainpkg_app.core.curves import (
     run_key,
 )
 from trainpkg_app.core.diff import differing_fields
+from trainpkg_app.core.evaluation import EvaluationView, evaluation_view
 from trainpkg_app.core.payloads import EntityId, Smoothing
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.deploy.comparison import compared_runs
@@ -50,6 +51,7 @@ class RunCompareState(rx.State):
     lines: list[dict[str, str]] = []  # key, name (package · version · target), color
     diff_header: list[str] = []
     diff_rows: list[list[str]] = []
+    cards: list[EvaluationView] = []  # the compared runs' evaluation cards, side by side
     _records: list[list[dict]] = []  # backend only: each compared run's whole curve
     _labels: list[str] = []
 
@@ -106,6 +108,7 @@ class RunCompareState(rx.State):
         ]
         self.diff_header = ["Field", *self._labels]
         self.diff_rows = differing_fields([run.snapshot for run in runs])
+        self.cards = [evaluation_view(run.evaluation, run.status, run.label) for run in runs]
         self.message, self.compare_open = "", True
         self._redraw()
 

@@ -8,6 +8,7 @@ import uuid
 import reflex as rx
 
 from trainpkg_app.core.doctor import STOPPED as STOPPED_BY_DOCTOR
+from trainpkg_app.core.evaluation import EvaluationView
 from trainpkg_app.core.payloads import EntityId, ExtendForm, ShortText
 from trainpkg_app.core.resume import chain_label, chain_totals, joined_metrics
 from trainpkg_app.core.run_view import (
@@ -59,6 +60,7 @@ def _record(session, deployment: Deployment) -> RunRecord:
         chain=chain_label(chain),
         planned_by_steps=bool((version.config_snapshot or {}).get("training", {}).get("max_steps")),
         webhook_log=deployment.webhook_log or [],
+        evaluation=deployment.evaluation,
     )
 
 
@@ -133,6 +135,7 @@ class RunState(rx.State):
     can_extend: bool = False
     extend_unit: str = "steps"
     webhook: list[str] = []
+    evaluation: EvaluationView = EvaluationView()
     # The ended runs this browser was told of (ids), so that each is announced once.
     seen_runs: str = rx.LocalStorage("", name="trainpkg_runs_seen", sync=True)
     message: str = ""

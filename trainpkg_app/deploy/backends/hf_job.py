@@ -89,7 +89,7 @@ class JobBackend(HubBackend):
             deployment.metrics = metrics[-KEPT_POINTS:]
         deployment.log_tail = self._log_text(stage, other)
         status, error = hf_job.status_for(stage, message, summary)
-        return self._settle(session, deployment, status, error, billed_s=running_s)
+        return self._settle(session, deployment, status, error, billed_s=running_s, summary=summary)
 
     def cancel(self, session: Session, deployment: Deployment) -> None:
         namespace, job_id = deployment.remote_id.split("/", 1)

@@ -73,7 +73,7 @@ class SpaceBackend(HubBackend):
         summary = self._summary(api, space_id)
         status, error = hf_space.status_for(stage, summary)
         deployment.log_tail = self._log_text(stage, summary)
-        return self._settle(session, deployment, status, error)
+        return self._settle(session, deployment, status, error, summary=summary)
 
     def cancel(self, session: Session, deployment: Deployment) -> None:
         space_id = self._space_id(session, deployment)

@@ -106,8 +106,10 @@ class HubBackend:
         status: str,
         error: str,
         billed_s: float | None = None,
+        summary: dict | None = None,
     ) -> str:
-        """Record the status the Hub reported; an ended run is finished at the flavor's price."""
+        """Record the status the Hub reported; an ended run is finished at the flavor's price,
+        with the evaluation card of the ``summary`` train.py wrote, if any."""
         if status in ACTIVE:
             mark_active(session, deployment, status)
         else:
@@ -115,7 +117,11 @@ class HubBackend:
             finish(
                 session,
                 deployment,
-                {"status": status, "error": deployment.error},
+                {
+                    "status": status,
+                    "error": deployment.error,
+                    "evaluation": (summary or {}).get("evaluation"),
+                },
                 self.usd_per_hour(deploy_settings(session, deployment)),
                 started_minutes=True,
                 billed_s=billed_s,
