@@ -1,8 +1,6 @@
 """The playground's pure rules: the form's bounds, the messages each model is sent, the token
 budget a model's context leaves, and the memory check made before a model is loaded."""
 
-import math
-
 import pytest
 from pydantic import ValidationError
 
@@ -11,41 +9,59 @@ from trainpkg_app.core.playground import (
     MAX_NEW_TOKENS,
     MAX_TURNS,
     SendForm,
+    Settings,
     chat_messages,
     fit_refusal,
     memory_need_gb,
     new_token_budget,
     plain_prompt,
     sampling,
+    settings_of,
 )
 
 
 @pytest.mark.parametrize(
     "field, value",
     [
-        ("temperature", -0.1),
-        ("temperature", 2.5),
-        ("temperature", math.nan),
-        ("top_p", 0.0),
-        ("top_p", math.inf),
-        ("max_new_tokens", 0),
-        ("max_new_tokens", MAX_NEW_TOKENS + 1),
-        ("max_new_tokens", "64"),  # strict: no coercion from a crafted event
         ("prompt", "x" * 4001),
         ("system_prompt", "x" * 2001),
+        ("temperature", 0.5),  # strict: a crafted event's number is not a form's string
+        ("max_new_tokens", "9" * 25),
     ],
 )
-def test_the_form_refuses_what_is_out_of_bounds(field, value):
+def test_the_form_refuses_what_a_form_cannot_send(field, value):
     with pytest.raises(ValidationError):
         SendForm.model_validate({field: value})
 
 
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("temperature", "-0.1", "Temperature: input should be greater than or equal to 0."),
+        ("temperature", "2.5", "Temperature: input should be less than or equal to 2."),
+        ("temperature", "nan", "Temperature: input should be a finite number."),
+        ("top_p", "0", "Top-p: input should be greater than 0."),
+        ("top_p", "inf", "Top-p: input should be a finite number."),
+        ("max_new_tokens", "0", "Max new tokens: input should be greater than or equal to 1."),
+        ("max_new_tokens", str(MAX_NEW_TOKENS + 1), "Max new tokens: input should be less"),
+        ("max_new_tokens", "1.5", "Max new tokens: input should be a valid integer"),
+    ],
+)
+def test_out_of_bounds_settings_are_named_in_words(field, value, message):
+    assert settings_of(SendForm.model_validate({field: value})).startswith(message)
+
+
+def test_the_forms_numbers_become_settings():
+    form = SendForm(temperature=" 0.3 ", top_p="0.8", max_new_tokens="64")
+    assert settings_of(form) == Settings(temperature=0.3, top_p=0.8, max_new_tokens=64)
+
+
 def test_temperature_zero_is_greedy_else_sampled():
-    assert sampling(SendForm(temperature=0, max_new_tokens=5)) == {
+    assert sampling(Settings(temperature=0, max_new_tokens=5)) == {
         "do_sample": False,
         "max_new_tokens": 5,
     }
-    assert sampling(SendForm(temperature=0.5, top_p=0.9, max_new_tokens=7)) == {
+    assert sampling(Settings(temperature=0.5, top_p=0.9, max_new_tokens=7)) == {
         "do_sample": True,
         "temperature": 0.5,
         "top_p": 0.9,
@@ -98,3 +114,22 @@ def test_a_model_that_does_not_fit_is_refused_with_numbers_and_a_fix():
     message = fit_refusal(20.0, 8.0, "the GPU (H200)")
     assert "needs about 20.0 GB" in message and "the GPU (H200) has 8.0 GB free" in message
     assert "smaller" in message
+
+
+def test_an_answer_grows_in_place_and_each_model_keeps_its_own_history():
+    from trainpkg_app.core.playground import (
+        DONE,
+        FAILED,
+        Answer,
+        Exchange,
+        history_of,
+        with_answer,
+    )
+
+    exchanges = [Exchange("hi", [Answer("base", "Base"), Answer("r1", "Run")])]
+    exchanges = with_answer(exchanges, 0, 1, more="Hel", status="answering")
+    exchanges = with_answer(exchanges, 0, 1, more="lo", status=DONE)
+    exchanges = with_answer(exchanges, 0, 0, status=FAILED)
+    assert exchanges[0].answers[1] == Answer("r1", "Run", "Hello", DONE)
+    assert history_of(exchanges, "r1") == [("hi", "Hello")]
+    assert history_of(exchanges, "base") == []  # a failed answer is not sent again

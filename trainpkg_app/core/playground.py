@@ -7,9 +7,10 @@ Memory to generate = weights (their bytes as stored: the worker loads ``dtype="a
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, ValidationError
 
 from trainpkg_app.core.memory import CUDA_OVERHEAD_GB, GB
 from trainpkg_app.core.model_shape import ModelShape
@@ -27,21 +28,88 @@ NOTHING_TO_SEND = "Type a prompt first."
 NO_MODEL = "Choose at least one model to answer."
 TOO_MANY_MODELS = f"At most {MAX_MODELS} models answer side by side: clear one first."
 
+LOADING, STREAMING, DONE, STOPPED, FAILED = "loading", "answering", "done", "stopped", "failed"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One model's answer to one prompt, as the page shows it."""
+
+    key: str  # the model's choice key ("base" or a run id)
+    label: str
+    text: str = ""
+    status: str = LOADING
+    stats: str = ""  # tokens, time to first token, tokens/s
+
+
+@dataclass(frozen=True)
+class Exchange:
+    prompt: str
+    answers: list[Answer] = field(default_factory=list)
+
+
+def history_of(exchanges: list[Exchange], key: str) -> list[tuple[str, str]]:
+    """The earlier prompts and this model's finished answers to them."""
+    return [
+        (exchange.prompt, answer.text)
+        for exchange in exchanges
+        for answer in exchange.answers
+        if answer.key == key and answer.status in (DONE, STOPPED)
+    ]
+
+
+def with_answer(exchanges: list[Exchange], index: int, slot: int, **changes) -> list[Exchange]:
+    """The exchanges with one answer changed (text appended when ``more`` is given)."""
+    exchange = exchanges[index]
+    answer = exchange.answers[slot]
+    text = changes.pop("text", answer.text) + changes.pop("more", "")
+    answer = replace(answer, text=text, **changes)
+    answers = [*exchange.answers[:slot], answer, *exchange.answers[slot + 1 :]]
+    return [*exchanges[:index], replace(exchange, answers=answers), *exchanges[index + 1 :]]
+
+
+def answer_stats(done: dict) -> str:
+    tokens, seconds = done.get("tokens", 0), done.get("seconds", 0) or 0
+    rate = f" · {tokens / seconds:.1f} tokens/s" if seconds else ""
+    return f"{tokens} tokens · first after {done.get('ttft_s', 0):.2f} s{rate}"
+
+
 Prompt = Annotated[str, StringConstraints(max_length=MAX_PROMPT)]
 SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_SYSTEM)]
+Number = Annotated[str, StringConstraints(max_length=24)]
 
 
 class SendForm(Payload):
-    """The playground's form: the prompt and how to sample the answers (bounded, finite)."""
+    """What the playground's form sends: strings, bounded in length."""
 
     prompt: Prompt = ""
     system_prompt: SystemPrompt = ""
+    temperature: Number = "0.7"
+    top_p: Number = "0.95"
+    max_new_tokens: Number = "128"
+
+
+class Settings(BaseModel):
+    """How to sample the answers: the form's numbers, finite and within bounds."""
+
     temperature: float = Field(default=0.7, ge=0, le=2, allow_inf_nan=False)
     top_p: float = Field(default=0.95, gt=0, le=1, allow_inf_nan=False)
     max_new_tokens: int = Field(default=128, ge=1, le=MAX_NEW_TOKENS)
 
 
-def sampling(form: SendForm) -> dict:
+LABELS = {"temperature": "Temperature", "top_p": "Top-p", "max_new_tokens": "Max new tokens"}
+
+
+def settings_of(form: SendForm) -> Settings | str:
+    """The form's sampling settings, or a message naming the field that is wrong."""
+    try:
+        return Settings.model_validate({name: getattr(form, name).strip() for name in LABELS})
+    except ValidationError as error:
+        first = error.errors()[0]
+        return f"{LABELS[first['loc'][0]]}: {first['msg'].lower()}."
+
+
+def sampling(form: Settings) -> dict:
     """``generate`` keyword arguments: greedy at temperature 0, else sampled."""
     if form.temperature == 0:
         return {"do_sample": False, "max_new_tokens": form.max_new_tokens}
