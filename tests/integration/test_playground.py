@@ -169,3 +169,16 @@ def test_another_users_run_is_not_found(migrated, completed_run):
         choices(session, owner_id=uuid.uuid4(), deployment_id=run)
     with Session(migrated) as session, pytest.raises(NotFound):
         model_spec(session, owner_id=uuid.uuid4(), deployment_id=run, base=True)
+
+
+def test_two_models_load_and_answer_at_once(worker, tmp_path):
+    first, second = _chat_model(tmp_path / "one"), _chat_model(tmp_path / "two")
+
+    async def both():
+        return await asyncio.gather(
+            *[_collect(worker, {"folder": str(f)}, HELLO, GREEDY) for f in (first, second)]
+        )
+
+    for texts, done in asyncio.run(both()):
+        assert done["event"] == "done", done
+        assert "".join(texts)

@@ -19,8 +19,9 @@ def _model_box(choice: rx.Var) -> rx.Component:
             rx.checkbox(
                 checked=PlaygroundState.selected.contains(choice["key"]),
                 on_change=lambda value: PlaygroundState.choose_model(choice["key"], value),
+                aria_label=choice["label"],
             ),
-            rx.text(choice["label"], size="2"),
+            rx.text(choice["label"], size="2", overflow_wrap="anywhere"),
             align="center",
             spacing="2",
         )
@@ -102,7 +103,9 @@ def _composer() -> rx.Component:
             ),
             _settings(),
             rx.hstack(
-                rx.button("Send", type="submit", loading=PlaygroundState.generating),
+                rx.button(
+                    "Send", type="submit", loading=PlaygroundState.generating, high_contrast=True
+                ),  # axe: contrast in dark mode
                 rx.button(
                     "Stop",
                     type="button",
@@ -129,7 +132,7 @@ def _composer() -> rx.Component:
 def _answer(answer: rx.Var) -> rx.Component:
     return rx.el.article(
         rx.hstack(
-            rx.heading(answer.label, as_="h4", size="2"),
+            rx.heading(answer.label, as_="h4", size="2", overflow_wrap="anywhere"),
             rx.spacer(),
             rx.badge(
                 answer.status,
@@ -143,6 +146,7 @@ def _answer(answer: rx.Var) -> rx.Component:
             answer.text,
             size="2",
             white_space="pre-wrap",
+            overflow_wrap="anywhere",
             class_name="playground-answer",
         ),
         rx.cond(answer.stats != "", rx.text(answer.stats, size="1", color=rx.color("gray", 11))),

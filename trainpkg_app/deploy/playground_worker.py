@@ -139,19 +139,19 @@ def _load(spec: dict) -> Loaded:
 
 
 class ModelCache:
-    """Loaded models by spec, reused across prompts; one load per spec at a time."""
+    """Loaded models by spec, reused across prompts. One load at a time: from_pretrained is
+    not thread-safe (two at once see each other's meta-device context), and each memory
+    check must see what the load before it took."""
 
     def __init__(self, idle_s: float) -> None:
         self.idle_s = idle_s
         self.models: dict[str, Loaded] = {}
         self.lock = threading.Lock()
-        self.loading: dict[str, threading.Lock] = {}
+        self.load_lock = threading.Lock()
 
     def acquire(self, spec: dict) -> Loaded:
         key = json.dumps(spec, sort_keys=True)
-        with self.lock:
-            gate = self.loading.setdefault(key, threading.Lock())
-        with gate:
+        with self.load_lock:
             with self.lock:
                 loaded = self.models.get(key)
             if loaded is None:
@@ -323,10 +323,26 @@ class Worker:
             self.cache.unload_idle()
 
 
+def _import_the_libraries() -> None:
+    """Before any generation thread starts: transformers imports its classes lazily, and two
+    threads importing the same one at once can see it half done (an ImportError)."""
+    import peft  # noqa: F401
+    import torch  # noqa: F401
+    from transformers import (  # noqa: F401
+        AutoModelForCausalLM,
+        AutoTokenizer,
+        StoppingCriteria,
+        StoppingCriteriaList,
+        TextIteratorStreamer,
+    )
+    from transformers.generation.streamers import BaseStreamer  # noqa: F401
+
+
 def main() -> None:
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # whatever a library prints lands in the log, not in the event stream
     sys.stdout = sys.stderr
+    _import_the_libraries()
     idle_s = float(os.environ.get("TRAINPKG_PLAYGROUND_IDLE_S", IDLE_UNLOAD_S))
     worker = Worker(channel, idle_s)
     threading.Thread(target=worker.unload_loop, args=(min(30.0, idle_s),), daemon=True).start()
