@@ -36,7 +36,9 @@ def build_model(folder: Path) -> Path:
 
     snapshot = build_tiny_model(folder)
     tokenizer = AutoTokenizer.from_pretrained(snapshot)
-    GPT2LMHeadModel(GPT2Config(vocab_size=len(tokenizer), **SHAPE)).save_pretrained(snapshot)
+    eos = tokenizer.eos_token_id
+    config = GPT2Config(vocab_size=len(tokenizer), bos_token_id=eos, eos_token_id=eos, **SHAPE)
+    GPT2LMHeadModel(config).save_pretrained(snapshot)
     return snapshot
 
 

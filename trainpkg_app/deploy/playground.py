@@ -9,6 +9,7 @@ blocking the event loop, and many streams (users, models side by side) share one
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 import subprocess
@@ -31,6 +32,10 @@ from trainpkg_app.settings import get_settings
 
 BASE = "base"
 OTHER_RUNS = 20  # the owner's other runs of the same base offered
+NO_LIBRARIES = (
+    "The playground needs transformers, peft and torch on the server: install the app with "
+    "its train extra (pip install -e '.[train]') and restart it."
+)
 WORKER_GONE = (
     "The playground's worker process stopped (its log is in the server's output): "
     "press Send again to start a new one."
@@ -158,13 +163,18 @@ class PlaygroundWorker:
         self, rid: str, model: dict, messages: list[dict], sampling: dict
     ) -> AsyncIterator[dict]:
         """The request's events up to its "done" or "error"."""
+        if not all(importlib.util.find_spec(name) for name in ("torch", "transformers", "peft")):
+            yield {"id": rid, "event": "error", "message": NO_LIBRARIES}
+            return
         queue: asyncio.Queue = asyncio.Queue()
         self.waiting[rid] = (asyncio.get_running_loop(), queue)
         request = {"id": rid, "op": "generate", "model": model}
         try:
-            await asyncio.to_thread(
-                self._send, request | {"messages": messages, "sampling": sampling}
-            )
+            request |= {"messages": messages, "sampling": sampling}
+            if self._alive():  # a line to a live pipe: written at once
+                self._send(request)
+            else:  # starting the process takes a while: off the event loop
+                await asyncio.to_thread(self._send, request)
             while True:
                 event = await queue.get()
                 yield event
@@ -173,12 +183,15 @@ class PlaygroundWorker:
         finally:
             self.waiting.pop(rid, None)
 
+    def _alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def stop(self, rid: str) -> None:
-        if self.process is not None and self.process.poll() is None:
+        if self._alive():
             self._send({"id": rid, "op": "stop"})
 
     def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+        if self._alive():
             self.process.stdin.close()
             self.process.wait(timeout=30)
 
