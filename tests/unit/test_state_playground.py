@@ -129,6 +129,9 @@ async def test_the_answers_stream_into_their_slots_and_each_model_keeps_its_hist
     ]
     assert answers[0].stats == "2 tokens · first after 0.01 s · 20.0 tokens/s"
     assert not state.generating
+    asked = len(fake_worker.asked)
+    await tab.send(PlaygroundState.generate)  # forged, with no prompt sent: nothing happens
+    assert len(fake_worker.asked) == asked
 
     await tab.send(PlaygroundState.send, form=FORM | {"prompt": "And?", "system_prompt": "Be"})
     await tab.send(PlaygroundState.generate)

@@ -61,6 +61,7 @@ class PlaygroundState(rx.State):
     message: str = ""
     _serial: int = 0  # the newest generation (Clear and a new run end older ones)
     _stop_serial: int = 0  # Stop was pressed for this generation
+    _streamed_serial: int = 0  # the generation whose answers are streaming
     _requests: list[str] = []
     _sampling: dict = {}
 
@@ -156,6 +157,9 @@ class PlaygroundState(rx.State):
     @rx.event(background=True)
     async def generate(self):
         async with self:
+            if not self.generating or self._streamed_serial == self._serial:
+                return  # a forged or repeated event: Send starts each prompt's one stream
+            self._streamed_serial = self._serial
             serial, run_id, token = self._serial, self.run_id, await session_token(self)
             index = len(self.exchanges) - 1
             exchange = self.exchanges[index]
