@@ -89,6 +89,9 @@ REVIEWED = {
     },
     "RunQueueState": {"cancel", "follow", "move", "queue_latest", "refresh"},
     "TrainingTabsState": {"open_version", "set_tab"},
+    # run ids are checked against the owner on open and for each prompt; model keys must be
+    # among the choices the server made
+    "PlaygroundState": {"choose_model", "clear", "generate", "open_for_run", "send", "stop"},
     "WebhookState": {"remove", "save", "send_test", "set_dialog_open"},
     "WorkspaceState": {
         "autosave_loop",  # drafts.AutosaveMixin

@@ -4,6 +4,7 @@ import reflex as rx
 
 from trainpkg_app.components.evaluation_card import evaluation_card
 from trainpkg_app.components.line_figure import line_figure
+from trainpkg_app.components.playground import try_it_button
 from trainpkg_app.components.ship_it import ship_it
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.state.runs import RunState
@@ -132,6 +133,7 @@ def _run_details(where: str) -> list[rx.Component]:
         ),
         _go_on(where),
         ship_it(where),
+        rx.cond(RunState.status == TrainingStatus.COMPLETED.value, try_it_button(RunState.run_id)),
         rx.cond(
             RunState.stopped_by_doctor,
             rx.button(

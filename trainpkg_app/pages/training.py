@@ -9,6 +9,7 @@ from trainpkg_app.components.history_sidebar import history_sidebar
 from trainpkg_app.components.hub_token_dialog import hub_token_dialog
 from trainpkg_app.components.package_bar import package_bar
 from trainpkg_app.components.page_header import page_header
+from trainpkg_app.components.playground import playground
 from trainpkg_app.components.runs_tab import runs_tab
 from trainpkg_app.components.sweep_dialog import sweep_dialog
 from trainpkg_app.components.wizard import wizard
@@ -82,9 +83,11 @@ def training_page() -> rx.Component:
             rx.tabs.list(
                 rx.tabs.trigger("Training Packages", value="packages"),
                 rx.tabs.trigger("Runs", value="runs"),
+                rx.tabs.trigger("Try it", value="playground"),
             ),
             rx.tabs.content(_packages_tab(), value="packages"),
             rx.tabs.content(runs_tab(), value="runs"),
+            rx.tabs.content(playground(), value="playground"),
             value=TrainingTabsState.tab,
             on_change=TrainingTabsState.set_tab,
             width="100%",

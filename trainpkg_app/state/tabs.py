@@ -18,7 +18,7 @@ class TrainingTabsState(rx.State):
     runs: list[dict[str, str]] = []
 
     @rx.event
-    @checked(value=Literal["packages", "runs"])
+    @checked(value=Literal["packages", "runs", "playground"])
     async def set_tab(self, value: str):
         self.tab = value
         if value == "runs":
