@@ -53,7 +53,7 @@ class Measured(BaseModel):
     """What one finished run measured, with what it trained and where."""
 
     run_id: str = ""
-    label: str = ""  # package · version, to name the run in an estimate
+    label: str = ""  # its version's name, to name the run in an estimate
     status: str = "completed"
     hardware: str
     hardware_label: str
@@ -152,11 +152,11 @@ def calibrated(
     )
     formula = (
         f"{tokens:,} tokens / {rate:,.1f} tokens/s measured = {tokens / rate / 60:.1f} min "
-        f"+ {overhead / 60:.1f} min measured overhead = {minutes} min; "
-        f"x ${usd_per_hour:.2f}/h = ${cost:.2f}"
+        f"+ {overhead / 60:.1f} min measured overhead = {seconds / 60:.1f} min; "
+        f"x ${usd_per_hour:.2f}/h, by the started minute ({minutes}) = ${cost:.2f}"
     )
     return Calibrated(
-        hours=round(minutes / 60, 2),
+        hours=round(seconds / 3600, 4),  # the time as measured; the cost by started minute
         cost_usd=cost,
         tokens_per_s=rate,
         basis=basis,

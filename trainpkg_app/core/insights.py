@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from functools import lru_cache
 
@@ -129,6 +130,15 @@ def _dataset_tokens(datasets: list[dict[str, str]], max_seq_length: int) -> tupl
     return total, assumptions
 
 
+def _row_tokens(datasets: list[dict[str, str]], per_epoch: float, config) -> float:
+    """Tokens a sequence of a batch holds, as TRL counts them (num_tokens: no padding): a full
+    block when packing, else a mean row cut at the max length."""
+    rows = sum(float(ref.get("rows") or 0) for ref in datasets)
+    if config.packing or not rows:
+        return config.max_seq_length
+    return min(per_epoch / rows, config.max_seq_length)
+
+
 def run_estimate(
     forms: Forms, datasets: list[dict[str, str]], measured: list[dict] | None = None
 ) -> dict[str, str]:
@@ -166,11 +176,11 @@ def _run_estimate(
     except ValueError as unknown:
         return {"message": f"No estimate: {unknown}.", "formula": ""}
     gpus = flavor.gpus if flavor else hardware_for(deploy).gpus
-    step_tokens = (
+    step_tokens = math.ceil(
         config.per_device_batch_size
         * config.gradient_accumulation_steps
         * max(gpus, 1)
-        * config.max_seq_length
+        * _row_tokens(datasets, per_epoch, config)
     )
     tokens = training_tokens(
         rows=1,
@@ -239,7 +249,7 @@ def _calibrated(deploy, tokens, runs, parameters, flavor_label) -> dict[str, str
         "message": f"About {duration_text(found.hours)}{cost} on {where}.",
         "formula": found.formula,
         "basis": found.basis,
-        "hours": f"{found.hours:.2f}",
+        "hours": f"{found.hours:.4f}",
         "calibrated_by": ",".join(found.run_ids),
     }
     if not flavor_label:  # this machine: no cost to estimate, cap or record

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from trainpkg_app.core.calibration import measure
 from trainpkg_app.core.drafts import content_from_snapshot
 from trainpkg_app.core.insights import run_estimate
+from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.db.models import Deployment, TrainingPackage, TrainingPackageVersion, as_utc
 from trainpkg_app.db.versions import snapshot_of_version
 
@@ -18,20 +19,23 @@ MEASURED_KEPT = 200  # the owner's newest measured runs an estimate looks at
 
 
 def measured_runs(session: Session, *, owner_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The owner's measured runs, newest first, each named (package · version) and with its
+    """The owner's measured runs, newest first, each named by its version and with its
     id: what core.calibration.closest chooses from."""
     rows = session.exec(
         select(Deployment, TrainingPackageVersion, TrainingPackage)
         .join(TrainingPackageVersion, TrainingPackageVersion.id == Deployment.version_id)
         .join(TrainingPackage, TrainingPackage.id == TrainingPackageVersion.package_id)
-        .where(TrainingPackage.owner_id == owner_id, Deployment.measured.is_not(None))
+        .where(
+            TrainingPackage.owner_id == owner_id,
+            Deployment.status == TrainingStatus.COMPLETED.value,  # what calibrates an estimate
+        )
         .order_by(Deployment.created_at.desc())
         .limit(MEASURED_KEPT)
     ).all()
     return [
-        deployment.measured
-        | {"run_id": str(deployment.id), "label": f"{package.name} · {version.name}"}
+        deployment.measured | {"run_id": str(deployment.id), "label": version.name}
         for deployment, version, package in rows
+        if deployment.measured  # runs that ended before measurements were kept have none
     ]
 
 
