@@ -1,62 +1,21 @@
 """Estimates that learn: two real tiny CPU runs store what they measured, and the third run's
 estimate is calibrated by them and names them; another user's runs never calibrate it."""
 
-import math
 import uuid
 
 from sqlmodel import Session
 
-from tests.trainkit.packages import published_snapshot, store_uploads, write_rows
+from tests.trainkit.packages import (
+    measured_snapshot,
+    new_owner_with_package,
+    publish_next_version,
+    write_rows,
+)
 from tests.trainkit.runs import follow_local as follow
 from tests.trainkit.runs import start_local as start
-from trainpkg_app.db.models import Deployment, TrainingPackageVersion, User
-from trainpkg_app.db.packages import create_package
-from trainpkg_app.db.versions import publish_version
+from trainpkg_app.db.models import Deployment, TrainingPackageVersion
 from trainpkg_app.deploy import service
 from trainpkg_app.deploy.calibration import launch_estimate, measured_runs
-from trainpkg_app.settings import get_settings
-
-
-def _owner_with_package(engine) -> tuple[uuid.UUID, uuid.UUID]:
-    with Session(engine) as session:
-        user = User(email=f"{uuid.uuid4().hex}@example.com", password_hash="x")
-        session.add(user)
-        session.flush()
-        package = create_package(session, owner_id=user.id, name="calib")
-        session.commit()
-        return user.id, package.id
-
-
-def _publish(engine, owner, package_id, snapshot) -> uuid.UUID:
-    with Session(engine) as session:
-        store_uploads(snapshot, get_settings().uploads_dir(owner, package_id))
-        version = publish_version(
-            session,
-            owner_id=owner,
-            package_id=package_id,
-            snapshot=snapshot,
-            change_summary="",
-            parent_version_id=None,
-        )
-        session.commit()
-        return version.id
-
-
-def _parameters(hf_cache) -> int:
-    """The tiny model's parameter count, as the model step reads it from the Hub."""
-    from safetensors import safe_open
-
-    (weights,) = hf_cache.glob("models--*/snapshots/*/*.safetensors")
-    with safe_open(str(weights), framework="np") as tensors:
-        return sum(math.prod(tensors.get_slice(name).get_shape()) for name in tensors.keys())  # noqa: SIM118 (not a dict)
-
-
-def _snapshot(tmp_path, hf_cache, max_steps: int) -> dict:
-    snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), max_steps)
-    snapshot["model"]["parameters"] = _parameters(hf_cache)
-    # as an upload is measured in the app: its rows and mean tokens a row
-    snapshot["dataset"]["datasets"][0] |= {"rows": 24, "mean_tokens": 20.0}
-    return snapshot
 
 
 def _run(engine, owner, version_id, tmp_path, hf_cache) -> Deployment:
@@ -67,10 +26,11 @@ def _run(engine, owner, version_id, tmp_path, hf_cache) -> Deployment:
 
 
 def test_two_measured_runs_calibrate_the_third_estimate(migrated, tmp_path, hf_cache):
-    owner, package_id = _owner_with_package(migrated)
+    owner, package_id = new_owner_with_package(migrated, "calib")
 
     def published(steps: int) -> uuid.UUID:
-        return _publish(migrated, owner, package_id, _snapshot(tmp_path, hf_cache, steps))
+        snapshot = measured_snapshot(write_rows(tmp_path / "qa.jsonl"), hf_cache, steps)
+        return publish_next_version(migrated, owner, package_id, snapshot)
 
     first = _run(migrated, owner, published(6), tmp_path, hf_cache)
     assert first.estimate["run_ids"] == []  # nothing measured yet: the static estimate
@@ -90,7 +50,7 @@ def test_two_measured_runs_calibrate_the_third_estimate(migrated, tmp_path, hf_c
         estimate = launch_estimate(
             session, owner, session.get(TrainingPackageVersion, third_version)
         )
-        stranger, _ = _owner_with_package(migrated)
+        stranger, _ = new_owner_with_package(migrated, "calib")
         assert measured_runs(session, owner_id=stranger) == []  # data stays with its owner
     assert sorted(estimate["run_ids"]) == sorted([str(first.id), str(second.id)])
     assert estimate["basis"].startswith(

@@ -28,7 +28,7 @@ def accuracy_cell(run: rx.Var) -> rx.Component:
             rx.hstack(
                 _error_badge(run["time_error"], "time"),
                 _error_badge(run["cost_error"], "cost"),
-                rx.text(run["estimate_basis"], size="1", color=rx.color("gray", 11)),
+                rx.text(run["estimate_basis"], " estimate", size="1", color=rx.color("gray", 11)),
                 spacing="1",
                 wrap="wrap",
             ),
@@ -63,6 +63,7 @@ def estimate_errors() -> rx.Component:
                 rx.foreach(TrainingTabsState.estimate_errors, _target_line),
             ),
             color_scheme="blue",
+            high_contrast=True,
             size="1",
             id="estimate-errors",
             role="region",

@@ -144,7 +144,7 @@ def calibrated(
     minutes = math.ceil(seconds / 60)
     cost = round(usd_per_hour * minutes / 60, 2)
     count = len(runs)
-    names = ", ".join(run.label for run in runs if run.label)
+    names = ", ".join(dict.fromkeys(run.label for run in runs if run.label))  # each version once
     basis = (
         f"Calibrated by {count} run{'s' if count > 1 else ''} of {size_class(parameters)}-class "
         f"models on {runs[0].hardware_label}, median tokens/s {rate:,.0f}"

@@ -250,6 +250,7 @@ def _calibrated(deploy, tokens, runs, parameters, flavor_label) -> dict[str, str
         "formula": found.formula,
         "basis": found.basis,
         "hours": f"{found.hours:.4f}",
+        "tokens": str(tokens),
         "calibrated_by": ",".join(found.run_ids),
     }
     if not flavor_label:  # this machine: no cost to estimate, cap or record
