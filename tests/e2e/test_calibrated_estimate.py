@@ -54,6 +54,11 @@ def _measured_runs(app_db, tmp_path) -> tuple[uuid.UUID, uuid.UUID]:
             run.created_at = run.started_at = utc_now() - timedelta(hours=age + 1)
             run.finished_at = run.started_at + timedelta(seconds=wall_s)
             run.actual_cost = Decimal(str(cost))
+            run.metrics = [  # the older run was recorded before num_tokens was logged
+                {"step": step, "loss": 3.0 / step, "elapsed_s": step * 1.0}
+                | ({"num_tokens": step * 128} if age == 0 else {})
+                for step in range(1, 41)
+            ]
             run.estimate = {"hours": 1 / 3, "cost_usd": 0.34, "basis": "static", "run_ids": []}
             run.measured = {
                 "status": "completed",
@@ -103,6 +108,21 @@ def test_the_deploy_step_is_calibrated_and_the_runs_tab_shows_the_error(
     expect(accuracy).to_contain_text("hf_space: time off by 47%, cost off by 49% on average")
     screenshot("estimate-accuracy-light", of=page)
     assert blocking_violations(page) == []
+
+    for number in (1, 2):  # the compare view's x axis by tokens seen
+        runs.get_by_role("checkbox", name=f"Select calib-v1 run {number}").click()
+    page.get_by_role("button", name="Compare selected").click()
+    panel = page.get_by_role("region", name="Compare runs")
+    chart = panel.get_by_role("figure", name="Comparison chart")
+    expect(chart.locator(".recharts-line")).to_have_count(2)
+    surface = chart.locator(".recharts-wrapper > svg")  # its text: the axes' ticks
+    step_ticks = surface.text_content()
+    panel.get_by_label("X axis").select_option("tokens")
+    expect(panel).to_contain_text(
+        "No tokens seen recorded for calib · v1 · hf_space (runs trained before"
+    )
+    expect(surface).not_to_have_text(step_ticks)  # the x axis now spans 128 to 5,120 tokens
+    screenshot("compare-by-tokens-light", of=page)
 
     page.emulate_media(color_scheme="dark")
     expect(page.locator("html")).to_have_class(re.compile("dark"))
