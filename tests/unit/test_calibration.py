@@ -66,6 +66,20 @@ def test_closest_prefers_the_same_method_then_the_nearest_size():
     assert [run.run_id for run in two] == ["full-500m", "lora-450m"]
 
 
+def test_among_runs_of_one_model_the_nearest_token_count_comes_first():
+    runs = [
+        _run("short", 500_000_000, tokens_per_s=100.0, train_s=10.0),  # 1,000 tokens
+        _run("long", 500_000_000, tokens_per_s=100.0, train_s=1000.0),  # 100,000 tokens
+        _run("middle", 500_000_000, tokens_per_s=100.0, train_s=100.0),  # 10,000 tokens
+    ]
+    picked = closest(
+        runs, parameters=500_000_000, method="lora", hardware=SPACE_A10G, tokens=90_000
+    )
+    assert [run.run_id for run in picked] == ["long", "middle", "short"]
+    no_plan = closest(runs, parameters=500_000_000, method="lora", hardware=SPACE_A10G)
+    assert [run.run_id for run in no_plan] == ["short", "long", "middle"]  # newest first
+
+
 def test_closest_keeps_only_the_same_hardware_and_size_class_and_completed_runs():
     runs = [
         _run("other-flavor", 500_000_000, hardware="hf_space:t4-small"),

@@ -106,11 +106,27 @@ def _usable(run: Measured) -> bool:
     return run.status == "completed" and bool(run.tokens_per_s) and run.tokens_per_s > 0
 
 
+def _distance(run: Measured, parameters: int, tokens: int | None) -> float:
+    """How far a run is from the new one: parameter count, then the tokens it trained on (a
+    short run is mostly start-up), both as log ratios."""
+    far = abs(math.log(run.parameters / parameters))
+    if tokens and run.tokens:
+        far += 0.1 * abs(math.log(run.tokens / tokens))
+    return far
+
+
 def closest(
-    runs: list[Measured], *, parameters: int, method: str, hardware: str, limit: int = CLOSEST
+    runs: list[Measured],
+    *,
+    parameters: int,
+    method: str,
+    hardware: str,
+    tokens: int | None = None,
+    limit: int = CLOSEST,
 ) -> list[Measured]:
     """The completed runs on the same hardware and in the same size class, closest first: same
-    method first, then nearest parameter count, then newest (``runs`` comes newest first)."""
+    method first, then nearest parameter count and token count, then newest (``runs`` comes
+    newest first)."""
     wanted = size_class(parameters)
     same = [
         run
@@ -120,7 +136,7 @@ def closest(
         and run.parameters > 0
         and size_class(run.parameters) == wanted
     ]
-    same.sort(key=lambda run: (run.method != method, abs(math.log(run.parameters / parameters))))
+    same.sort(key=lambda run: (run.method != method, _distance(run, parameters, tokens)))
     return same[:limit]
 
 

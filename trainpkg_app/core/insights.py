@@ -196,6 +196,7 @@ def _run_estimate(
         parameters=parameters,
         method=config.method,
         hardware=hardware,
+        tokens=tokens,
     )
     if runs:
         return _calibrated(deploy, tokens, runs, parameters, flavor.label if flavor else None)
