@@ -63,23 +63,11 @@ def measured_matmul_tflops(size: int = 1024, repeats: int = 20) -> float:
     return 2 * size**3 * repeats / (time.perf_counter() - started) / 1e12
 
 
-def estimated_seconds(snapshot: dict, model_folder: Path) -> dict:
-    """The app's compute estimate for this run, on a "flavor" that is this CPU."""
-    from transformers import AutoModelForCausalLM
-
-    from trainpkg_app.core.cost import compute_seconds
+def cpu_flavor(tflops: float):
+    """A "flavor" that is this CPU, at its measured matmul throughput, for the FLOP formula."""
     from trainpkg_app.core.hardware import Flavor
 
-    config = snapshot["config"]
-    parameters = AutoModelForCausalLM.from_pretrained(model_folder).num_parameters()
-    tokens = (
-        STEPS
-        * config["per_device_batch_size"]
-        * config["gradient_accumulation_steps"]
-        * config["max_seq_length"]
-    )
-    tflops = measured_matmul_tflops()
-    cpu = Flavor(
+    return Flavor(
         id=CPU_FLAVOR_ID,
         label="this CPU",
         usd_per_hour=0,
@@ -90,6 +78,24 @@ def estimated_seconds(snapshot: dict, model_folder: Path) -> dict:
         space=False,
         job=False,
     )
+
+
+def estimated_seconds(snapshot: dict, model_folder: Path) -> dict:
+    """The app's compute estimate for this run, on a "flavor" that is this CPU."""
+    from transformers import AutoModelForCausalLM
+
+    from trainpkg_app.core.cost import compute_seconds
+
+    config = snapshot["config"]
+    parameters = AutoModelForCausalLM.from_pretrained(model_folder).num_parameters()
+    tokens = (
+        STEPS
+        * config["per_device_batch_size"]
+        * config["gradient_accumulation_steps"]
+        * config["max_seq_length"]
+    )
+    tflops = measured_matmul_tflops()
+    cpu = cpu_flavor(tflops)
     seconds = compute_seconds(
         parameters=parameters,
         tokens=tokens,

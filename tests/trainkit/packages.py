@@ -94,6 +94,30 @@ def published_snapshot(
     return snapshot_of(results)
 
 
+def measured_snapshot(upload: Path, hf_cache: Path, max_steps: int, **options) -> dict:
+    """published_snapshot with what the app's model and dataset steps measure: the model's
+    parameter count (from its weights) and the upload's rows and mean tokens a row (with the
+    tiny tokenizer), which the time and cost estimates need."""
+    import math
+
+    from safetensors import safe_open
+    from tokenizers import Tokenizer
+
+    snapshot = published_snapshot(upload, max_steps, **options)
+    (folder,) = hf_cache.glob("models--*/snapshots/*")
+    with safe_open(str(folder / "model.safetensors"), framework="np") as tensors:
+        names = list(tensors.keys())  # a safetensors handle, not a dict
+        parameters = sum(math.prod(tensors.get_slice(name).get_shape()) for name in names)
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    lengths = [len(tokenizer.encode(row["prompt"] + row["completion"]).ids) for row in ROWS]
+    snapshot["model"]["parameters"] = parameters
+    snapshot["dataset"]["datasets"][0] |= {
+        "rows": len(ROWS),
+        "mean_tokens": round(sum(lengths) / len(lengths), 2),
+    }
+    return snapshot
+
+
 def training_env(hf_cache: Path, scratch: Path) -> dict[str, str]:
     """Offline, with the tiny model in the cache, and none of the app's settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRAINPKG_", "PYTHONPATH"))}
@@ -121,31 +145,48 @@ def store_uploads(snapshot: dict, folder: Path) -> None:
             shutil.copyfile(UPLOADED[ref["upload_id"]], folder / ref["upload_id"])
 
 
-def publish_for_new_user(engine, snapshot: dict, name: str = "tiny", *, store: bool = True):
-    """A new user with one package and its version 1 published from ``snapshot``, its uploads
-    stored unless ``store`` is False: (owner id, version id)."""
+def new_owner_with_package(engine, name: str = "tiny"):
+    """A new user with one empty package: (owner id, package id)."""
     import uuid
 
     from sqlmodel import Session
 
     from trainpkg_app.db.models import User
     from trainpkg_app.db.packages import create_package
-    from trainpkg_app.db.versions import publish_version
 
     with Session(engine) as session:
         user = User(email=f"{uuid.uuid4().hex}@example.com", password_hash="x")
         session.add(user)
         session.flush()
         package = create_package(session, owner_id=user.id, name=name)
+        session.commit()
+        return user.id, package.id
+
+
+def publish_next_version(engine, owner, package_id, snapshot: dict, *, store: bool = True):
+    """The package's next version published from ``snapshot`` (its uploads stored unless
+    ``store`` is False): its id."""
+    from sqlmodel import Session
+
+    from trainpkg_app.db.versions import publish_version
+
+    with Session(engine) as session:
         if store:
-            store_uploads(snapshot, get_settings().uploads_dir(user.id, package.id))
+            store_uploads(snapshot, get_settings().uploads_dir(owner, package_id))
         version = publish_version(
             session,
-            owner_id=user.id,
-            package_id=package.id,
+            owner_id=owner,
+            package_id=package_id,
             snapshot=snapshot,
             change_summary="",
             parent_version_id=None,
         )
         session.commit()
-        return user.id, version.id
+        return version.id
+
+
+def publish_for_new_user(engine, snapshot: dict, name: str = "tiny", *, store: bool = True):
+    """A new user with one package and its version 1 published from ``snapshot``, its uploads
+    stored unless ``store`` is False: (owner id, version id)."""
+    owner, package_id = new_owner_with_package(engine, name)
+    return owner, publish_next_version(engine, owner, package_id, snapshot, store=store)

@@ -117,10 +117,16 @@ def test_each_target_prices_its_own_flavor(settings):
 def _ended(minutes_ago: float, **billing) -> Decimal:
     """The actual cost of a run that started ``minutes_ago`` and ends now, at $2/h."""
     deployment = Deployment(target="local", started_at=utc_now() - timedelta(minutes=minutes_ago))
-    version = SimpleNamespace(training_metrics=None)  # a version that never ran
+    # a version that never ran; finish also stores what the run measured, with its model and
+    # hardware from the version's snapshot
+    version = SimpleNamespace(
+        training_metrics=None, config_snapshot={}, model_snapshot={}, dataset_snapshot={}
+    )
     session = SimpleNamespace(get=lambda *_: version)
     finish(session, deployment, {"status": "completed"}, 2.0, **billing)
     assert version.actual_cost == deployment.actual_cost
+    assert deployment.measured["wall_s"] == pytest.approx(minutes_ago * 60, abs=5)
+    assert deployment.measured["cost_usd"] == float(deployment.actual_cost)
     return deployment.actual_cost
 
 

@@ -100,6 +100,7 @@ REVIEWED = {
         "ensure_autosave",
         "go_to",
         "keep_mine_as_new",
+        "load_measured_runs",  # calibration.CalibrationMixin: no arguments, the owner's runs
         "next_step",  # step_data.StepDataMixin
         "reload_newer",
         "remove_dataset",

@@ -45,13 +45,18 @@ def _token_line() -> rx.Component:
 
 
 def _estimate() -> rx.Component:
-    return figures_callout(
-        "Estimate",
-        WorkspaceState.run_estimate,
-        [("How", "formula", "1"), ("Budget", "budget", "2")],
-        element_id="run-estimate",
-        color_scheme="blue",
-        hide_empty=True,
+    """The estimate, calibrated by the owner's measured runs once they are read."""
+    return rx.box(
+        figures_callout(
+            "Estimate",
+            WorkspaceState.run_estimate,
+            [("Based on", "basis", "2"), ("How", "formula", "1"), ("Budget", "budget", "2")],
+            element_id="run-estimate",
+            color_scheme="blue",
+            hide_empty=True,
+        ),
+        on_mount=WorkspaceState.load_measured_runs,
+        width="100%",
     )
 
 

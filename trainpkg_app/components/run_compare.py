@@ -151,6 +151,10 @@ def compare_panel() -> rx.Component:
                     align="center",
                 ),
                 _controls(),
+                rx.cond(
+                    RunCompareState.axis_note != "",
+                    rx.callout(RunCompareState.axis_note, icon="info", size="1", role="status"),
+                ),
                 _chart(),
                 rx.heading("Config differences (against the first run)", size="2", as_="h3"),
                 _diff(),

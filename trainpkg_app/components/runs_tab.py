@@ -3,6 +3,7 @@ tick 2-8 of them to compare their curves."""
 
 import reflex as rx
 
+from trainpkg_app.components.estimate_accuracy import accuracy_cell, estimate_errors
 from trainpkg_app.components.run_compare import compare_panel
 from trainpkg_app.components.run_queue import queue_section
 from trainpkg_app.state.run_compare import RunCompareState
@@ -19,6 +20,7 @@ COLUMNS = [
     "Est. cost",
     "Actual cost",
     "Evaluation",
+    "Estimate vs actual",
     "",
 ]
 
@@ -64,6 +66,7 @@ def _row(run: rx.Var) -> rx.Component:
         rx.table.cell(run["estimated_cost"]),
         rx.table.cell(run["actual_cost"]),
         rx.table.cell(rx.text(run["evaluation"], size="1"), class_name="run-evaluation"),
+        rx.table.cell(accuracy_cell(run)),
         rx.table.cell(
             rx.button(
                 "Open version",
@@ -84,6 +87,7 @@ def runs_tab() -> rx.Component:
             color=rx.color("gray", 11),
         ),
         queue_section(),
+        estimate_errors(),
         rx.cond(TrainingTabsState.runs.length() > 1, _compare_bar()),
         rx.cond(
             TrainingTabsState.runs.length() > 0,

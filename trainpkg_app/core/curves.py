@@ -20,8 +20,8 @@ METRICS = {
     "grad_norm": "Grad norm",
     "tokens_per_s": "Tokens per second",
 }
-X_AXES = {"step": "Step", "time": "Wall time (s)"}
-X_FIELD = {"step": "step", "time": "elapsed_s"}
+X_AXES = {"step": "Step", "tokens": "Tokens seen", "time": "Wall time (s)"}
+X_FIELD = {"step": "step", "tokens": "num_tokens", "time": "elapsed_s"}  # num_tokens: TRL's
 MIN_RUNS, MAX_RUNS = 2, 8
 POINTS_PER_RUN = 500
 MAX_SMOOTHING = 0.99
@@ -82,6 +82,24 @@ def series(records: Iterable[dict[str, Any]], metric: str, x_axis: str) -> list[
         and (x := _finite(record.get(x_field))) is not None
     ]
     return sorted(points, key=lambda point: point[0])
+
+
+def axis_gaps(labels: list[str], records_by_run: list[list[dict[str, Any]]], x_axis: str) -> str:
+    """Which runs have no value on this x axis (older runs logged no tokens seen), and what to
+    do about it; '' when every run has one."""
+    field = X_FIELD[x_axis]
+    missing = [
+        label
+        for label, records in zip(labels, records_by_run, strict=True)
+        if not any(_finite(record.get(field)) is not None for record in records)
+    ]
+    if not missing:
+        return ""
+    return (
+        f"No {X_AXES[x_axis].lower()} recorded for {', '.join(missing)} (runs trained before "
+        "train.py logged TRL's num_tokens): left out of this chart; choose Step or Wall time "
+        "to see them."
+    )
 
 
 def smooth(points: list[Point], weight: float) -> list[Point]:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from functools import lru_cache
 
 from pydantic import ValidationError
 
+from trainpkg_app.core.calibration import (
+    Measured,
+    calibrated,
+    closest,
+    duration_text,
+    hardware_of,
+    price_of,
+    static_basis,
+)
 from trainpkg_app.core.caps import budget_warning
 from trainpkg_app.core.cost import estimate_run, training_tokens
 from trainpkg_app.core.hardware import find_flavor, hardware_for
@@ -120,27 +130,42 @@ def _dataset_tokens(datasets: list[dict[str, str]], max_seq_length: int) -> tupl
     return total, assumptions
 
 
-def run_estimate(forms: Forms, datasets: list[dict[str, str]]) -> dict[str, str]:
-    """Time and cost of the run on the chosen target, with the formula and any budget
-    warning (every key there, '' when it does not apply); or why not yet."""
-    return {"formula": "", "budget": ""} | _run_estimate(forms, datasets)
+def _row_tokens(datasets: list[dict[str, str]], per_epoch: float, config) -> float:
+    """Tokens a sequence of a batch holds, as TRL counts them (num_tokens: no padding): a full
+    block when packing, else a mean row cut at the max length."""
+    rows = sum(float(ref.get("rows") or 0) for ref in datasets)
+    if config.packing or not rows:
+        return config.max_seq_length
+    return min(per_epoch / rows, config.max_seq_length)
 
 
-def _run_estimate(forms: Forms, datasets: list[dict[str, str]]) -> dict[str, str]:
+def run_estimate(
+    forms: Forms, datasets: list[dict[str, str]], measured: list[dict] | None = None
+) -> dict[str, str]:
+    """Time and cost of the run on the chosen target, with the formula, what it is based on
+    (the owner's closest ``measured`` runs, or the static formula) and any budget warning
+    (every key there, '' when it does not apply); or why not yet."""
+    return {"formula": "", "budget": "", "basis": ""} | _run_estimate(forms, datasets, measured)
+
+
+LOCAL_STATIC = "This machine: no cloud cost. The time depends on your GPU."
+
+
+def _run_estimate(
+    forms: Forms, datasets: list[dict[str, str]], measured: list[dict] | None
+) -> dict[str, str]:
     deploy = forms["deploy"]
     config = _config(forms)
-    if deploy.get("target") == "local":
-        return {
-            "message": "This machine: no cloud cost. The time depends on your GPU.",
-            "formula": "",
-        }
-    flavor_id = deploy.get("space_flavor" if deploy.get("target") == "hf_space" else "job_flavor")
-    flavor = find_flavor(flavor_id or "")
+    target = deploy.get("target")
+    flavor_id = deploy.get("space_flavor" if target == "hf_space" else "job_flavor")
+    flavor = find_flavor(flavor_id or "") if target in ("hf_space", "hf_job") else None
     parameters = _parameters(forms)
     split = (field_value(DatasetStep, "train_split_percent", forms["dataset"]) or 90) / 100
-    if deploy.get("target") not in ("hf_space", "hf_job") or flavor is None:
+    if target != "local" and flavor is None:
         return {"message": "Choose a target and hardware to see the estimate.", "formula": ""}
     if config is None or parameters <= 0 or not datasets:
+        if target == "local":
+            return {"message": LOCAL_STATIC, "formula": ""}
         return {
             "message": "The estimate needs the model's parameter count, a valid config and "
             "at least one dataset.",
@@ -150,11 +175,12 @@ def _run_estimate(forms: Forms, datasets: list[dict[str, str]]) -> dict[str, str
         per_epoch, assumptions = _dataset_tokens(datasets, config.max_seq_length)
     except ValueError as unknown:
         return {"message": f"No estimate: {unknown}.", "formula": ""}
-    step_tokens = (
+    gpus = flavor.gpus if flavor else hardware_for(deploy).gpus
+    step_tokens = math.ceil(
         config.per_device_batch_size
         * config.gradient_accumulation_steps
-        * max(flavor.gpus, 1)
-        * config.max_seq_length
+        * max(gpus, 1)
+        * _row_tokens(datasets, per_epoch, config)
     )
     tokens = training_tokens(
         rows=1,
@@ -164,6 +190,20 @@ def _run_estimate(forms: Forms, datasets: list[dict[str, str]]) -> dict[str, str
         max_steps=config.max_steps,
         tokens_per_step=step_tokens,
     )
+    hardware, hardware_label = hardware_of(deploy)
+    runs = closest(
+        [Measured.model_validate(run) for run in measured or []],
+        parameters=parameters,
+        method=config.method,
+        hardware=hardware,
+        tokens=tokens,
+    )
+    if runs:
+        return _calibrated(deploy, tokens, runs, parameters, flavor.label if flavor else None)
+    if target == "local":
+        basis = static_basis(parameters, hardware_label)
+        return {"message": LOCAL_STATIC, "formula": "", "basis": basis}
+    total = parameters
     shape = model_shape(forms)
     if shape and shape.is_moe:  # compute follows the experts a token goes through
         active = shape.active_parameters(parameters)
@@ -182,6 +222,7 @@ def _run_estimate(forms: Forms, datasets: list[dict[str, str]]) -> dict[str, str
         return {
             "message": f"{flavor.label} has no GPU: fine-tuning there is not estimated.",
             "formula": "",
+            "basis": static_basis(total, hardware_label),
         }
     budget = field_value(CappedTarget, "budget_usd", deploy)
     return {
@@ -189,6 +230,34 @@ def _run_estimate(forms: Forms, datasets: list[dict[str, str]]) -> dict[str, str
         "message": f"About {estimate.hours:.1f} h and ${estimate.cost_usd:.2f} on {flavor.label}.",
         "formula": estimate.formula
         + ("; " + "; ".join(estimate.assumptions) if estimate.assumptions else ""),
+        "basis": static_basis(total, hardware_label),
         "cost_usd": f"{estimate.cost_usd:.2f}",
         "hours": f"{estimate.hours:.2f}",
+    }
+
+
+def _calibrated(deploy, tokens, runs, parameters, flavor_label) -> dict[str, str]:
+    """The estimate of the owner's closest measured runs (core/calibration.py)."""
+    found = calibrated(
+        tokens=tokens,
+        runs=runs,
+        parameters=parameters,
+        usd_per_hour=price_of(runs[0].hardware),
+    )
+    where = flavor_label or runs[0].hardware_label
+    cost = f" and ${found.cost_usd:.2f}" if flavor_label else " (no cloud cost)"
+    figures = {
+        "message": f"About {duration_text(found.hours)}{cost} on {where}.",
+        "formula": found.formula,
+        "basis": found.basis,
+        "hours": f"{found.hours:.4f}",
+        "tokens": str(tokens),
+        "calibrated_by": ",".join(found.run_ids),
+    }
+    if not flavor_label:  # this machine: no cost to estimate, cap or record
+        return figures
+    budget = field_value(CappedTarget, "budget_usd", deploy)
+    return figures | {
+        "budget": budget_warning(Decimal(f"{found.cost_usd:.2f}"), budget),
+        "cost_usd": f"{found.cost_usd:.2f}",
     }

@@ -309,6 +309,10 @@ class Deployment(SQLModel, table=True):
     webhook_due_at: datetime | None = _timestamp(nullable=True, default=False)
     # The evaluation card train.py wrote into summary.json (core/evaluation.py checks it).
     evaluation: dict[str, Any] | None = _json(nullable=True)
+    # Calibrated estimates (core/calibration.py): what the run was estimated to take when it
+    # was registered, and what it measured when it ended (tokens/s, memory, time, cost).
+    estimate: dict[str, Any] | None = _json(nullable=True)
+    measured: dict[str, Any] | None = _json(nullable=True)
 
 
 class RunQueueEntry(SQLModel, table=True):

@@ -24,6 +24,7 @@ from trainpkg_app.db.models import (
     utc_now,
 )
 from trainpkg_app.db.versions import snapshot_of_version
+from trainpkg_app.deploy.calibration import launch_estimate, record_measurement
 from trainpkg_app.package.builder import build_package
 from trainpkg_app.settings import get_settings
 
@@ -67,6 +68,8 @@ def register_run(
         ) from None
     snapshot = snapshot_of_version(version)
     owner_id = session.get(TrainingPackage, version.package_id).owner_id
+    if resumed is None:  # a continuation keeps its own cost estimate
+        deployment.estimate = launch_estimate(session, owner_id, version)
     try:
         run_dir = build_package(
             version.name,
@@ -147,6 +150,7 @@ def finish(
         billed_h = math.ceil(seconds / 60) / 60
     rate = Decimal(str(usd_per_hour))
     deployment.actual_cost = (rate * Decimal(str(billed_h))).quantize(Decimal("0.0001"))
+    record_measurement(session, deployment, summary)
     version = session.get(TrainingPackageVersion, deployment.version_id)
     losses = [m["loss"] for m in deployment.metrics or [] if "loss" in m]
     version.training_status = deployment.status

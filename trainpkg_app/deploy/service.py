@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from trainpkg_app.core import caps, doctor
 from trainpkg_app.core import resume as resume_core
+from trainpkg_app.core.calibration import accuracy
 from trainpkg_app.core.cost import usd
 from trainpkg_app.core.evaluation import compact_line
 from trainpkg_app.core.hub_launch import hub_launch_refusal
@@ -246,6 +247,7 @@ def list_runs(session: Session, *, owner_id: uuid.UUID, limit: int = 100) -> lis
                 "url": deployment.deployment_url or "",
                 "evaluation": compact_line(deployment.evaluation) or "—",
             }
+            | accuracy(deployment.estimate, deployment.measured)  # estimate vs actual
         )
     return runs
 

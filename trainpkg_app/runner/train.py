@@ -95,6 +95,7 @@ class MetricsCallback:
         from transformers import TrainerCallback
 
         self.path, self.started, self.pusher = path, time.monotonic(), pusher
+        self.num_tokens = None  # the last num_tokens TRL logged (summary.json keeps it)
         outer = self
 
         class _Callback(TrainerCallback):
@@ -127,9 +128,12 @@ class MetricsCallback:
             "learning_rate": logs.get("learning_rate"),
             "grad_norm": logs.get("grad_norm"),
             "tokens_per_s": logs.get("train_tokens_per_second"),
+            "num_tokens": logs.get("num_tokens"),  # TRL: tokens seen so far (the compare axis)
             "elapsed_s": round(elapsed, 2),
             "eta_s": round((max_steps - step) / rate, 1) if rate else None,
         }
+        if record["num_tokens"] is not None:
+            self.num_tokens = record["num_tokens"]
         write_json_line(self.path, {k: v for k, v in record.items() if v is not None})
         if self.pusher:
             self.pusher.push_metrics()
@@ -342,6 +346,7 @@ def train(spec, sft, lora, tokenizer, model, data, metrics, pusher) -> int:
         "eval_loss": final_eval_loss(trainer, evaluation),
         "total_flos": trainer.state.total_flos,
         "peak_gpu_memory_gb": peak_gpu_memory_gb(),
+        "num_tokens": callback.num_tokens,
     }
     summary["evaluation"] = evaluation_card(trainer, card, summary["eval_loss"], status)
     if trainer.is_world_process_zero():

@@ -21,8 +21,9 @@ from trainpkg_app.state.owner import as_owner
 from trainpkg_app.state.workspace import WorkspaceState
 
 
-def _estimated_cost(content: DraftContent) -> Decimal | None:
-    cost = run_estimate(content.forms, content.datasets).get("cost_usd")
+def _estimated_cost(content: DraftContent, measured: list[dict]) -> Decimal | None:
+    """The cost the Deploy step shows (calibrated by the owner's measured runs when it is)."""
+    cost = run_estimate(content.forms, content.datasets, measured).get("cost_usd")
     return Decimal(cost) if cost else None
 
 
@@ -73,7 +74,7 @@ class PublishState(rx.State):
                 snapshot=snapshot_of(results),
                 change_summary=self.change_summary,
                 parent_version_id=parent,
-                estimated_cost=_estimated_cost(content),
+                estimated_cost=_estimated_cost(content, drafts._measured_runs),
             )
         except DraftConflict as conflict:
             drafts.status, drafts.detail = CONFLICT, str(conflict)

@@ -12,6 +12,7 @@ from trainpkg_app.core.curves import (
     METRICS,
     MIN_RUNS,
     X_AXES,
+    axis_gaps,
     chart_rows,
     metrics_csv,
     run_key,
@@ -47,6 +48,7 @@ class RunCompareState(rx.State):
     x_axis: str = "step"
     smoothing: float = 0.0
     log_scale: bool = False
+    axis_note: str = ""  # runs with no value on the chosen x axis (no tokens seen logged)
     rows: list[dict[str, float]] = []  # the chart's data: one row per x, r0..r7 per run
     lines: list[dict[str, str]] = []  # key, name (package · version · target), color
     diff_header: list[str] = []
@@ -157,3 +159,4 @@ class RunCompareState(rx.State):
         self.rows = chart_rows(
             self._records, self.metric, self.x_axis, self.smoothing, self.log_scale
         )
+        self.axis_note = axis_gaps(self._labels, self._records, self.x_axis)

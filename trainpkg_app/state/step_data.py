@@ -33,6 +33,7 @@ class StepDataMixin(rx.State, mixin=True):
     summaries: dict[str, str] = {step.value: "" for step in STEPS}
 
     advanced_config: bool = False
+    _measured_runs: list[dict] = []  # the owner's measured runs (state/calibration.py)
     # Unsaved edits, mirrored to the browser until saved (core/edit_journal.py).
     edit_journal: str = rx.LocalStorage("", name="trainpkg_unsaved_edits")
 
@@ -42,7 +43,7 @@ class StepDataMixin(rx.State, mixin=True):
 
     @rx.var
     def run_estimate(self) -> dict[str, str]:
-        return run_estimate(self.forms, self.datasets)
+        return run_estimate(self.forms, self.datasets, self._measured_runs)
 
     @rx.var
     def arguments_yaml(self) -> str:
@@ -165,6 +166,6 @@ class StepDataMixin(rx.State, mixin=True):
         result = validate_step(step, step_form(self.forms, self.datasets, step))
         self._show_results({step: result})
         if step == StepId.DEPLOY and result.ok:  # the estimate is kept with the draft
-            estimate = run_estimate(self.forms, self.datasets)["message"]
+            estimate = run_estimate(self.forms, self.datasets, self._measured_runs)["message"]
             self.forms = self.forms | {"deploy": self.forms["deploy"] | {"estimate": estimate}}
         self._record_result(step, has_errors=not result.ok)

@@ -6,6 +6,7 @@ from typing import Literal
 
 import reflex as rx
 
+from trainpkg_app.core.calibration import error_by_target
 from trainpkg_app.core.payloads import EntityId
 from trainpkg_app.deploy.service import list_runs
 from trainpkg_app.state.events import checked
@@ -16,6 +17,11 @@ from trainpkg_app.state.packages import PackagesState
 class TrainingTabsState(rx.State):
     tab: str = "packages"
     runs: list[dict[str, str]] = []
+
+    @rx.var
+    def estimate_errors(self) -> list[dict[str, str]]:
+        """The mean estimate error per target (core/calibration.error_by_target)."""
+        return error_by_target(self.runs)
 
     @rx.event
     @checked(value=Literal["packages", "runs", "playground"])
