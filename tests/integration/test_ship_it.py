@@ -204,9 +204,10 @@ def test_a_pushed_adapter_is_a_private_repo_that_loads_with_its_card(
     assert _greedy(model, tokenizer) == _greedy(local, tokenizer)
     metadata = card_metadata(folder)
     assert metadata["base_model"] == TINY_MODEL_ID and metadata["library_name"] == "peft"
-    assert metadata["metrics"] == ["loss"]  # no evaluation card on this run
+    assert metadata["metrics"] == ["loss", "perplexity"]  # train.py made its evaluation card
     card = (folder / "README.md").read_text()
     assert "version v1" in card and "final train loss: " in card
+    assert "## Evaluation" in card
     assert "final train loss: None" not in card
 
 

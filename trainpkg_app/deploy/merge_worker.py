@@ -1,9 +1,9 @@
-"""The merge worker (run as a script by deploy/ship.start_merge, never in the app's process):
+"""The merge worker (run with ``python -m`` by deploy/ship.start_merge, never in the app's process):
 loads the base model, puts the run's adapter on it, folds it in with PEFT's
 ``merge_and_unload()`` and saves the plain model with the tokenizer. Its progress goes to a JSON
 file that the app reads; the result lands in a partial folder renamed when complete.
 
-usage: merge_worker.py ADAPTER_DIR BASE_MODEL REVISION OUT_DIR PROGRESS_FILE"""
+usage: python -m trainpkg_app.deploy.merge_worker ADAPTER BASE REVISION OUT PROGRESS_FILE"""
 
 from __future__ import annotations
 

@@ -230,8 +230,9 @@ def start_merge(session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID)
         raise ShipRefused(refusal)
     run_dir = Path(deployment.run_dir)
     command = [
-        sys.executable,
-        str(Path(__file__).with_name("merge_worker.py")),
+        sys.executable,  # a module, not a script: a script's folder (deploy/, with queue.py)
+        "-m",  # would come first on sys.path and shadow the standard library's modules
+        "trainpkg_app.deploy.merge_worker",
         str(trained.folder),
         trained.base_model,
         trained.base_revision or "",
