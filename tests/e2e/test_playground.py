@@ -28,7 +28,8 @@ def test_try_a_finished_run_beside_its_base(page: Page, tmp_path, tiny_model_fol
 
     models = page.get_by_role("group", name=re.compile("Models"))
     expect(models).to_contain_text("2 of 3 models answer")
-    expect(models.get_by_role("checkbox")).to_have_count(2)  # this run and its base
+    # this run and its base are ticked; earlier tests' runs of the same base are offered too
+    expect(models.get_by_role("checkbox", checked=True)).to_have_count(2)
 
     page.get_by_text("System prompt and sampling").click()
     page.get_by_label("Temperature").fill("0")

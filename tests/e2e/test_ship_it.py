@@ -7,10 +7,12 @@ import zipfile
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import Session
 from test_accessibility import blocking_violations
 from test_local_run import publish_local_version
 
 from tests.fakehub.server import VALID_TOKEN
+from trainpkg_app.db.hub_tokens import delete_token
 
 
 def _save_token(page: Page) -> None:
@@ -29,8 +31,11 @@ def patient_expect():
 
 
 def test_download_merge_and_push_a_finished_run(
-    page: Page, tmp_path, tiny_model_folder, e2e_hub, screenshot
+    page: Page, tmp_path, tiny_model_folder, e2e_hub, screenshot, app_db, owner_id
 ):
+    with Session(app_db) as session:  # the Hub run tests leave the owner a token
+        delete_token(session, owner_id=owner_id)
+        session.commit()
     publish_local_version(page, tmp_path, tiny_model_folder, max_steps=4)
     page.get_by_role("button", name="Deploy v1").click()
     expect(page.locator("#sidebar-run-status")).to_have_text("completed", timeout=180_000)
