@@ -49,12 +49,19 @@ def direct_round(model, tokenizer, sampling: dict) -> dict:
     from trainpkg_app.core.playground import plain_prompt
 
     class FirstToken(BaseStreamer):
+        """The first new token that shows as text: the worker sends nothing before it (a
+        special token or half a character), so its time to first token counts from it too."""
+
         def __init__(self) -> None:
-            self.calls, self.first = 0, None
+            self.calls, self.first, self.tokens = 0, None, []
 
         def put(self, value) -> None:
             self.calls += 1
-            if self.calls == 2:  # the first call is the prompt
+            if self.calls == 1 or self.first is not None:  # the first call is the prompt
+                return
+            self.tokens.extend(value.reshape(-1).tolist())
+            text = tokenizer.decode(self.tokens, skip_special_tokens=True)
+            if text and not text.endswith("\ufffd"):
                 self.first = time.perf_counter()
 
         def end(self) -> None:
@@ -68,7 +75,8 @@ def direct_round(model, tokenizer, sampling: dict) -> dict:
     )
     seconds = time.perf_counter() - started
     tokens = ids.shape[-1] - inputs["input_ids"].shape[-1]
-    return {"ttft_s": streamer.first - started, "tokens": tokens, "tokens_per_s": tokens / seconds}
+    first = streamer.first or time.perf_counter()  # no visible text at all: the end
+    return {"ttft_s": first - started, "tokens": tokens, "tokens_per_s": tokens / seconds}
 
 
 async def app_round(client: PlaygroundWorker, spec: dict, sampling: dict) -> dict:
