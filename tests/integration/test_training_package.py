@@ -33,6 +33,7 @@ PACKAGE_FILES = [
     "evaluation.py",
     "formats.py",
     "hub_results.py",
+    "machine.py",
     "package.yaml",
     "requirements.txt",
     "train.py",

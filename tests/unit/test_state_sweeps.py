@@ -10,7 +10,7 @@ from sqlmodel import select
 from statekit import Tab, new_package, new_user
 
 from tests.trainkit.packages import published_snapshot, write_rows
-from trainpkg_app.core.sweeps import DEFAULT_FORM
+from trainpkg_app.core.sweep_form import DEFAULT_FORM
 from trainpkg_app.db.accounts import user_for_token
 from trainpkg_app.db.engine import session_scope
 from trainpkg_app.db.models import RunQueueEntry, TrainingPackageVersion

@@ -2,7 +2,7 @@
 
 import pytest
 
-from trainpkg_app.core import sweeps
+from trainpkg_app.core import sweep_form, sweeps
 from trainpkg_app.core.sweeps import Axis, Estimate, SweepSpec
 
 
@@ -131,15 +131,15 @@ def test_trial_names_and_config_refusals():
 
 
 def test_the_form_becomes_a_spec_or_says_what_to_fix():
-    form = sweeps.DEFAULT_FORM | {"param_2": "lora_r", "values_2": "8, 16"}
-    spec = sweeps.spec_from_form(form)
+    form = sweep_form.DEFAULT_FORM | {"param_2": "lora_r", "values_2": "8, 16"}
+    spec = sweep_form.spec_from_form(form)
     assert [axis.name for axis in spec.axes] == ["learning_rate", "lora_r"]
     assert spec.budget_usd == 10.0 and len(sweeps.plan(spec)) == 4
     with pytest.raises(ValueError, match="not a number"):
-        sweeps.spec_from_form(form | {"values_2": "8, many"})
+        sweep_form.spec_from_form(form | {"values_2": "8, many"})
     with pytest.raises(ValueError, match="whole numbers"):
-        sweeps.spec_from_form(form | {"values_2": "8.5"})
+        sweep_form.spec_from_form(form | {"values_2": "8.5"})
     with pytest.raises(ValueError, match="cannot be swept"):
-        sweeps.spec_from_form(form | {"param_2": "output_dir"})
-    hours = sweeps.spec_from_form(form | {"budget_kind": "hours", "budget": "2"})
+        sweep_form.spec_from_form(form | {"param_2": "output_dir"})
+    hours = sweep_form.spec_from_form(form | {"budget_kind": "hours", "budget": "2"})
     assert (hours.budget_usd, hours.budget_hours) == (None, 2.0)

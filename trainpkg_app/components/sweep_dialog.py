@@ -5,7 +5,8 @@ see the results of the version's sweep (components/sweep_results.py)."""
 import reflex as rx
 
 from trainpkg_app.components.sweep_results import sweep_results
-from trainpkg_app.core.sweeps import DEFAULT_FORM, MAX_AXES, PARAMETERS
+from trainpkg_app.core.sweep_form import DEFAULT_FORM
+from trainpkg_app.core.sweeps import MAX_AXES, PARAMETERS
 from trainpkg_app.state.sweeps import SweepState
 
 ABOUT = (

@@ -63,7 +63,7 @@ def refusal(error: ValidationError) -> str:
 
 
 class SweepForm(Payload):
-    """The sweep dialog's fields, as typed (core/sweeps.spec_from_form reads them)."""
+    """The sweep dialog's fields, as typed (core/sweep_form.spec_from_form reads them)."""
 
     param_1: ShortText = ""
     values_1: ShortText = ""

@@ -32,6 +32,7 @@ RUNNER_FILES = {
     "train.py": TRAIN_SCRIPT,
     "training_data.py": RUNNER / "training_data.py",
     "hub_results.py": RUNNER / "hub_results.py",
+    "machine.py": RUNNER / "machine.py",
     "evaluation.py": RUNNER / "evaluation.py",
     "answer_scores.py": Path(answer_scores.__file__),
     "formats.py": Path(dataset_formats.__file__),

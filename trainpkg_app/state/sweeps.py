@@ -12,6 +12,7 @@ from trainpkg_app.core import sweeps as planner
 from trainpkg_app.core.autosave import SAVED
 from trainpkg_app.core.cost import usd
 from trainpkg_app.core.payloads import EntityId, ShortText, SweepForm
+from trainpkg_app.core.sweep_form import spec_from_form
 from trainpkg_app.db.errors import DraftConflict, NotFound
 from trainpkg_app.db.sweeps import sweeps_of_package
 from trainpkg_app.deploy import sweeps
@@ -111,7 +112,7 @@ class SweepState(rx.State):
         form = parsed(SweepForm, form_data).model_dump()
         self.planned, self.can_start, self._spec = [], False, {}
         try:
-            spec = planner.spec_from_form(form)
+            spec = spec_from_form(form)
             plan = await as_owner(
                 self, sweeps.preview, version_id=uuid.UUID(self.version_id), spec=spec
             )
