@@ -49,7 +49,10 @@ def test_try_a_finished_run_beside_its_base(page: Page, tmp_path, tiny_model_fol
     for article in (run_answer, base_answer):
         expect(article.get_by_text("done")).to_be_visible(timeout=120_000)
         expect(article).to_contain_text(re.compile(r"\d+ tokens · first after"))
-        assert article.locator(".playground-answer").inner_text() != ""  # may be spaces
+    # the untrained base writes text; six steps may teach the run to end at once, said in words
+    assert base_answer.locator(".playground-answer").inner_text() != ""  # may be spaces
+    if run_answer.locator(".playground-answer").inner_text() == "":
+        expect(run_answer).to_contain_text("no visible text: it wrote only special tokens")
     assert run_answer.get_attribute("aria-label").endswith(
         run_answer.get_by_role("heading").inner_text()
     )

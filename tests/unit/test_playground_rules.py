@@ -10,6 +10,7 @@ from trainpkg_app.core.playground import (
     MAX_TURNS,
     SendForm,
     Settings,
+    answer_stats,
     chat_messages,
     fit_refusal,
     memory_need_gb,
@@ -133,3 +134,11 @@ def test_an_answer_grows_in_place_and_each_model_keeps_its_own_history():
     assert exchanges[0].answers[1] == Answer("r1", "Run", "Hello", DONE)
     assert history_of(exchanges, "r1") == [("hi", "Hello")]
     assert history_of(exchanges, "base") == []  # a failed answer is not sent again
+
+
+def test_an_answer_of_only_special_tokens_says_so_instead_of_staying_blank():
+    done = {"tokens": 1, "ttft_s": 0.5, "seconds": 0.5}
+    assert answer_stats(done | {"shown": 3}) == "1 tokens · first after 0.50 s · 2.0 tokens/s"
+    assert answer_stats(done | {"shown": 0}).endswith(
+        "no visible text: it wrote only special tokens (such as end-of-text)"
+    )

@@ -71,7 +71,10 @@ def with_answer(exchanges: list[Exchange], index: int, slot: int, **changes) -> 
 def answer_stats(done: dict) -> str:
     tokens, seconds = done.get("tokens", 0), done.get("seconds", 0) or 0
     rate = f" · {tokens / seconds:.1f} tokens/s" if seconds else ""
-    return f"{tokens} tokens · first after {done.get('ttft_s', 0):.2f} s{rate}"
+    stats = f"{tokens} tokens · first after {done.get('ttft_s', 0):.2f} s{rate}"
+    if tokens and done.get("shown") == 0:
+        return f"{stats} · no visible text: it wrote only special tokens (such as end-of-text)"
+    return stats
 
 
 Prompt = Annotated[str, StringConstraints(max_length=MAX_PROMPT)]

@@ -302,12 +302,12 @@ class Worker:
                 outcome["error"] = error
                 streamer.end()
 
-        started, first = time.perf_counter(), None
+        started, first, shown = time.perf_counter(), None, 0
         thread = threading.Thread(target=run, daemon=True)
         thread.start()
         for text in streamer:
             if text:
-                first = first or time.perf_counter()
+                first, shown = first or time.perf_counter(), shown + len(text)
                 self.emit({"id": rid, "event": "token", "text": text})
         thread.join()
         if "error" in outcome:
@@ -318,6 +318,7 @@ class Worker:
             "ttft_s": round((first or time.perf_counter()) - started, 4),
             "seconds": round(seconds, 4),
             "stopped": flag.is_set(),
+            "shown": shown,
         }
 
     def unload_loop(self, every_s: float) -> None:
