@@ -1,9 +1,9 @@
 """Comparing 8 runs of 10,000 steps each: the server's path behind the Runs tab's compare panel.
 
 Times what RunCompareState.compare does (the 8 runs read for their owner, with their chains,
-the config diff of their versions, and the chart's rows: smoothed, downsampled to 500 points a
-run, merged) and what each change of metric, x axis, smoothing or log scale does (the rows
-again, from the runs the state holds), and prints p50/p95 in milliseconds with the rows' size.
+the config diff of their versions, and the chart's rows: smoothed, downsampled into 400 rows
+the runs share) and what each change of metric, x axis, smoothing or log scale does (the rows
+again, from the curves held for the tab), and prints p50/p95 in milliseconds with the rows' size.
 Writes bench/results/compare-runs.json. The browser's click-to-drawn-chart time is not measured.
 
     .venv/bin/python bench/compare_runs.py
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this clone's app
 from bench_kit import exit_on_help, timed
 from sqlmodel import Session
 
-from trainpkg_app.core.curves import METRICS, chart_rows
+from trainpkg_app.core.curves import METRICS, Curve, chart_rows
 from trainpkg_app.core.diff import differing_fields
 from trainpkg_app.db.accounts import start_session, user_for_token
 from trainpkg_app.db.engine import create_db_engine, scope_to_user, session_scope
@@ -111,7 +111,7 @@ def run(database_url: str) -> dict:
     owner, run_ids = fill(engine)
     with session_scope(engine) as session:
         token = start_session(session, owner, timedelta(hours=1))
-    held: list[list[dict]] = []
+    held: list[Curve] = []
 
     def compare(_index: int) -> None:  # RunCompareState.compare, through state/owner.as_user
         with session_scope(engine) as session:
@@ -119,7 +119,7 @@ def run(database_url: str) -> dict:
             scope_to_user(session, user.id)
             runs = compared_runs(session, owner_id=user.id, run_ids=run_ids)
         differing_fields([r.snapshot for r in runs])
-        held[:] = [r.records for r in runs]
+        held[:] = [Curve(r.records) for r in runs]
         chart_rows(held, "loss", "step")
 
     metrics = list(METRICS)

@@ -227,7 +227,7 @@ def test_max_steps_count_the_tokens_trl_counts_not_the_padding():
 
 
 def test_the_compare_chart_can_follow_tokens_seen_and_names_runs_without_them():
-    from trainpkg_app.core.curves import X_AXES, axis_gaps, chart_rows
+    from trainpkg_app.core.curves import X_AXES, Curve, axis_gaps, chart_rows
 
     assert X_AXES["tokens"] == "Tokens seen"
     new = [
@@ -235,6 +235,7 @@ def test_the_compare_chart_can_follow_tokens_seen_and_names_runs_without_them():
         {"step": 2, "loss": 1.5, "num_tokens": 1024},
     ]
     old = [{"step": 1, "loss": 2.1}, {"step": 2, "loss": 1.7}]
+    new, old = Curve(new), Curve(old)
     rows = chart_rows([new, old], "loss", "tokens")
     assert rows == [{"x": 512, "r0": 2.0}, {"x": 1024, "r0": 1.5}]
     note = axis_gaps(["pkg · v1 · local", "pkg · v2 · local"], [new, old], "tokens")

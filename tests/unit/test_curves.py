@@ -12,12 +12,14 @@ import random
 import pytest
 
 from trainpkg_app.core.curves import (
+    ROWS,
+    Curve,
     chain_records,
     chart_rows,
-    downsample,
     merged_rows,
     metrics_csv,
     series,
+    shared_rows,
     smooth,
 )
 from trainpkg_app.core.diff import differing_fields
@@ -29,28 +31,50 @@ def _noisy(n: int, seed: int = 7) -> list[tuple[float, float]]:
     return [(float(step), rng.gauss(2.0, 0.5)) for step in range(1, n + 1)]
 
 
+def _run_of(rows: list[dict], key: str = "r0") -> list[tuple[float, float]]:
+    return [(row["x"], row[key]) for row in rows if key in row]
+
+
 @pytest.mark.parametrize("n, limit", [(10_000, 500), (1001, 500), (37, 10), (6, 4), (9, 5)])
 def test_downsampling_keeps_first_last_min_max_within_the_bound(n, limit):
     points = _noisy(n)
     points[n // 3] = (points[n // 3][0], 50.0)  # a spike
     points[n // 2] = (points[n // 2][0], -50.0)  # a dip
-    kept = downsample(points, limit)
+    kept = _run_of(shared_rows([points], limit))
     assert len(kept) <= limit
     assert kept[0] == points[0] and kept[-1] == points[-1]
-    assert max(points, key=lambda p: p[1]) in kept and min(points, key=lambda p: p[1]) in kept
+    assert {y for _, y in kept} >= {50.0, -50.0}
     assert [x for x, _ in kept] == sorted({x for x, _ in kept})  # in step order, no repeats
-    assert set(kept) <= set(points)
+    assert {y for _, y in kept} <= {y for _, y in points}
+    width = (n - 1) / ((limit - 2) // 2)
+    by_value = {y: x for x, y in points}
+    assert all(abs(x - by_value[y]) <= width for x, y in kept)  # within its bucket
 
 
 def test_a_short_series_is_kept_whole_and_each_bucket_keeps_its_extremes():
-    assert downsample(_noisy(20), 500) == _noisy(20)
+    assert _run_of(shared_rows([_noisy(20)], 500)) == _noisy(20)
     with pytest.raises(ValueError, match="at least four points"):
-        downsample(_noisy(20), 3)
+        shared_rows([_noisy(20)], 3)
     points = _noisy(1002)
-    kept = set(downsample(points, 12))  # 5 buckets of 200 inner points
+    kept = {y for _, y in _run_of(shared_rows([points], 12))}  # 5 buckets of 200 steps
     for start in range(1, 1001, 200):
-        bucket = points[start : start + 200]
-        assert min(bucket, key=lambda p: p[1]) in kept and max(bucket, key=lambda p: p[1]) in kept
+        bucket = [y for x, y in points[1:-1] if start < x <= start + 200]
+        assert min(bucket) in kept and max(bucket) in kept
+
+
+def test_runs_logged_at_different_steps_share_the_rows_of_one_run():
+    runs = [
+        [(float(step), math.sin(step / 50) + k) for step in range(k + 1, 10_000, 1 + k)]
+        for k in range(8)
+    ]
+    rows = shared_rows(runs, 500)
+    assert len(rows) <= 500 + 2 * 8  # each run's own first and last x at most
+    for k, points in enumerate(runs):
+        kept = _run_of(rows, f"r{k}")
+        assert kept[0] == points[0] and kept[-1] == points[-1]
+        assert min(y for _, y in kept) == min(y for _, y in points)
+        assert max(y for _, y in kept) == max(y for _, y in points)
+    assert all(float(row["x"]).is_integer() for row in rows)  # steps stay whole on the axis
 
 
 def test_ema_is_tensorboards_debiased_one():
@@ -74,19 +98,21 @@ def test_a_resumed_run_compares_whole_by_step_and_by_wall_time():
         metrics=[{"step": s, "loss": 2.0, "elapsed_s": (s - 4) * 2.0} for s in range(5, 9)],
         resumed_from_step=4,
     )
-    records = chain_records([first, second])
+    records = Curve(chain_records([first, second]))
     assert [x for x, _ in series(records, "loss", "step")] == [1, 2, 3, 4, 5, 6, 7, 8]
     times = [x for x, _ in series(records, "loss", "time")]
     assert times == [2.0, 4.0, 6.0, 8.0, 14.0, 16.0, 18.0, 20.0]  # + the first run's 12 s
 
 
 def test_series_skip_nan_and_missing_values():
-    records = [
-        {"step": 1, "loss": 2.0},
-        {"step": 2, "loss": "NaN"},
-        {"step": 3, "eval_loss": 1.5},
-        {"step": 4, "loss": 1.0},
-    ]
+    records = Curve(
+        [
+            {"step": 1, "loss": 2.0},
+            {"step": 2, "loss": "NaN"},
+            {"step": 3, "eval_loss": 1.5},
+            {"step": 4, "loss": 1.0},
+        ]
+    )
     assert series(records, "loss", "step") == [(1.0, 2.0), (4.0, 1.0)]
     assert series(records, "eval_loss", "step") == [(3.0, 1.5)]
     assert series(records, "loss", "time") == []  # no elapsed_s
@@ -98,11 +124,14 @@ def test_runs_merge_into_one_row_per_x_with_a_key_per_run():
 
 
 def test_chart_rows_bound_each_run_and_a_log_scale_drops_non_positive_values():
-    runs = [[{"step": s, "loss": 1.0 + s % 7} for s in range(10_000)] for _ in range(8)]
+    runs = [Curve([{"step": s, "loss": 1.0 + s % 7} for s in range(10_000)]) for _ in range(8)]
     rows = chart_rows(runs, "loss", "step", smoothing=0.6)
-    assert all(sum(f"r{i}" in row for row in rows) <= 500 for i in range(8))
+    assert len(rows) <= ROWS
     logged = chart_rows(
-        [[{"step": 1, "loss": 0.0}, {"step": 2, "loss": 0.5}]], "loss", "step", log_scale=True
+        [Curve([{"step": 1, "loss": 0.0}, {"step": 2, "loss": 0.5}])],
+        "loss",
+        "step",
+        log_scale=True,
     )
     assert logged == [{"x": 2.0, "r0": 0.5}]
     with pytest.raises(ValueError, match="Unknown metric"):

@@ -12,9 +12,11 @@ import uuid
 import pytest
 from statekit import Tab, new_package, new_user
 
+from trainpkg_app.core.curves import ROWS
 from trainpkg_app.db.accounts import user_for_token
 from trainpkg_app.db.engine import session_scope
 from trainpkg_app.db.models import Deployment, TrainingPackageVersion
+from trainpkg_app.deploy.held_curves import held, let_go
 from trainpkg_app.state.events import EventRefused
 from trainpkg_app.state.run_compare import RunCompareState
 
@@ -66,7 +68,7 @@ async def test_selected_runs_compare_with_a_line_each_and_the_diff_of_their_vers
         "bot · v3 · local",
     ]
     for key in ("r0", "r1", "r2"):
-        assert 4 <= sum(key in row for row in state.rows) <= 500  # downsampled on the server
+        assert 4 <= sum(key in row for row in state.rows) <= ROWS  # downsampled on the server
     assert state.rows[0] == {"x": 1.0, "r0": 3.0, "r1": 6.0, "r2": 9.0}
     assert state.diff_header[0] == "Field"
     assert state.diff_rows == [["config.learning_rate", "0.0002", "0.0001", "0.0002"]]
@@ -140,3 +142,24 @@ async def test_the_csv_holds_every_selected_runs_records():
     assert name == "run-comparison.csv" and len(rows) == 4000  # every record, not the chart's
     assert (rows[0]["run"], rows[0]["step"], rows[0]["loss"]) == ("bot · v1 · local", "1", "3.0")
     assert rows[-1]["run"] == "bot · v2 · local"
+
+
+async def test_a_redraw_that_finds_no_held_curves_reads_the_runs_again_for_their_owner():
+    """Another app worker, or curves evicted: the runs are read again; once closed, none are
+    held for the tab."""
+    token = new_user()
+    package = new_package(token, name="bot")
+    runs = [_finished_run(token, package, n, 2e-4 * n) for n in (1, 2)]
+    tab = Tab(token)
+    for run in runs:
+        await tab.send(RunCompareState.select_run, run_id=run, value=True)
+    await tab.send(RunCompareState.compare)
+    state = tab.state(RunCompareState)
+    assert held(state._held) is not None
+    let_go(state._held)  # as if another worker took the next event
+    await tab.send(RunCompareState.set_metric, value="learning_rate")
+    assert {row.get("r1") for row in state.rows} == {4e-4}
+    assert held(state._held) is not None  # held again, under a new key
+    key = state._held
+    await tab.send(RunCompareState.close_compare)
+    assert held(key) is None and state.rows == []

@@ -1,14 +1,15 @@
 """Curves of several runs on one chart: a metric's series by step or wall time (a resumed run
-whole), EMA smoothing, min/max-bucket downsampling, recharts rows, and the CSV export."""
+whole), EMA smoothing, min/max-bucket downsampling into rows the runs share, and the CSV export."""
 
 from __future__ import annotations
 
 import csv
 import io
 import math
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
+
+import numpy as np
 
 from trainpkg_app.core.metric_records import finite
 from trainpkg_app.core.resume import Link, joined_metrics
@@ -23,7 +24,7 @@ METRICS = {
 X_AXES = {"step": "Step", "tokens": "Tokens seen", "time": "Wall time (s)"}
 X_FIELD = {"step": "step", "tokens": "num_tokens", "time": "elapsed_s"}  # num_tokens: TRL's
 MIN_RUNS, MAX_RUNS = 2, 8
-POINTS_PER_RUN = 500
+ROWS = 400  # the chart's rows, shared by all compared runs
 MAX_SMOOTHING = 0.99
 CSV_COLUMNS = ("run", "step", "epoch", "elapsed_s", *METRICS)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -48,8 +49,7 @@ def chain_records(chain: list[Link]) -> list[dict[str, Any]]:
     """The chain's joined records, elapsed_s counted from the first run's start (each run adds
     the earlier runs' durations, so wall time only grows along a resumed run)."""
     shifted, offset = [], 0.0
-    for link in chain:
-        took = _duration(link)
+    for index, link in enumerate(chain):
         if offset:  # the first run's records stay as they are (most runs are no chain)
             metrics = [
                 m | {"elapsed_s": value + offset}
@@ -59,7 +59,8 @@ def chain_records(chain: list[Link]) -> list[dict[str, Any]]:
             ]
             link = replace(link, metrics=metrics)
         shifted.append(link)
-        offset += took
+        if index < len(chain) - 1:  # the last run's duration shifts nothing
+            offset += _duration(link)
     return joined_metrics(shifted)
 
 
@@ -72,26 +73,48 @@ def _finite(value: Any) -> float | None:
     return None if value is None else finite(value)
 
 
-def series(records: Iterable[dict[str, Any]], metric: str, x_axis: str) -> list[Point]:
+class Curve:
+    """A run's records, and each field's finite values as a column (NaN where a record has
+    none), built once on first use: a redraw reads two columns, never the records again."""
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self.records = records
+        self._columns: dict[str, np.ndarray] = {}
+
+    def column(self, field: str) -> np.ndarray:
+        if field not in self._columns:
+            values = [record.get(field) for record in self.records]
+            try:  # numbers, None and "NaN" (a stored NaN) convert at C speed
+                column = np.array(values, dtype=float)
+            except (TypeError, ValueError):  # another string: one by one
+                column = np.array([_finite(value) for value in values], dtype=float)
+            column[~np.isfinite(column)] = np.nan
+            self._columns[field] = column
+        return self._columns[field]
+
+    def has(self, field: str) -> bool:
+        return bool(np.isfinite(self.column(field)).any())
+
+
+def _xy(curve: Curve, metric: str, x_axis: str) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = curve.column(X_FIELD[x_axis]), curve.column(metric)
+    both = np.isfinite(xs) & np.isfinite(ys)
+    xs, ys = xs[both], ys[both]
+    order = np.argsort(xs, kind="stable")
+    return xs[order], ys[order]
+
+
+def series(curve: Curve, metric: str, x_axis: str) -> list[Point]:
     """(x, value) of each record where both are finite, in x order."""
-    x_field = X_FIELD[x_axis]
-    points = [
-        (x, y)
-        for record in records
-        if (y := _finite(record.get(metric))) is not None
-        and (x := _finite(record.get(x_field))) is not None
-    ]
-    return sorted(points, key=lambda point: point[0])
+    xs, ys = _xy(curve, metric, x_axis)
+    return list(zip(xs.tolist(), ys.tolist(), strict=True))
 
 
-def axis_gaps(labels: list[str], records_by_run: list[list[dict[str, Any]]], x_axis: str) -> str:
+def axis_gaps(labels: list[str], curves: list[Curve], x_axis: str) -> str:
     """Which runs have no value on this x axis (older runs logged no tokens seen), and what to
     do about it; '' when every run has one."""
-    field = X_FIELD[x_axis]
     missing = [
-        label
-        for label, records in zip(labels, records_by_run, strict=True)
-        if not any(_finite(record.get(field)) is not None for record in records)
+        label for label, curve in zip(labels, curves, strict=True) if not curve.has(X_FIELD[x_axis])
     ]
     if not missing:
         return ""
@@ -102,36 +125,74 @@ def axis_gaps(labels: list[str], records_by_run: list[list[dict[str, Any]]], x_a
     )
 
 
-def smooth(points: list[Point], weight: float) -> list[Point]:
+def _ema(values: np.ndarray, weight: float) -> np.ndarray:
     """TensorBoard's EMA: last = last * w + (1 - w) * y, debiased by 1 - w**n."""
     if not 0 <= weight <= MAX_SMOOTHING or not math.isfinite(weight):
         raise ValueError(f"Smoothing goes from 0 to {MAX_SMOOTHING}.")
     if weight == 0:
-        return list(points)
+        return values
     last, smoothed = 0.0, []
-    for count, (x, y) in enumerate(points, start=1):
+    for y in values.tolist():
         last = last * weight + (1 - weight) * y
-        smoothed.append((x, last / (1 - weight**count)))
-    return smoothed
+        smoothed.append(last)
+    debias = 1 - weight ** np.arange(1, len(values) + 1)
+    return np.array(smoothed) / debias
 
 
-def downsample(points: list[Point], limit: int = POINTS_PER_RUN) -> list[Point]:
-    """At most ``limit`` points: the first, the last, and each bucket's minimum and maximum
-    (in x order), so no spike and no dip disappears."""
+def smooth(points: list[Point], weight: float) -> list[Point]:
+    """The EMA of the points' values."""
+    values = _ema(np.array([y for _, y in points], dtype=float), weight)
+    return list(zip([x for x, _ in points], values.tolist(), strict=True))
+
+
+def _bucketed(xs: np.ndarray, ys: np.ndarray, lo: float, width: float, slots: np.ndarray):
+    """The run's first and last points, and each bucket's minimum and maximum (in x order) at
+    the bucket's two slots (at its own x where a slot falls outside the run's first and last)."""
+    if len(xs) <= 2:
+        return xs, ys
+    inner_x, inner_y = xs[1:-1], ys[1:-1]
+    bucket = np.minimum(((inner_x - lo) / width).astype(np.int64), len(slots) - 1)
+    order = np.lexsort((inner_y, bucket))  # by bucket, then value
+    ranked = bucket[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    low, high = order[starts], order[np.r_[starts[1:], len(order)] - 1]
+    pair = np.stack([np.minimum(low, high), np.maximum(low, high)], axis=1)  # in x order
+    own_x, kept_y, slot_x = inner_x[pair], inner_y[pair], slots[ranked[starts]]
+    inside = (slot_x > xs[0]) & (slot_x < xs[-1])
+    kept_x = np.where(inside, slot_x, own_x)
+    once = np.ones_like(pair, dtype=bool)
+    once[:, 1] = low != high  # a bucket of one point keeps it once
+    return (
+        np.r_[xs[0], kept_x[once], xs[-1]],
+        np.r_[ys[0], kept_y[once], ys[-1]],
+    )
+
+
+def _shared(runs: list[tuple[np.ndarray, np.ndarray]], limit: int) -> list[list[Point]]:
     if limit < 4:
         raise ValueError("Keep at least four points: first, last, minimum and maximum.")
-    if len(points) <= limit:
-        return list(points)
-    inner = points[1:-1]
-    buckets = (limit - 2) // 2
-    size = math.ceil(len(inner) / buckets)
-    kept: list[Point] = [points[0]]
-    for start in range(0, len(inner), size):
-        bucket = range(start, min(start + size, len(inner)))
-        low = min(bucket, key=lambda i: inner[i][1])
-        high = max(bucket, key=lambda i: inner[i][1])
-        kept += [inner[i] for i in sorted({low, high})]
-    return [*kept, points[-1]]
+    xs = np.unique(np.concatenate([x for x, _ in runs])) if runs else np.array([])
+    if len(xs) > limit:
+        lo, buckets = xs[0], (limit - 2) // 2
+        width = (xs[-1] - lo) / buckets
+        slots = lo + width * (np.arange(buckets)[:, None] + np.array([0.25, 0.75]))
+        if width >= 4 and bool(np.all(xs == np.round(xs))):
+            slots = np.round(slots)  # steps and tokens stay whole numbers
+        runs = [_bucketed(x, y, lo, width, slots) for x, y in runs]
+    return [list(zip(x.tolist(), y.tolist(), strict=True)) for x, y in runs]
+
+
+def shared_rows(all_series: list[list[Point]], limit: int = ROWS) -> list[dict[str, float]]:
+    """Recharts rows for all runs at once, about ``limit`` of them however many runs there are:
+    when the runs' points have more distinct x than that, the x axis is cut into buckets that
+    every run shares, and each run keeps its first and last point and each bucket's minimum
+    and maximum, placed at the bucket's two slots (within a bucket, 1/250 of the axis, of
+    where they were), so no spike and no dip disappears and the runs' values share rows."""
+    arrays = [
+        (np.array([x for x, _ in p], dtype=float), np.array([y for _, y in p], dtype=float))
+        for p in all_series
+    ]
+    return merged_rows(_shared(arrays, limit))
 
 
 def merged_rows(all_series: list[list[Point]]) -> list[dict[str, float]]:
@@ -144,24 +205,26 @@ def merged_rows(all_series: list[list[Point]]) -> list[dict[str, float]]:
 
 
 def chart_rows(
-    records_by_run: list[list[dict[str, Any]]],
+    curves: list[Curve],
     metric: str,
     x_axis: str,
     smoothing: float = 0.0,
     log_scale: bool = False,
-    limit: int = POINTS_PER_RUN,
+    limit: int = ROWS,
 ) -> list[dict[str, float]]:
-    """What the compare chart draws: each run's series, smoothed, downsampled, merged (a log
-    scale leaves out values at or below zero, which it cannot place)."""
+    """What the compare chart draws: each run's series, smoothed, then all downsampled
+    together into shared rows (a log scale leaves out values at or below zero, which it
+    cannot place)."""
     if metric not in METRICS or x_axis not in X_AXES:
         raise ValueError("Unknown metric or x axis.")
     prepared = []
-    for records in records_by_run:
-        points = smooth(series(records, metric, x_axis), smoothing)
+    for curve in curves:
+        xs, ys = _xy(curve, metric, x_axis)
+        ys = _ema(ys, smoothing)
         if log_scale:
-            points = [(x, y) for x, y in points if y > 0]
-        prepared.append(downsample(points, limit))
-    return merged_rows(prepared)
+            xs, ys = xs[ys > 0], ys[ys > 0]
+        prepared.append((xs, ys))
+    return merged_rows(_shared(prepared, limit))
 
 
 def _cell(value: Any) -> str:

@@ -12,6 +12,7 @@ from trainpkg_app.core.curves import (
     METRICS,
     MIN_RUNS,
     X_AXES,
+    Curve,
     axis_gaps,
     chart_rows,
     metrics_csv,
@@ -22,6 +23,7 @@ from trainpkg_app.core.evaluation import EvaluationView, evaluation_view
 from trainpkg_app.core.payloads import EntityId, Smoothing
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.deploy.comparison import compared_runs
+from trainpkg_app.deploy.held_curves import held, hold, let_go
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import as_owner
 
@@ -54,8 +56,9 @@ class RunCompareState(rx.State):
     diff_header: list[str] = []
     diff_rows: list[list[str]] = []
     cards: list[EvaluationView] = []  # the compared runs' evaluation cards, side by side
-    _records: list[list[dict]] = []  # backend only: each compared run's whole curve
+    _compared: list[str] = []  # backend only: the runs on the chart
     _labels: list[str] = []
+    _held: str = ""  # their curves' key in held_curves
 
     @rx.var
     def can_compare(self) -> bool:
@@ -102,7 +105,8 @@ class RunCompareState(rx.State):
         except NotFound as missing:
             self.message, self.compare_open = str(missing), False
             return
-        self._records = [run.records for run in runs]
+        let_go(self._held)
+        self._compared, self._held = list(self.selected), hold([Curve(r.records) for r in runs])
         self._labels = [run.label for run in runs]
         self.lines = [
             {"key": run_key(index), "name": run.label, "color": LINE_COLORS[index]}
@@ -112,51 +116,70 @@ class RunCompareState(rx.State):
         self.diff_rows = differing_fields([run.snapshot for run in runs])
         self.cards = [evaluation_view(run.evaluation, run.status, run.label) for run in runs]
         self.message, self.compare_open = "", True
-        self._redraw()
+        await self._redraw()
 
     @rx.event
     @checked()
     def close_compare(self):
-        self.compare_open, self.rows, self._records = False, [], []
+        let_go(self._held)
+        self.compare_open, self.rows, self._compared, self._held = False, [], [], ""
 
     @rx.event
     @checked(value=Literal[tuple(METRICS)])
-    def set_metric(self, value: str):
+    async def set_metric(self, value: str):
         self.metric = value
-        self._redraw()
+        await self._redraw()
 
     @rx.event
     @checked(value=Literal[tuple(X_AXES)])
-    def set_x_axis(self, value: str):
+    async def set_x_axis(self, value: str):
         self.x_axis = value
-        self._redraw()
+        await self._redraw()
 
     @rx.event
     @checked(value=Smoothing)
-    def set_smoothing(self, value: float):
+    async def set_smoothing(self, value: float):
         """The slider's value, 0 to 0.99."""
         self.smoothing = float(value)
-        self._redraw()
+        await self._redraw()
 
     @rx.event
     @checked()
-    def set_log_scale(self, value: bool):
+    async def set_log_scale(self, value: bool):
         self.log_scale = value
-        self._redraw()
+        await self._redraw()
 
     @rx.event
     @checked()
-    def download_csv(self):
-        if not self._records:
+    async def download_csv(self):
+        curves = await self._curves()
+        if not curves:
             return None
+        runs = [curve.records for curve in curves]
         return rx.download(
-            data=metrics_csv(list(zip(self._labels, self._records, strict=True))),
+            data=metrics_csv(list(zip(self._labels, runs, strict=True))),
             filename=CSV_NAME,
             mime_type="text/csv",
         )
 
-    def _redraw(self) -> None:
-        self.rows = chart_rows(
-            self._records, self.metric, self.x_axis, self.smoothing, self.log_scale
-        )
-        self.axis_note = axis_gaps(self._labels, self._records, self.x_axis)
+    async def _curves(self) -> list[Curve] | None:
+        """The compared runs' curves: held by this process, else read again for their owner."""
+        if not self._compared:
+            return None
+        curves = held(self._held)
+        if curves is None:
+            try:
+                runs = await as_owner(self, compared_runs, run_ids=self._compared)
+            except NotFound as missing:
+                self.message, self.compare_open = str(missing), False
+                return None
+            curves = [Curve(run.records) for run in runs]
+            self._held = hold(curves)
+        return curves
+
+    async def _redraw(self) -> None:
+        curves = await self._curves()
+        if curves is None:
+            return
+        self.rows = chart_rows(curves, self.metric, self.x_axis, self.smoothing, self.log_scale)
+        self.axis_note = axis_gaps(self._labels, curves, self.x_axis)
