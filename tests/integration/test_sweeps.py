@@ -1,6 +1,6 @@
 """Sweeps: a 4-trial sweep of the tiny model on the CPU runs through the queue, publishes 4
 child versions, and promotes its best trial into the draft; the total budget refuses or trims
-what does not fit; successive halving stops a trial in the worse half."""
+what does not fit; successive halving stops a trial in the worse half (on recorded runs, and on a real one while it trains)."""
 
 import time
 import uuid
@@ -238,6 +238,39 @@ def test_halving_stops_a_trial_in_the_worse_half_at_the_checkpoint(migrated, job
         reason = sweep_caps.stop_reason(session, worse)
     assert reason.startswith("Stopped by the sweep's successive halving at step 3")
     assert "ranked 3 of 3" in reason
+
+
+def test_halving_stops_a_real_trial_in_the_worse_half_while_it_trains(
+    migrated, tmp_path, hf_cache, monkeypatch
+):
+    """The tiny model for real, trials one after another: the first (a learning rate that
+    learns) goes on past the checkpoint; the second (one that barely moves) is stopped by the
+    monitor at the checkpoint, long before its last step."""
+    for key, value in training_env(hf_cache, tmp_path).items():
+        monkeypatch.setenv(key, value)
+    max_steps = 120
+    snapshot = published_snapshot(write_rows(tmp_path / "qa.jsonl"), max_steps=max_steps)
+    owner, parent_id = publish_for_new_user(migrated, snapshot)
+    spec = SweepSpec(
+        axes=[Axis(name="learning_rate", values=[0.01, 1e-7])],
+        budget_hours=1.0,
+        halving_step=3,
+        objective="train_loss",
+    )
+    sweep_id = _start(migrated, owner, parent_id, spec)
+    view = _monitor_until_done(migrated, owner, sweep_id, tmp_path / "runs")
+
+    learner, idler = sorted(view.trials, key=lambda trial: trial.overrides["learning_rate"])[::-1]
+    assert learner.status == "completed", learner.reason
+    assert idler.status == "cancelled", idler.reason  # what a stopped run is called
+    assert idler.reason.startswith("Stopped by the sweep's successive halving at step 3")
+    assert "ranked 2 of 2" in idler.reason
+    with Session(migrated) as session:
+        run = session.exec(
+            select(Deployment).where(Deployment.version_id == uuid.UUID(idler.version_id))
+        ).one()
+        last_step = max(point.get("step", 0) for point in run.metrics)
+    assert 3 <= last_step < max_steps
 
 
 def test_someone_elses_sweep_is_not_found(migrated, job_version, tmp_path):
