@@ -1,6 +1,7 @@
 """Sweeps: a 4-trial sweep of the tiny model on the CPU runs through the queue, publishes 4
 child versions, and promotes its best trial into the draft; the total budget refuses or trims
-what does not fit; successive halving stops a trial in the worse half (on recorded runs, and on a real one while it trains)."""
+what does not fit; successive halving stops a trial in the worse half (on recorded runs, and
+on a real one while it trains)."""
 
 import time
 import uuid
