@@ -67,7 +67,7 @@ class Settings(BaseSettings):
         description="base image of GPU Spaces and Jobs; it must hold torch with CUDA",
     )
 
-    # The run queue (deploy/queue.py): how many runs each target takes at a time; this
+    # The run queue (deploy/run_queue.py): how many runs each target takes at a time; this
     # machine's runs are everyone's, a Hub target's are counted per user (their account).
     queue_local_runs: int = Field(default=1, ge=1, le=16, description="local runs at a time")
     queue_hub_runs: int = Field(

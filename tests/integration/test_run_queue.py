@@ -24,7 +24,7 @@ from tests.trainkit.packages import (
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import Deployment, RunQueueEntry, TrainingPackageVersion, User, as_utc
 from trainpkg_app.db.versions import publish_version
-from trainpkg_app.deploy import queue, service
+from trainpkg_app.deploy import run_queue, service
 
 postgres_url, seeded = rls.postgres_url, rls.seeded  # the RLS tests' role, for one test here
 
@@ -62,7 +62,7 @@ def versions(migrated, tmp_path):
 
 def _enqueue(engine, owner, version_ids) -> list[uuid.UUID]:
     with Session(engine) as session:
-        ids = [queue.enqueue(session, owner, version_id).id for version_id in version_ids]
+        ids = [run_queue.enqueue(session, owner, version_id).id for version_id in version_ids]
         session.commit()
         return ids
 
@@ -70,14 +70,14 @@ def _enqueue(engine, owner, version_ids) -> list[uuid.UUID]:
 def _drive_once(engine, runs_dir) -> list[uuid.UUID]:
     """One pass of the queue's driver, in its own transaction: the runs it started."""
     with Session(engine) as session:
-        started = queue.drive(session, runs_dir)
+        started = run_queue.drive(session, runs_dir)
         session.commit()
         return started
 
 
-def _rows(engine, owner) -> list[queue.QueueRow]:
+def _rows(engine, owner) -> list[run_queue.QueueRow]:
     with Session(engine) as session:
-        return queue.entries(session, owner)
+        return run_queue.entries(session, owner)
 
 
 def test_cancel_and_reorder_are_the_owners_only(migrated, versions, tmp_path):
@@ -88,26 +88,26 @@ def test_cancel_and_reorder_are_the_owners_only(migrated, versions, tmp_path):
     )
     with Session(migrated) as session:
         with pytest.raises(NotFound):
-            queue.cancel(session, stranger, first)
+            run_queue.cancel(session, stranger, first)
         with pytest.raises(NotFound):
-            queue.move(session, stranger, third, -2)
+            run_queue.move(session, stranger, third, -2)
         with pytest.raises(NotFound):
-            queue.enqueue(session, stranger, ids[0])
-        queue.move(session, owner, third, -1)
-        queue.cancel(session, owner, first)
+            run_queue.enqueue(session, stranger, ids[0])
+        run_queue.move(session, owner, third, -1)
+        run_queue.cancel(session, owner, first)
         session.commit()
     rows = _rows(migrated, owner)
     assert [(row.id, row.position) for row in rows] == [(str(third), 1), (str(second), 2)]
     with Session(migrated) as session:
         assert session.get(RunQueueEntry, first).status == "cancelled"
         with pytest.raises(NotFound):  # a cancelled entry is no longer in the queue
-            queue.move(session, owner, first, 1)
+            run_queue.move(session, owner, first, 1)
 
 
 def test_another_target_than_the_versions_is_refused(migrated, versions):
     owner, (version_id,) = versions(1)
-    with Session(migrated) as session, pytest.raises(queue.QueueRefused, match="published for"):
-        queue.enqueue(session, owner, version_id, "hf_job")
+    with Session(migrated) as session, pytest.raises(run_queue.QueueRefused, match="published for"):
+        run_queue.enqueue(session, owner, version_id, "hf_job")
 
 
 def test_a_capped_budget_leaves_the_entry_waiting_with_its_reason(migrated, versions, tmp_path):
@@ -135,7 +135,7 @@ def _monitor_pass(engine, worker: str, runs_dir) -> None:
             if service.claim(session, deployment.id, worker):
                 service.sync(session, deployment)
         session.commit()
-    queue.drive_as(worker, runs_dir, engine)
+    run_queue.drive_as(worker, runs_dir, engine)
 
 
 class _AppWorkers:
@@ -253,7 +253,7 @@ def test_row_level_security_keeps_each_queue_its_owners(seeded):
     (a_owner, a_version), (b_owner, _) = users["a"], users["b"]
     with session_scope(app) as session:
         scope_to_user(session, a_owner)
-        entry_id = queue.enqueue(session, a_owner, a_version).id
+        entry_id = run_queue.enqueue(session, a_owner, a_version).id
     with session_scope(app) as session:
         scope_to_user(session, b_owner)
         assert session.exec(sa.select(RunQueueEntry.id)).all() == []

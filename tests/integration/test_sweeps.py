@@ -25,7 +25,7 @@ from trainpkg_app.db.models import (
     TrainingPackage,
     TrainingPackageVersion,
 )
-from trainpkg_app.deploy import queue, service, sweep_caps, sweeps
+from trainpkg_app.deploy import run_queue, service, sweep_caps, sweeps
 
 postgres_url, seeded = rls.postgres_url, rls.seeded  # the RLS tests' role, for one test here
 
@@ -64,7 +64,7 @@ def _monitor_until_done(engine, owner, sweep_id, runs_dir, timeout_s=600.0) -> s
                 select(Deployment).where(Deployment.status.in_(service.ACTIVE))
             ).all():
                 service.sync(session, run)
-            queue.drive(session, runs_dir)
+            run_queue.drive(session, runs_dir)
             session.commit()
         view = _results(engine, owner, sweep_id)
         if view.status != "running":
@@ -189,7 +189,7 @@ def test_no_trial_starts_once_the_sweep_spent_its_budget(migrated, job_version, 
     ]
     assert view.status == "completed"
     with Session(migrated) as session:
-        assert queue.drive(session, tmp_path / "runs") == []  # nothing left to start
+        assert run_queue.drive(session, tmp_path / "runs") == []  # nothing left to start
         session.commit()
     assert _results(migrated, owner, sweep_id).trials[1].reason == f"Not started: {refusal}"
 
@@ -206,7 +206,7 @@ def test_a_cancelled_sweep_empties_its_queue(migrated, job_version, tmp_path):
         ("skipped", "Not started: the sweep was cancelled.")
     }
     with Session(migrated) as session:
-        assert queue.drive(session, tmp_path / "runs") == []
+        assert run_queue.drive(session, tmp_path / "runs") == []
         assert session.exec(select(Deployment)).all() == []
 
 

@@ -317,7 +317,7 @@ class Deployment(SQLModel, table=True):
 
 class RunQueueEntry(SQLModel, table=True):
     """A published version waiting for its turn on a target; the monitor starts it
-    (deploy/queue.py) and then links the run it became."""
+    (deploy/run_queue.py) and then links the run it became."""
 
     __tablename__ = "run_queue"
     __table_args__ = (

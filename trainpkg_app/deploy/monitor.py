@@ -13,7 +13,7 @@ from sqlmodel import select
 from trainpkg_app.core.workers import this_worker
 from trainpkg_app.db.engine import session_scope
 from trainpkg_app.db.models import Deployment
-from trainpkg_app.deploy import queue, service, webhook
+from trainpkg_app.deploy import run_queue, service, webhook
 from trainpkg_app.deploy.backends import backend_for
 from trainpkg_app.hub.errors import HubProblem
 from trainpkg_app.settings import get_settings
@@ -83,5 +83,5 @@ async def _follow_runs() -> None:
 
 
 def drive_run_queue() -> None:
-    """Start the queued runs whose turn it is (one worker drives, deploy/queue.py)."""
-    queue.drive_as(this_worker(), get_settings().data_dir / "runs")
+    """Start the queued runs whose turn it is (one worker drives, deploy/run_queue.py)."""
+    run_queue.drive_as(this_worker(), get_settings().data_dir / "runs")

@@ -230,8 +230,8 @@ def start_merge(session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID)
         raise ShipRefused(refusal)
     run_dir = Path(deployment.run_dir)
     command = [
-        sys.executable,  # a module, not a script: a script's folder (deploy/, with queue.py)
-        "-m",  # would come first on sys.path and shadow the standard library's modules
+        sys.executable,  # a module, not a script: a script's folder (deploy/) would come
+        "-m",  # first on sys.path, and a module there could shadow the standard library's
         "trainpkg_app.deploy.merge_worker",
         str(trained.folder),
         trained.base_model,

@@ -19,7 +19,7 @@ from trainpkg_app.db.models import RunQueueEntry, Sweep, TrainingPackageVersion,
 from trainpkg_app.db.publishing import publish_trial, restore_into_draft
 from trainpkg_app.db.sweeps import create_sweep, get_sweep, sweeps_of_package, trials
 from trainpkg_app.db.versions import get_version, snapshot_of_version
-from trainpkg_app.deploy import queue, service, sweep_caps
+from trainpkg_app.deploy import run_queue, service, sweep_caps
 from trainpkg_app.deploy.records import ACTIVE
 
 SKIPPED = "skipped"  # a trial that never ran: the budget was spent, or the sweep cancelled
@@ -131,7 +131,7 @@ def start(
             )
         except ValueError as invalid_trial:
             raise SweepRefused(f"Trial {trial.label}: {invalid_trial}.") from None
-        queue.enqueue(session, owner_id, version.id, sweep_id=sweep.id)
+        run_queue.enqueue(session, owner_id, version.id, sweep_id=sweep.id)
     return sweep
 
 
@@ -161,7 +161,7 @@ def _waiting(
     refusal = sweep_caps.launch_refusal(session, version, version.estimated_cost)
     if not refusal:
         return "queued", entry.reason
-    queue.cancel(session, owner_id, entry.id)
+    run_queue.cancel(session, owner_id, entry.id)
     entry.reason = f"Not started: {refusal}"
     session.flush()
     return SKIPPED, entry.reason
@@ -177,7 +177,7 @@ def cancel(session: Session, *, owner_id: uuid.UUID, sweep_id: uuid.UUID) -> Non
     for version, run in trials(session, sweep.id):
         entry = _queue_entries(session, sweep.id).get(version.id)
         if entry is not None and entry.status == "queued":
-            queue.cancel(session, owner_id, entry.id)
+            run_queue.cancel(session, owner_id, entry.id)
             entry.reason = "Not started: the sweep was cancelled."
         if run is not None and run.status in ACTIVE:
             service.cancel(session, owner_id=owner_id, deployment_id=run.id)

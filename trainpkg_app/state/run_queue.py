@@ -1,6 +1,6 @@
 """The run queue as the user sees it: queue the open package's newest version (Deploy step),
 and on the Runs tab the waiting entries with their position and reason, reorder and cancel.
-The monitor starts them (deploy/queue.py); this state only asks and shows."""
+The monitor starts them (deploy/run_queue.py); this state only asks and shows."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import reflex as rx
 from trainpkg_app.core.payloads import EntityId
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.versions import list_versions
-from trainpkg_app.deploy import queue
+from trainpkg_app.deploy import run_queue
 from trainpkg_app.deploy.service import list_runs
 from trainpkg_app.state.connection import tab_connected
 from trainpkg_app.state.events import checked
@@ -30,26 +30,26 @@ def _queue_newest(session, *, owner_id, package_id: uuid.UUID) -> tuple[str, int
     rows, _total = list_versions(session, owner_id=owner_id, package_id=package_id, limit=1)
     if not rows:
         raise NotFound(NOTHING_PUBLISHED)
-    queue.enqueue(session, owner_id, uuid.UUID(rows[0].id))
-    return f"v{rows[0].version_number}", len(queue.entries(session, owner_id))
+    run_queue.enqueue(session, owner_id, uuid.UUID(rows[0].id))
+    return f"v{rows[0].version_number}", len(run_queue.entries(session, owner_id))
 
 
 def _rows(session, *, owner_id) -> list[dict[str, str]]:
-    return [row.fields() for row in queue.entries(session, owner_id)]
+    return [row.fields() for row in run_queue.entries(session, owner_id)]
 
 
 def _move(session, *, owner_id, entry_id: uuid.UUID, delta: int) -> list[dict[str, str]]:
-    queue.move(session, owner_id, entry_id, delta)
+    run_queue.move(session, owner_id, entry_id, delta)
     return _rows(session, owner_id=owner_id)
 
 
 def _cancel(session, *, owner_id, entry_id: uuid.UUID) -> list[dict[str, str]]:
-    queue.cancel(session, owner_id, entry_id)
+    run_queue.cancel(session, owner_id, entry_id)
     return _rows(session, owner_id=owner_id)
 
 
 class RunQueueState(rx.State):
-    rows: list[dict[str, str]] = []  # the waiting entries, next first (deploy/queue.QueueRow)
+    rows: list[dict[str, str]] = []  # the waiting entries, next first (deploy/run_queue.QueueRow)
     message: str = ""  # the Deploy step's line: queued where, or why not
     queue_message: str = ""  # the Runs tab's line: a refused reorder or cancel
     live: bool = False  # a loop keeps the list in step with the monitor for this tab
@@ -66,7 +66,7 @@ class RunQueueState(rx.State):
             return None
         try:
             label, position = await as_owner(self, _queue_newest, package_id=uuid.UUID(package_id))
-        except (NotFound, queue.QueueRefused) as refused:
+        except (NotFound, run_queue.QueueRefused) as refused:
             self.message = str(refused)
             return None
         self.message = f"{label} is queued at position {position}: see the Runs tab."
