@@ -104,6 +104,36 @@ def test_a_resumed_run_compares_whole_by_step_and_by_wall_time():
     assert times == [2.0, 4.0, 6.0, 8.0, 14.0, 16.0, 18.0, 20.0]  # + the first run's 12 s
 
 
+def test_a_twice_resumed_run_keeps_wall_time_and_tokens_seen_growing():
+    def run(steps, start_s=0.0, resumed_from_step=None):
+        return Link(
+            metrics=[
+                {
+                    "step": s,
+                    "loss": 1.0,
+                    "elapsed_s": start_s + n + 1.0,
+                    "num_tokens": 100 * (n + 1),
+                }
+                for n, s in enumerate(steps)
+            ],
+            resumed_from_step=resumed_from_step,
+        )
+
+    chain = [run(range(1, 5)), run(range(4, 8), resumed_from_step=3), run(range(7, 9), 0.0, 6)]
+    curve = Curve(chain_records(chain))
+    assert [x for x, _ in series(curve, "loss", "step")] == [1, 2, 3, 4, 5, 6, 7, 8]
+    times = [x for x, _ in series(curve, "loss", "time")]
+    assert times == [1.0, 2.0, 3.0, 5.0, 6.0, 7.0, 9.0, 10.0]  # + 4 s, then + 4 s more
+    tokens = [x for x, _ in series(curve, "loss", "tokens")]
+    assert tokens == [100, 200, 300, 400, 500, 600, 700, 800]  # TRL's count restarted at 0
+    restored = [run(range(1, 3)), Link(metrics=[{"step": 3, "loss": 1.0, "num_tokens": 300}])]
+    assert [x for x, _ in series(Curve(chain_records(restored)), "loss", "tokens")] == [
+        100,
+        200,
+        300,
+    ]  # a count that went on by itself is left alone
+
+
 def test_series_skip_nan_and_missing_values():
     records = Curve(
         [

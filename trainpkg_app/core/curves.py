@@ -45,22 +45,40 @@ def _duration(link: Link) -> float:
     return (link.minutes or 0.0) * 60
 
 
+def _plus(metrics: list[dict[str, Any]], field: str, offset: float) -> list[dict[str, Any]]:
+    return [
+        m | {field: value + offset} if (value := finite(m.get(field))) is not None else m
+        for m in metrics
+    ]
+
+
+def _tokens(metrics: list[dict[str, Any]], until_step: int | None, last: bool) -> float | None:
+    """The first (or last) tokens seen recorded, up to a step."""
+    seen = [
+        value
+        for m in metrics
+        if (until_step is None or m.get("step", 0) <= until_step)
+        and (value := finite(m.get("num_tokens"))) is not None
+    ]
+    return (seen[-1] if last else seen[0]) if seen else None
+
+
 def chain_records(chain: list[Link]) -> list[dict[str, Any]]:
     """The chain's joined records, elapsed_s counted from the first run's start (each run adds
-    the earlier runs' durations, so wall time only grows along a resumed run)."""
+    the earlier runs' durations, so wall time only grows along a resumed run), and tokens seen
+    going on from where the run before stopped (TRL counts them from 0 again on a resume)."""
     shifted, offset = [], 0.0
-    for index, link in enumerate(chain):
-        if offset:  # the first run's records stay as they are (most runs are no chain)
-            metrics = [
-                m | {"elapsed_s": value + offset}
-                if (value := finite(m.get("elapsed_s"))) is not None
-                else m
-                for m in link.metrics
-            ]
+    for link in chain:
+        metrics = _plus(link.metrics, "elapsed_s", offset) if offset else link.metrics
+        if shifted:
+            before = _tokens(shifted[-1].metrics, link.resumed_from_step, last=True)
+            first = _tokens(metrics, None, last=False)
+            if before is not None and first is not None and first < before:
+                metrics = _plus(metrics, "num_tokens", before)
+        if len(chain) > 1:  # most runs are no chain: their records stay as they are
+            offset += _duration(link)
             link = replace(link, metrics=metrics)
         shifted.append(link)
-        if index < len(chain) - 1:  # the last run's duration shifts nothing
-            offset += _duration(link)
     return joined_metrics(shifted)
 
 
