@@ -41,9 +41,10 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _timestamp(*, nullable: bool = False, default: bool = True) -> Any:
+def _timestamp(*, nullable: bool = False, default: bool = True, index: bool = False) -> Any:
     return Field(
         default_factory=utc_now if default else None,
+        index=index,
         sa_type=sa.DateTime(timezone=True),
         sa_column_kwargs={"server_default": sa.func.now()} if default else {},
         nullable=nullable,
@@ -306,7 +307,7 @@ class Deployment(SQLModel, table=True):
     # The run-end webhook: each delivery attempt, and when the next one is due (none: nothing
     # left to deliver).
     webhook_log: list[dict[str, Any]] | None = _json(nullable=True)
-    webhook_due_at: datetime | None = _timestamp(nullable=True, default=False)
+    webhook_due_at: datetime | None = _timestamp(nullable=True, default=False, index=True)
     # The evaluation card train.py wrote into summary.json (core/evaluation.py checks it).
     evaluation: dict[str, Any] | None = _json(nullable=True)
     # Calibrated estimates (core/calibration.py): what the run was estimated to take when it
