@@ -1,5 +1,6 @@
 """Try it: a completed local run's card opens the playground, a prompt is sent, and the run
-and its base answer side by side, streamed, each in its own article; Stop, Clear, dark mode."""
+and its base answer side by side, streamed, each in its own article; Clear, dark mode. (Stop is
+tested in tests/integration/test_playground.py: the tiny model answers faster than a click.)"""
 
 import re
 

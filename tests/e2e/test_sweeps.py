@@ -1,5 +1,6 @@
 """Sweep a published version: plan two learning rates, see the trials and their estimate,
-start it, watch the trials queued and run in the results table, and promote the best."""
+start it, watch the trials queued and run in the results table, and promote the best; cancel
+a sweep and none of its trials runs on."""
 
 import re
 
@@ -58,3 +59,31 @@ def test_start_a_small_sweep_and_promote_its_best_trial(
     expect(versions.get_by_text("sweep trial", exact=True)).to_have_count(2)
     expect(versions).to_contain_text("Training: completed")
     screenshot("sweep-history")
+
+
+def test_cancel_a_sweep_and_none_of_its_trials_runs_on(
+    page: Page, tmp_path, tiny_model_folder, screenshot
+):
+    publish_local_version(page, tmp_path, tiny_model_folder, max_steps=400)
+    page.get_by_role("button", name="Sweep v1").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Values").first.fill("0.02, 0.001, 0.0001")
+    dialog.get_by_label("Total budget").fill("2")
+    dialog.get_by_label("in", exact=True).select_option("hours")
+    dialog.get_by_role("button", name="Preview trials").click()
+    expect(dialog.locator("#sweep-plan-total")).to_contain_text("3 trials")
+    dialog.get_by_role("button", name="Start sweep").click()
+    trials = dialog.get_by_role("table", name="Sweep trials")
+    expect(trials.get_by_role("row")).to_have_count(4)  # the header and 3 trials
+
+    dialog.get_by_role("button", name="Cancel sweep").click()
+    expect(dialog.locator("#sweep-status")).to_have_text("cancelled")
+    expect(dialog.get_by_role("button", name="Cancel sweep")).to_have_count(0)
+    # a trial the monitor had started is cancelled; the others never start
+    ended = trials.get_by_role("row").filter(has_text=re.compile("skipped|cancelled"))
+    expect(ended).to_have_count(3)
+    expect(trials).to_contain_text("Not started: the sweep was cancelled.")
+    screenshot("sweep-cancelled")
+    dialog.get_by_role("button", name="Close").click()
+    page.get_by_role("tab", name="Runs").click()
+    expect(page.get_by_text("Nothing queued.", exact=False)).to_be_visible()
