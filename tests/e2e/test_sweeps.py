@@ -18,17 +18,24 @@ def patient_expectations():
     expect.set_options(timeout=5_000)
 
 
-def test_start_a_small_sweep_and_promote_its_best_trial(
-    page: Page, tmp_path, tiny_model_folder, screenshot
-):
-    publish_local_version(page, tmp_path, tiny_model_folder, max_steps=4)
+def _planned_sweep(page: Page, tmp_path, tiny_model_folder, rates: str, steps: int):
+    """A published local version's Sweep dialog with these learning rates previewed, 2 hours
+    of budget."""
+    publish_local_version(page, tmp_path, tiny_model_folder, max_steps=steps)
     page.get_by_role("button", name="Sweep v1").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_label("Values").first.fill("0.02, 0.0001")
+    dialog.get_by_label("Values").first.fill(rates)
     dialog.get_by_label("Total budget").fill("2")
     dialog.get_by_label("in", exact=True).select_option("hours")
     dialog.get_by_role("button", name="Preview trials").click()
-    expect(dialog.locator("#sweep-plan-total")).to_contain_text("2 trials")
+    expect(dialog.locator("#sweep-plan-total")).to_contain_text(f"{rates.count(',') + 1} trials")
+    return dialog
+
+
+def test_start_a_small_sweep_and_promote_its_best_trial(
+    page: Page, tmp_path, tiny_model_folder, screenshot
+):
+    dialog = _planned_sweep(page, tmp_path, tiny_model_folder, "0.02, 0.0001", steps=4)
     expect(dialog.locator("#sweep-plan-total")).to_contain_text("final train loss")  # no eval
     planned = dialog.get_by_role("table", name="Planned trials")
     expect(planned).to_contain_text("v1 · lr 0.02")
@@ -64,14 +71,7 @@ def test_start_a_small_sweep_and_promote_its_best_trial(
 def test_cancel_a_sweep_and_none_of_its_trials_runs_on(
     page: Page, tmp_path, tiny_model_folder, screenshot
 ):
-    publish_local_version(page, tmp_path, tiny_model_folder, max_steps=400)
-    page.get_by_role("button", name="Sweep v1").click()
-    dialog = page.get_by_role("dialog")
-    dialog.get_by_label("Values").first.fill("0.02, 0.001, 0.0001")
-    dialog.get_by_label("Total budget").fill("2")
-    dialog.get_by_label("in", exact=True).select_option("hours")
-    dialog.get_by_role("button", name="Preview trials").click()
-    expect(dialog.locator("#sweep-plan-total")).to_contain_text("3 trials")
+    dialog = _planned_sweep(page, tmp_path, tiny_model_folder, "0.02, 0.001, 0.0001", steps=400)
     dialog.get_by_role("button", name="Start sweep").click()
     trials = dialog.get_by_role("table", name="Sweep trials")
     expect(trials.get_by_role("row")).to_have_count(4)  # the header and 3 trials
