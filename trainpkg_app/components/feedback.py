@@ -19,3 +19,11 @@ def problem_callout(message: rx.Var, *, color: str = "red", element_id: str = ""
         width="100%",
         **({"id": element_id} if element_id else {}),
     )
+
+
+def error_and_message(error: rx.Var, message: rx.Var, message_id: str) -> rx.Component:
+    """A dialog's last error (role="alert") and its last news (role="status"), each when set."""
+    return rx.fragment(
+        rx.cond(error != "", rx.text(error, color=rx.color("red", 11), size="2", role="alert")),
+        rx.cond(message != "", rx.text(message, size="2", role="status", id=message_id)),
+    )

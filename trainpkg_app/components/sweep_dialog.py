@@ -4,6 +4,7 @@ see the results of the version's sweep (components/sweep_results.py)."""
 
 import reflex as rx
 
+from trainpkg_app.components.feedback import error_and_message
 from trainpkg_app.components.sweep_results import sweep_results
 from trainpkg_app.core.sweep_form import DEFAULT_FORM
 from trainpkg_app.core.sweeps import MAX_AXES, PARAMETERS
@@ -146,16 +147,7 @@ def _plan() -> rx.Component:
 
 
 def _feedback() -> rx.Component:
-    return rx.fragment(
-        rx.cond(
-            SweepState.error != "",
-            rx.text(SweepState.error, color=rx.color("red", 11), size="2", role="alert"),
-        ),
-        rx.cond(
-            SweepState.message != "",
-            rx.text(SweepState.message, size="2", role="status", id="sweep-message"),
-        ),
-    )
+    return error_and_message(SweepState.error, SweepState.message, "sweep-message")
 
 
 def _plan_form() -> rx.Component:

@@ -3,6 +3,7 @@ the URL goes to the server on Save, and comes back masked."""
 
 import reflex as rx
 
+from trainpkg_app.components.feedback import error_and_message
 from trainpkg_app.state.webhook import WebhookState
 
 ABOUT = (
@@ -27,16 +28,7 @@ def _status() -> rx.Component:
 
 
 def _feedback() -> rx.Component:
-    return rx.fragment(
-        rx.cond(
-            WebhookState.error != "",
-            rx.text(WebhookState.error, color=rx.color("red", 11), size="2", role="alert"),
-        ),
-        rx.cond(
-            WebhookState.message != "",
-            rx.text(WebhookState.message, size="2", role="status", id="webhook-message"),
-        ),
-    )
+    return error_and_message(WebhookState.error, WebhookState.message, "webhook-message")
 
 
 def _buttons() -> rx.Component:
