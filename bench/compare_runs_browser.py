@@ -1,7 +1,9 @@
 """Comparing 8 runs of 10,000 steps each in Chromium against the production build: the time
 from the click on Compare selected to the chart drawn with its 8 lines, measured in the page
-(performance.now() and a MutationObserver, as bench/ui_latency.py does). Prints p50/p95 and
-writes bench/results/compare-runs-browser.json (goal: p95 <= 300 ms). Traffic stays on
+(performance.now() and a MutationObserver, as bench/ui_latency.py does): the first click (the
+app process reads the runs) on its own, then p50/p95 of the clicks after it (their curves kept,
+their owner checked each time). Prints them and writes
+bench/results/compare-runs-browser.json (goal: p95 <= 300 ms). Traffic stays on
 127.0.0.1; it stops by itself.
 
     .venv/bin/python bench/compare_runs_browser.py [rounds]   # default 30
@@ -57,7 +59,8 @@ def main() -> None:
     figures = {
         "runs": RUNS,
         "steps_per_run": STEPS,
-        "click_to_drawn_chart": _percentiles(timings),
+        "first_click_ms": round(timings[0], 1),  # the runs read from the database
+        "click_to_drawn_chart": _percentiles(timings[1:]),  # their ended curves kept
         "target_p95_ms": TARGET_P95_MS,
         "note": "headless Chromium, production build, SQLite, 1 worker, this machine",
     }

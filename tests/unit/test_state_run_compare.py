@@ -163,3 +163,35 @@ async def test_a_redraw_that_finds_no_held_curves_reads_the_runs_again_for_their
     key = state._held
     await tab.send(RunCompareState.close_compare)
     assert held(key) is None and state.rows == []
+
+
+async def _compare(token: str, run_ids: list[str]) -> RunCompareState:
+    tab = Tab(token)
+    for run in run_ids:
+        await tab.send(RunCompareState.select_run, run_id=run, value=True)
+    await tab.send(RunCompareState.compare)
+    return tab.state(RunCompareState)
+
+
+def _set_first_loss(run_id: str, loss: float, status: str | None = None) -> None:
+    with session_scope() as session:
+        run = session.get(Deployment, uuid.UUID(run_id))
+        run.metrics = [{**run.metrics[0], "loss": loss}, *run.metrics[1:]]
+        run.status = status or run.status
+
+
+async def test_an_ended_runs_curve_is_kept_a_running_ones_read_again_and_owners_checked():
+    alice, bob = new_user(), new_user()
+    package = new_package(alice, name="bot")
+    ended, running = (_finished_run(alice, package, n, 2e-4) for n in (1, 2))
+    _set_first_loss(running, 6.0, status="running")
+    first = await _compare(alice, [ended, running])
+    assert first.rows[0] == {"x": 1.0, "r0": 3.0, "r1": 6.0}
+
+    _set_first_loss(ended, 99.0)  # an ended run's records never change: not read again
+    _set_first_loss(running, 7.0)  # a running run's grow: read each time
+    again = await _compare(alice, [ended, running])
+    assert again.rows[0] == {"x": 1.0, "r0": 3.0, "r1": 7.0}
+
+    bobs = await _compare(bob, [ended, running])  # kept, and still only alice's
+    assert not bobs.compare_open and bobs.message == "This run does not exist."

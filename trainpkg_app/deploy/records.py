@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from trainpkg_app.core.dataset_files import DatasetFileError
@@ -87,11 +88,16 @@ def register_run(
     return deployment, snapshot, run_dir
 
 
-def owned(session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID) -> Deployment:
-    """The run, if its version belongs to the owner; otherwise "not found"."""
+def owned(
+    session: Session, owner_id: uuid.UUID, deployment_id: uuid.UUID, *, lazy_metrics: bool = False
+) -> Deployment:
+    """The run, if its version belongs to the owner; otherwise "not found". ``lazy_metrics``:
+    its records are read only when used."""
+    query = select(Deployment)
+    if lazy_metrics:
+        query = query.options(defer(Deployment.metrics))
     deployment = session.exec(
-        select(Deployment)
-        .join(TrainingPackageVersion, TrainingPackageVersion.id == Deployment.version_id)
+        query.join(TrainingPackageVersion, TrainingPackageVersion.id == Deployment.version_id)
         .join(TrainingPackage, TrainingPackage.id == TrainingPackageVersion.package_id)
         .where(Deployment.id == deployment_id, TrainingPackage.owner_id == owner_id)
     ).first()

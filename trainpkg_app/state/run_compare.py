@@ -106,7 +106,7 @@ class RunCompareState(rx.State):
             self.message, self.compare_open = str(missing), False
             return
         let_go(self._held)
-        self._compared, self._held = list(self.selected), hold([Curve(r.records) for r in runs])
+        self._compared, self._held = list(self.selected), hold([run.curve for run in runs])
         self._labels = [run.label for run in runs]
         self.lines = [
             {"key": run_key(index), "name": run.label, "color": LINE_COLORS[index]}
@@ -173,7 +173,7 @@ class RunCompareState(rx.State):
             except NotFound as missing:
                 self.message, self.compare_open = str(missing), False
                 return None
-            curves = [Curve(run.records) for run in runs]
+            curves = [run.curve for run in runs]
             self._held = hold(curves)
         return curves
 
