@@ -108,3 +108,18 @@ def test_the_run_shows_its_webhook_deliveries_in_words():
         "Delivered at 18:02 UTC (HTTP 204)",
     ]
     assert run_view(RunRecord(run_id="r", status="completed")).webhook == []
+
+
+def test_a_long_runs_curve_is_downsampled_and_keeps_its_extremes_and_eval_losses():
+    from trainpkg_app.core.curves import ROWS
+
+    metrics = [{"step": s, "loss": 3.0 - s / 10_000} for s in range(1, 10_001)]
+    metrics[4_321]["loss"] = 9.0  # a spike
+    for s in range(500, 10_001, 500):
+        metrics[s - 1]["eval_loss"] = 2.0 + s / 100_000
+    points = curve_points(metrics)
+    assert len(points) <= ROWS + 4  # each curve's own first and last at most
+    losses = [p["loss"] for p in points if "loss" in p]
+    assert 9.0 in losses and min(losses) == 2.0 and points[0] == {"step": 1, "loss": 2.9999}
+    assert len([p for p in points if "eval_loss" in p]) == 20  # few enough to keep each
+    assert points[-1]["step"] == 10_000

@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from trainpkg_app.core.cost import usd
+from trainpkg_app.core.curves import ROWS, Curve, run_key, series, shared_rows
 from trainpkg_app.core.doctor import Finding, diagnose
 from trainpkg_app.core.evaluation import EvaluationView, evaluation_view
-from trainpkg_app.core.metric_records import finite
 from trainpkg_app.core.resume import EXTENDABLE, RESUMABLE
 from trainpkg_app.core.vocabulary import TrainingStatus
 from trainpkg_app.core.webhook import log_lines
@@ -104,14 +104,17 @@ class RunView:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def curve_points(metrics: list[dict[str, Any]]) -> list[dict[str, float]]:
-    """One point per logged step that has a finite train or eval loss."""
-    points = []
-    for m in metrics:
-        values = {k: v for k in CURVE_KEYS if (v := finite(m.get(k))) is not None}
-        if "step" in m and values:
-            points.append({"step": m["step"], **values})
-    return points
+def curve_points(metrics: list[dict[str, Any]], limit: int = ROWS) -> list[dict[str, float]]:
+    """The train and eval losses by step: each logged one while they fit in ``limit`` rows,
+    else downsampled as the compare chart is (first, last, each bucket's minimum and maximum),
+    so that a 10,000-step run's panel is not sent 10,000 points every second."""
+    curve = Curve(metrics)
+    rows = shared_rows([series(curve, key, "step") for key in CURVE_KEYS], limit)
+    names = {run_key(index): key for index, key in enumerate(CURVE_KEYS)}
+    return [
+        {"step": row["x"], **{names[key]: value for key, value in row.items() if key != "x"}}
+        for row in rows
+    ]
 
 
 def run_view(record: RunRecord) -> RunView:
