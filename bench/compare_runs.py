@@ -3,9 +3,10 @@
 Times what RunCompareState.compare does (the 8 runs read for their owner, with their chains,
 the config diff of their versions, and the chart's rows: smoothed, downsampled into 400 rows
 the runs share), the first time in this process and again (the ended runs' curves kept, their
-owner checked), and what each change of metric, x axis, smoothing or log scale does (the rows
-again, from the curves held for the tab), and prints p50/p95 in milliseconds with the rows' size.
-Writes bench/results/compare-runs.json. The browser's click-to-drawn-chart time is not measured.
+owner checked), and what each change of metric, x axis, smoothing or log scale does (the
+curves read again for their owner, then the rows), and prints p50/p95 in milliseconds with the
+rows' size. Writes bench/results/compare-runs.json. The browser's click-to-drawn-chart time
+is not measured.
 
     .venv/bin/python bench/compare_runs.py
 """
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this clone's app
 from bench_kit import exit_on_help, timed
 from sqlmodel import Session
 
-from trainpkg_app.core.curves import METRICS, Curve, chart_rows
+from trainpkg_app.core.curves import METRICS, chart_rows
 from trainpkg_app.core.diff import differing_fields
 from trainpkg_app.db.accounts import start_session, user_for_token
 from trainpkg_app.db.engine import create_db_engine, scope_to_user, session_scope
@@ -37,7 +38,7 @@ from trainpkg_app.db.models import (
     User,
     utc_now,
 )
-from trainpkg_app.deploy.comparison import compared_runs
+from trainpkg_app.deploy.comparison import compared_curves, compared_runs
 from trainpkg_app.deploy.held_curves import forget_ended
 
 RUNS, STEPS, ROUNDS = 8, 10_000, 30
@@ -113,23 +114,24 @@ def run(database_url: str) -> dict:
     owner, run_ids = fill(engine)
     with session_scope(engine) as session:
         token = start_session(session, owner, timedelta(hours=1))
-    held: list[Curve] = []
 
-    def compare(_index: int) -> None:  # RunCompareState.compare, through state/owner.as_user
+    def owners(read):  # as state/owner.as_user does: the session's user, rows scoped to them
         with session_scope(engine) as session:
             user = user_for_token(session, token)
             scope_to_user(session, user.id)
-            runs = compared_runs(session, owner_id=user.id, run_ids=run_ids)
+            return read(session, owner_id=user.id, run_ids=run_ids)
+
+    def compare(_index: int) -> None:  # RunCompareState.compare
+        runs = owners(compared_runs)
         differing_fields([r.snapshot for r in runs])
-        held[:] = [r.curve for r in runs]
-        chart_rows(held, "loss", "step")
+        chart_rows([r.curve for r in runs], "loss", "step")
 
     metrics = list(METRICS)
 
     def redraw(index: int) -> None:  # set_metric / set_smoothing / set_log_scale / set_x_axis
-        chart_rows(
-            held, metrics[index % len(metrics)], ("step", "time")[index % 2], 0.6, index % 3 == 0
-        )
+        curves = owners(compared_curves)
+        metric, x_axis = metrics[index % len(metrics)], ("step", "time")[index % 2]
+        chart_rows(curves, metric, x_axis, 0.6, index % 3 == 0)
 
     def compare_read(index: int) -> None:  # the first compare of these runs in this process
         forget_ended()
@@ -140,7 +142,7 @@ def run(database_url: str) -> dict:
         "compare_again": timed(ROUNDS, compare),  # their ended curves kept
         "redraw": timed(ROUNDS * 2, redraw),
     }
-    rows = chart_rows(held, "loss", "step")
+    rows = chart_rows(owners(compared_curves), "loss", "step")
     figures["chart"] = {
         "rows": len(rows),
         "points_per_run_max": max(sum(f"r{i}" in row for row in rows) for i in range(RUNS)),

@@ -19,7 +19,6 @@ from trainpkg_app.core.curves import (
     merged_rows,
     metrics_csv,
     series,
-    shared_rows,
     smooth,
 )
 from trainpkg_app.core.diff import differing_fields
@@ -29,6 +28,12 @@ from trainpkg_app.core.resume import Link
 def _noisy(n: int, seed: int = 7) -> list[tuple[float, float]]:
     rng = random.Random(seed)
     return [(float(step), rng.gauss(2.0, 0.5)) for step in range(1, n + 1)]
+
+
+def shared_rows(all_series, limit):
+    """The chart's rows of runs with these (step, loss) points."""
+    curves = [Curve([{"step": x, "loss": y} for x, y in points]) for points in all_series]
+    return chart_rows(curves, "loss", "step", limit=limit)
 
 
 def _run_of(rows: list[dict], key: str = "r0") -> list[tuple[float, float]]:

@@ -16,7 +16,6 @@ from trainpkg_app.core.curves import ROWS
 from trainpkg_app.db.accounts import user_for_token
 from trainpkg_app.db.engine import session_scope
 from trainpkg_app.db.models import Deployment, TrainingPackageVersion
-from trainpkg_app.deploy.held_curves import held, let_go
 from trainpkg_app.state.events import EventRefused
 from trainpkg_app.state.run_compare import RunCompareState
 
@@ -144,9 +143,8 @@ async def test_the_csv_holds_every_selected_runs_records():
     assert rows[-1]["run"] == "bot · v2 · local"
 
 
-async def test_a_redraw_that_finds_no_held_curves_reads_the_runs_again_for_their_owner():
-    """Another app worker, or curves evicted: the runs are read again; once closed, none are
-    held for the tab."""
+async def test_a_redraw_reads_the_runs_again_for_their_owner_and_close_clears_the_chart():
+    """Another app worker may take the next event: a redraw holds nothing of its own."""
     token = new_user()
     package = new_package(token, name="bot")
     runs = [_finished_run(token, package, n, 2e-4 * n) for n in (1, 2)]
@@ -155,14 +153,12 @@ async def test_a_redraw_that_finds_no_held_curves_reads_the_runs_again_for_their
         await tab.send(RunCompareState.select_run, run_id=run, value=True)
     await tab.send(RunCompareState.compare)
     state = tab.state(RunCompareState)
-    assert held(state._held) is not None
-    let_go(state._held)  # as if another worker took the next event
     await tab.send(RunCompareState.set_metric, value="learning_rate")
     assert {row.get("r1") for row in state.rows} == {4e-4}
-    assert held(state._held) is not None  # held again, under a new key
-    key = state._held
     await tab.send(RunCompareState.close_compare)
-    assert held(key) is None and state.rows == []
+    assert state.rows == [] and not state.compare_open
+    await tab.send(RunCompareState.set_metric, value="loss")  # closed: nothing is drawn
+    assert state.rows == []
 
 
 async def _compare(token: str, run_ids: list[str]) -> RunCompareState:

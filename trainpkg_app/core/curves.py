@@ -67,18 +67,18 @@ def chain_records(chain: list[Link]) -> list[dict[str, Any]]:
     """The chain's joined records, elapsed_s counted from the first run's start (each run adds
     the earlier runs' durations, so wall time only grows along a resumed run), and tokens seen
     going on from where the run before stopped (TRL counts them from 0 again on a resume)."""
+    if len(chain) < 2:  # most runs are no chain: their records stay as they are
+        return joined_metrics(chain)
     shifted, offset = [], 0.0
     for link in chain:
-        metrics = _plus(link.metrics, "elapsed_s", offset) if offset else link.metrics
+        metrics = _plus(link.metrics, "elapsed_s", offset)
         if shifted:
             before = _tokens(shifted[-1].metrics, link.resumed_from_step, last=True)
             first = _tokens(metrics, None, last=False)
             if before is not None and first is not None and first < before:
                 metrics = _plus(metrics, "num_tokens", before)
-        if len(chain) > 1:  # most runs are no chain: their records stay as they are
-            offset += _duration(link)
-            link = replace(link, metrics=metrics)
-        shifted.append(link)
+        offset += _duration(link)
+        shifted.append(replace(link, metrics=metrics))
     return joined_metrics(shifted)
 
 
@@ -187,6 +187,11 @@ def _bucketed(xs: np.ndarray, ys: np.ndarray, lo: float, width: float, slots: np
 
 
 def _shared(runs: list[tuple[np.ndarray, np.ndarray]], limit: int) -> list[list[Point]]:
+    """All runs' series for about ``limit`` shared rows, however many runs there are:
+    when the runs' points have more distinct x than that, the x axis is cut into buckets that
+    every run shares, and each run keeps its first and last point and each bucket's minimum
+    and maximum, placed at the bucket's two slots (within a bucket, 1/250 of the axis, of
+    where they were), so no spike and no dip disappears and the runs' values share rows."""
     if limit < 4:
         raise ValueError("Keep at least four points: first, last, minimum and maximum.")
     xs = np.unique(np.concatenate([x for x, _ in runs])) if runs else np.array([])
@@ -200,17 +205,10 @@ def _shared(runs: list[tuple[np.ndarray, np.ndarray]], limit: int) -> list[list[
     return [list(zip(x.tolist(), y.tolist(), strict=True)) for x, y in runs]
 
 
-def shared_rows(all_series: list[list[Point]], limit: int = ROWS) -> list[dict[str, float]]:
-    """Recharts rows for all runs at once, about ``limit`` of them however many runs there are:
-    when the runs' points have more distinct x than that, the x axis is cut into buckets that
-    every run shares, and each run keeps its first and last point and each bucket's minimum
-    and maximum, placed at the bucket's two slots (within a bucket, 1/250 of the axis, of
-    where they were), so no spike and no dip disappears and the runs' values share rows."""
-    arrays = [
-        (np.array([x for x, _ in p], dtype=float), np.array([y for _, y in p], dtype=float))
-        for p in all_series
-    ]
-    return merged_rows(_shared(arrays, limit))
+def metric_rows(curve: Curve, metrics: tuple[str, ...], x_axis: str, limit: int = ROWS):
+    """One run's metrics as recharts rows (``r0`` for the first metric...), downsampled as the
+    compare chart is."""
+    return merged_rows(_shared([_xy(curve, metric, x_axis) for metric in metrics], limit))
 
 
 def merged_rows(all_series: list[list[Point]]) -> list[dict[str, float]]:

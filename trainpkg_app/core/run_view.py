@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from trainpkg_app.core.cost import usd
-from trainpkg_app.core.curves import ROWS, Curve, run_key, series, shared_rows
+from trainpkg_app.core.curves import ROWS, Curve, metric_rows, run_key
 from trainpkg_app.core.doctor import Finding, diagnose
 from trainpkg_app.core.evaluation import EvaluationView, evaluation_view
 from trainpkg_app.core.resume import EXTENDABLE, RESUMABLE
@@ -108,8 +108,7 @@ def curve_points(metrics: list[dict[str, Any]], limit: int = ROWS) -> list[dict[
     """The train and eval losses by step: each logged one while they fit in ``limit`` rows,
     else downsampled as the compare chart is (first, last, each bucket's minimum and maximum),
     so that a 10,000-step run's panel is not sent 10,000 points every second."""
-    curve = Curve(metrics)
-    rows = shared_rows([series(curve, key, "step") for key in CURVE_KEYS], limit)
+    rows = metric_rows(Curve(metrics), CURVE_KEYS, "step", limit)
     names = {run_key(index): key for index, key in enumerate(CURVE_KEYS)}
     return [
         {"step": row["x"], **{names[key]: value for key, value in row.items() if key != "x"}}

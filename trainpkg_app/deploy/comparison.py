@@ -48,6 +48,13 @@ def _curve(session: Session, deployment: Deployment) -> Curve:
     return curve
 
 
+def compared_curves(session: Session, *, owner_id: uuid.UUID, run_ids: list[str]) -> list[Curve]:
+    """The owner's runs' curves in the order given (what a redraw needs); NotFound as below."""
+    return [
+        _curve(session, owned(session, owner_id, uuid.UUID(i), lazy_metrics=True)) for i in run_ids
+    ]
+
+
 def compared_runs(
     session: Session, *, owner_id: uuid.UUID, run_ids: list[str]
 ) -> list[ComparedRun]:

@@ -1,10 +1,8 @@
-"""The curves of the runs a tab compares, held in this app process between its redraws (a
-Reflex state would wrap each record in a change-tracking proxy on every read, and in Redis
-mode store them all after every event). Bounded: the least recently used go first; a redraw
-that finds none (another worker, an evicted one) reads the runs again.
-
-An ended run's curve never changes: it is kept too (up to ENDED_RECORDS records in all), so
-comparing it again skips reading and decoding its records; whose it is is checked each time."""
+"""Ended runs' curves, kept by this app process: an ended run's records never change, so
+comparing it again (or redrawing its chart) skips reading and decoding them. Bounded by
+ENDED_RECORDS records in all, the least recently used first out. Not in a Reflex state, which
+would wrap each record in a change-tracking proxy on every read (and in Redis mode store them
+all after every event); whose run it is is checked by the caller each time."""
 
 from __future__ import annotations
 
@@ -14,35 +12,10 @@ from collections import OrderedDict
 
 from trainpkg_app.core.curves import Curve
 
-HELD = 8  # compares; 8 runs of 10,000 steps each take about 50 MB
 ENDED_RECORDS = 100_000  # ended runs' records kept, about 60 MB
 
 _lock = threading.Lock()
-_held: OrderedDict[str, list[Curve]] = OrderedDict()
 _ended: OrderedDict[uuid.UUID, Curve] = OrderedDict()
-
-
-def hold(curves: list[Curve]) -> str:
-    """Keep the curves; returns the key to find them by."""
-    key = uuid.uuid4().hex
-    with _lock:
-        _held[key] = curves
-        while len(_held) > HELD:
-            _held.popitem(last=False)
-    return key
-
-
-def held(key: str) -> list[Curve] | None:
-    with _lock:
-        curves = _held.get(key)
-        if curves is not None:
-            _held.move_to_end(key)
-        return curves
-
-
-def let_go(key: str) -> None:
-    with _lock:
-        _held.pop(key, None)
 
 
 def ended_curve(run_id: uuid.UUID) -> Curve | None:

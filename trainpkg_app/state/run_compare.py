@@ -22,8 +22,7 @@ from trainpkg_app.core.diff import differing_fields
 from trainpkg_app.core.evaluation import EvaluationView, evaluation_view
 from trainpkg_app.core.payloads import EntityId, Smoothing
 from trainpkg_app.db.errors import NotFound
-from trainpkg_app.deploy.comparison import compared_runs
-from trainpkg_app.deploy.held_curves import held, hold, let_go
+from trainpkg_app.deploy.comparison import compared_curves, compared_runs
 from trainpkg_app.state.events import checked
 from trainpkg_app.state.owner import as_owner
 
@@ -58,7 +57,6 @@ class RunCompareState(rx.State):
     cards: list[EvaluationView] = []  # the compared runs' evaluation cards, side by side
     _compared: list[str] = []  # backend only: the runs on the chart
     _labels: list[str] = []
-    _held: str = ""  # their curves' key in held_curves
 
     @rx.var
     def can_compare(self) -> bool:
@@ -105,8 +103,7 @@ class RunCompareState(rx.State):
         except NotFound as missing:
             self.message, self.compare_open = str(missing), False
             return
-        let_go(self._held)
-        self._compared, self._held = list(self.selected), hold([run.curve for run in runs])
+        self._compared = list(self.selected)
         self._labels = [run.label for run in runs]
         self.lines = [
             {"key": run_key(index), "name": run.label, "color": LINE_COLORS[index]}
@@ -116,13 +113,12 @@ class RunCompareState(rx.State):
         self.diff_rows = differing_fields([run.snapshot for run in runs])
         self.cards = [evaluation_view(run.evaluation, run.status, run.label) for run in runs]
         self.message, self.compare_open = "", True
-        await self._redraw()
+        self._draw([run.curve for run in runs])
 
     @rx.event
     @checked()
     def close_compare(self):
-        let_go(self._held)
-        self.compare_open, self.rows, self._compared, self._held = False, [], [], ""
+        self.compare_open, self.rows, self._compared = False, [], []
 
     @rx.event
     @checked(value=Literal[tuple(METRICS)])
@@ -163,23 +159,21 @@ class RunCompareState(rx.State):
         )
 
     async def _curves(self) -> list[Curve] | None:
-        """The compared runs' curves: held by this process, else read again for their owner."""
+        """The compared runs' curves, read for their owner (an ended run's kept by the process:
+        deploy/held_curves.py)."""
         if not self._compared:
             return None
-        curves = held(self._held)
-        if curves is None:
-            try:
-                runs = await as_owner(self, compared_runs, run_ids=self._compared)
-            except NotFound as missing:
-                self.message, self.compare_open = str(missing), False
-                return None
-            curves = [run.curve for run in runs]
-            self._held = hold(curves)
-        return curves
+        try:
+            return await as_owner(self, compared_curves, run_ids=self._compared)
+        except NotFound as missing:
+            self.message, self.compare_open = str(missing), False
+            return None
 
     async def _redraw(self) -> None:
         curves = await self._curves()
-        if curves is None:
-            return
+        if curves is not None:
+            self._draw(curves)
+
+    def _draw(self, curves: list[Curve]) -> None:
         self.rows = chart_rows(curves, self.metric, self.x_axis, self.smoothing, self.log_scale)
         self.axis_note = axis_gaps(self._labels, curves, self.x_axis)
