@@ -17,6 +17,7 @@ from sqlmodel import Session
 from tests.trainkit.packages import publish_for_new_user, published_snapshot, write_rows
 from tests.trainkit.runs import follow_local, start_local
 from trainpkg_app.core import resume as resume_core
+from trainpkg_app.core.curves import chain_records
 from trainpkg_app.db.errors import NotFound
 from trainpkg_app.db.models import Deployment, TrainingPackageVersion
 from trainpkg_app.db.versions import publish_version
@@ -112,6 +113,8 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_ends_at_the_planned_step(
     joined = [m["step"] for m in resume_core.joined_metrics(chain) if "loss" in m]
     assert joined == sorted(set(joined)) and joined[-1] == STEPS  # one curve, each step once
     assert any(step <= saved for step in joined)  # the killed run's part is in it
+    seen = [m["num_tokens"] for m in chain_records(chain) if "num_tokens" in m]
+    assert seen == sorted(seen) and seen[-1] > seen[0]  # TRL restarts its count: carried on
     _, _, minutes = resume_core.chain_totals(chain)
     assert minutes > chain[-1].minutes  # time adds up over the chain
     share = Decimal(STEPS - saved) / STEPS  # only the steps still to run
